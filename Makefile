@@ -1,0 +1,92 @@
+# cozypkg build.  Targets: all (default), test, sanitize, fuzz, bench, run,
+# clean.  Dependencies are Debian packages found with pkg-config; when one is
+# missing, scripts/install-deps.sh installs them first.
+
+CC      ?= cc
+BUILD   ?= build
+PKGS    := jansson yaml-0.1 cmocka
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+           -Wmissing-prototypes -Wformat=2 -Wvla
+CFLAGS  ?= -O2 -g
+SAN     ?=
+ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) \
+           $(CFLAGS) $(SAN) -Isrc/lib -DCZ_VERSION='"$(VERSION)"' \
+           $(shell pkg-config --cflags jansson yaml-0.1)
+LIBS     = $(shell pkg-config --libs jansson yaml-0.1) -lm
+TESTLIBS = $(shell pkg-config --libs cmocka)
+
+LIB_SRCS  := $(sort $(wildcard src/lib/*/*.c))
+CLI_SRCS  := $(sort $(wildcard src/cli/*.c))
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+BENCH_SRCS := $(sort $(wildcard bench/*.c))
+
+LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+CLI_OBJS  := $(CLI_SRCS:%.c=$(BUILD)/%.o)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
+
+LIBCZ := $(BUILD)/libcozypkg.a
+CLI   := $(BUILD)/cozypkg
+
+.PHONY: all deps test check unit e2e sanitize fuzz bench run clean
+all: $(CLI) $(UNIT_BINS) $(BENCH_BINS)
+
+# Installs the Debian packages when pkg-config cannot find them.
+$(BUILD)/.deps:
+	@pkg-config --exists $(PKGS) || ./scripts/install-deps.sh
+	@mkdir -p $(@D) && touch $@
+
+$(BUILD)/%.o: %.c | $(BUILD)/.deps
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIBCZ): $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(CLI): $(CLI_OBJS) $(LIBCZ)
+	$(CC) $(ALL_CFLAGS) -o $@ $(CLI_OBJS) $(LIBCZ) $(LIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBCZ)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBCZ) $(LIBS) $(TESTLIBS)
+
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIBCZ)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBCZ) $(LIBS)
+
+# The whole suite: unit tests, then the end-to-end tests, then one
+# closing line "N passed, N failed".
+test: all
+	@scripts/install-deps.sh
+	@tests/run-all.sh $(BUILD)
+
+check: test
+
+unit: all
+	@tests/run-all.sh $(BUILD) unit
+
+e2e: all
+	@tests/run-all.sh $(BUILD) e2e
+
+# The same suite under AddressSanitizer and UndefinedBehaviorSanitizer.
+sanitize:
+	@$(MAKE) --no-print-directory BUILD=build/sanitize CFLAGS="-O1 -g" \
+	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" test
+
+FUZZ_SECONDS ?= 60
+fuzz:
+	@scripts/install-deps.sh
+	@tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+bench: all
+	@bench/run.sh $(BUILD)
+
+run: all
+	@scripts/run-example.sh $(BUILD)
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(UNIT_BINS:$(BUILD)/tests/%=$(BUILD)/tests/unit/%.d)

@@ -1,0 +1,345 @@
+#include "model/catalog.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/mem.h"
+
+#define SKIP_VALUES_ANNOTATION "operator.cozystack.io/skip-cozystack-values"
+
+void cz_catalog_init(cz_catalog *cat)
+{
+	memset(cat, 0, sizeof(*cat));
+}
+
+void cz_catalog_release(cz_catalog *cat)
+{
+	for (size_t i = 0; i < cat->nsources; i++)
+		json_decref(cat->sources[i]->object);
+	for (size_t i = 0; i < cat->npackages; i++)
+		json_decref(cat->packages[i]->object);
+	free(cat->sources);
+	free(cat->packages);
+	cz_strmap_release(&cat->source_index);
+	cz_strmap_release(&cat->package_index);
+	cz_arena_release(&cat->arena);
+	memset(cat, 0, sizeof(*cat));
+}
+
+static const char *str_or(const json_t *obj, const char *key, const char *dflt)
+{
+	const char *s = json_string_value(json_object_get(obj, key));
+
+	return s ? s : dflt;
+}
+
+static cz_strlist decode_strlist(cz_arena *a, const json_t *arr)
+{
+	cz_strlist l = { NULL, 0 };
+	size_t i;
+	json_t *item;
+
+	if (!json_is_array(arr) || json_array_size(arr) == 0)
+		return l;
+	l.items = cz_arena_array(a, json_array_size(arr), sizeof(char *));
+	json_array_foreach (arr, i, item)
+		if (json_is_string(item))
+			l.items[l.len++] = json_string_value(item);
+	return l;
+}
+
+static const cz_install *decode_install(cz_arena *a, const json_t *obj,
+					const char *component_name)
+{
+	cz_install *in;
+	json_t *exprs;
+
+	if (!json_is_object(obj))
+		return NULL;
+	in = cz_arena_alloc(a, sizeof(*in));
+	in->release_name = str_or(obj, "releaseName", "");
+	if (!*in->release_name)
+		in->release_name = component_name;
+	in->namespace = str_or(obj, "namespace", "");
+	in->privileged = json_is_true(json_object_get(obj, "privileged"));
+	in->depends_on = decode_strlist(a, json_object_get(obj, "dependsOn"));
+	in->upgrade_crds = str_or(obj, "upgradeCRDs", NULL);
+	if (in->upgrade_crds && !*in->upgrade_crds)
+		in->upgrade_crds = NULL;
+	in->wait_strategy = str_or(obj, "waitStrategy", NULL);
+	if (in->wait_strategy && !*in->wait_strategy)
+		in->wait_strategy = NULL;
+	exprs = json_object_get(obj, "healthCheckExprs");
+	in->health_check_exprs =
+		json_is_array(exprs) && json_array_size(exprs) ? exprs : NULL;
+	return in;
+}
+
+static void decode_components(cz_arena *a, const json_t *arr, cz_variant *v)
+{
+	cz_component *comps;
+	size_t i;
+	json_t *item;
+
+	if (!json_is_array(arr) || json_array_size(arr) == 0)
+		return;
+	comps = cz_arena_array(a, json_array_size(arr), sizeof(*comps));
+	json_array_foreach (arr, i, item) {
+		cz_component *c = &comps[i];
+
+		c->name = str_or(item, "name", "");
+		c->path = str_or(item, "path", "");
+		c->libraries = decode_strlist(a, json_object_get(item, "libraries"));
+		c->values_files =
+			decode_strlist(a, json_object_get(item, "valuesFiles"));
+		c->install =
+			decode_install(a, json_object_get(item, "install"), c->name);
+	}
+	v->components = comps;
+	v->ncomponents = json_array_size(arr);
+}
+
+static const char *last_segment(const char *path)
+{
+	size_t len = strlen(path);
+	const char *p;
+
+	while (len && path[len - 1] == '/')
+		len--;
+	p = path + len;
+	while (p > path && p[-1] != '/')
+		p--;
+	return p;
+}
+
+static void decode_libraries(cz_arena *a, const json_t *arr, cz_variant *v)
+{
+	cz_library *libs;
+	size_t i;
+	json_t *item;
+
+	if (!json_is_array(arr) || json_array_size(arr) == 0)
+		return;
+	libs = cz_arena_array(a, json_array_size(arr), sizeof(*libs));
+	json_array_foreach (arr, i, item) {
+		const char *path = str_or(item, "path", "");
+		const char *name = str_or(item, "name", "");
+
+		libs[i].path = path;
+		if (*name) {
+			libs[i].name = name;
+		} else {
+			const char *seg = last_segment(path);
+			size_t n = strcspn(seg, "/");
+
+			libs[i].name = cz_arena_strndup(a, seg, n);
+		}
+	}
+	v->libraries = libs;
+	v->nlibraries = json_array_size(arr);
+}
+
+static const cz_source_ref *decode_source_ref(cz_arena *a, const json_t *obj)
+{
+	cz_source_ref *ref;
+
+	if (!json_is_object(obj))
+		return NULL;
+	ref = cz_arena_alloc(a, sizeof(*ref));
+	ref->kind = str_or(obj, "kind", "");
+	ref->name = str_or(obj, "name", "");
+	ref->namespace = str_or(obj, "namespace", "");
+	ref->path = str_or(obj, "path", NULL);
+	return ref;
+}
+
+static cz_source *decode_source(cz_arena *a, json_t *obj)
+{
+	cz_source *src = cz_arena_alloc(a, sizeof(*src));
+	json_t *meta = json_object_get(obj, "metadata");
+	json_t *spec = json_object_get(obj, "spec");
+	json_t *variants = json_object_get(spec, "variants");
+	const char *skip = json_string_value(json_object_get(
+		json_object_get(meta, "annotations"), SKIP_VALUES_ANNOTATION));
+	cz_variant *vs = NULL;
+	size_t i;
+	json_t *item;
+
+	src->name = str_or(meta, "name", "");
+	src->object = json_incref(obj);
+	src->skip_cozystack_values = skip && strcmp(skip, "true") == 0;
+	src->source_ref = decode_source_ref(a, json_object_get(spec, "sourceRef"));
+	if (json_is_array(variants) && json_array_size(variants)) {
+		vs = cz_arena_array(a, json_array_size(variants), sizeof(*vs));
+		json_array_foreach (variants, i, item) {
+			vs[i].name = str_or(item, "name", "");
+			vs[i].depends_on = decode_strlist(
+				a, json_object_get(item, "dependsOn"));
+			decode_libraries(a, json_object_get(item, "libraries"),
+					 &vs[i]);
+			decode_components(a, json_object_get(item, "components"),
+					  &vs[i]);
+		}
+		src->variants = vs;
+		src->nvariants = json_array_size(variants);
+	}
+	return src;
+}
+
+static cz_package *decode_package(cz_arena *a, json_t *obj)
+{
+	cz_package *pkg = cz_arena_alloc(a, sizeof(*pkg));
+	json_t *spec = json_object_get(obj, "spec");
+	json_t *comps = json_object_get(spec, "components");
+	cz_package_component *pcs;
+	const char *key;
+	json_t *value;
+	size_t n = 0;
+
+	pkg->name = str_or(json_object_get(obj, "metadata"), "name", "");
+	pkg->object = json_incref(obj);
+	pkg->variant = str_or(spec, "variant", "");
+	if (!*pkg->variant)
+		pkg->variant = "default";
+	pkg->ignore_dependencies =
+		decode_strlist(a, json_object_get(spec, "ignoreDependencies"));
+	if (!json_is_object(comps) || json_object_size(comps) == 0)
+		return pkg;
+	pcs = cz_arena_array(a, json_object_size(comps), sizeof(*pcs));
+	json_object_foreach (comps, key, value) {
+		json_t *enabled = json_object_get(value, "enabled");
+		json_t *values = json_object_get(value, "values");
+
+		pcs[n].name = key;
+		pcs[n].enabled = json_is_boolean(enabled) ?
+					 (json_is_true(enabled) ? 1 : 0) : -1;
+		pcs[n].values = values && !json_is_null(values) ? values : NULL;
+		n++;
+	}
+	pkg->components = pcs;
+	pkg->ncomponents = n;
+	return pkg;
+}
+
+void cz_catalog_add_source(cz_catalog *cat, json_t *obj, const char *file,
+			   unsigned line, cz_diags *diags)
+{
+	cz_source *src = decode_source(&cat->arena, obj);
+	cz_source *old;
+
+	src->origin.file = cz_arena_strdup(&cat->arena, file);
+	src->origin.line = line;
+	old = cz_strmap_get(&cat->source_index, src->name);
+	if (old) {
+		cz_diags_add(diags, CZ_DIAG_WARNING,
+			     "packagesource \"%s\" is defined in both %s and "
+			     "%s, using the latter",
+			     src->name, old->origin.file, file);
+		json_decref(old->object);
+		*old = *src;
+		cz_strmap_put(&cat->source_index, old->name, old);
+		return;
+	}
+	cz_strmap_put(&cat->source_index, src->name, src);
+	CZ_GROW(cat->sources, cat->nsources + 1, cat->sources_cap);
+	cat->sources[cat->nsources++] = src;
+}
+
+void cz_catalog_add_package(cz_catalog *cat, json_t *obj, const char *file,
+			    unsigned line, cz_diags *diags)
+{
+	cz_package *pkg = decode_package(&cat->arena, obj);
+	cz_package *old;
+
+	pkg->origin.file = cz_arena_strdup(&cat->arena, file);
+	pkg->origin.line = line;
+	old = cz_strmap_get(&cat->package_index, pkg->name);
+	if (old) {
+		cz_diags_add(diags, CZ_DIAG_WARNING,
+			     "package \"%s\" is defined in both %s and %s, "
+			     "using the latter",
+			     pkg->name, old->origin.file, file);
+		json_decref(old->object);
+		*old = *pkg;
+		cz_strmap_put(&cat->package_index, old->name, old);
+		return;
+	}
+	cz_strmap_put(&cat->package_index, pkg->name, pkg);
+	CZ_GROW(cat->packages, cat->npackages + 1, cat->packages_cap);
+	cat->packages[cat->npackages++] = pkg;
+}
+
+static int cmp_source(const void *a, const void *b)
+{
+	return strcmp((*(cz_source *const *)a)->name,
+		      (*(cz_source *const *)b)->name);
+}
+
+static int cmp_package(const void *a, const void *b)
+{
+	return strcmp((*(cz_package *const *)a)->name,
+		      (*(cz_package *const *)b)->name);
+}
+
+void cz_catalog_finish(cz_catalog *cat)
+{
+	qsort(cat->sources, cat->nsources, sizeof(*cat->sources), cmp_source);
+	qsort(cat->packages, cat->npackages, sizeof(*cat->packages),
+	      cmp_package);
+	for (size_t i = 0; i < cat->nsources; i++)
+		cat->sources[i]->index = i;
+	for (size_t i = 0; i < cat->npackages; i++)
+		cat->packages[i]->index = i;
+}
+
+const cz_source *cz_catalog_source(const cz_catalog *cat, const char *name)
+{
+	return cz_strmap_get(&cat->source_index, name);
+}
+
+const cz_package *cz_catalog_package(const cz_catalog *cat, const char *name)
+{
+	return cz_strmap_get(&cat->package_index, name);
+}
+
+const cz_variant *cz_source_variant(const cz_source *src, const char *name)
+{
+	/* The first match wins, as in the real operator: the CRD does not
+	 * forbid two variants of one name. */
+	for (size_t i = 0; i < src->nvariants; i++)
+		if (strcmp(src->variants[i].name, name) == 0)
+			return &src->variants[i];
+	return NULL;
+}
+
+const cz_component *cz_variant_component(const cz_variant *v, const char *name)
+{
+	for (size_t i = 0; i < v->ncomponents; i++)
+		if (strcmp(v->components[i].name, name) == 0)
+			return &v->components[i];
+	return NULL;
+}
+
+const cz_package_component *cz_package_component_get(const cz_package *pkg,
+						     const char *name)
+{
+	for (size_t i = 0; i < pkg->ncomponents; i++)
+		if (strcmp(pkg->components[i].name, name) == 0)
+			return &pkg->components[i];
+	return NULL;
+}
+
+bool cz_package_disables(const cz_package *pkg, const char *component)
+{
+	const cz_package_component *pc = cz_package_component_get(pkg, component);
+
+	return pc && pc->enabled == 0;
+}
+
+bool cz_strlist_has(const cz_strlist *l, const char *s)
+{
+	for (size_t i = 0; i < l->len; i++)
+		if (strcmp(l->items[i], s) == 0)
+			return true;
+	return false;
+}

@@ -1,0 +1,32 @@
+#ifndef CZ_UTIL_ARENA_H
+#define CZ_UTIL_ARENA_H
+
+/*
+ * cz_arena: a chunked bump allocator for objects that all die together
+ * (the typed catalog, one render).  Memory from an arena is never freed one
+ * piece at a time; cz_arena_release() frees everything at once.
+ */
+
+#include <stddef.h>
+
+typedef struct cz_arena_chunk cz_arena_chunk;
+
+typedef struct cz_arena {
+	cz_arena_chunk *head;
+	size_t used;  /* bytes used in head */
+	size_t total; /* bytes handed out, for statistics */
+} cz_arena;
+
+#define CZ_ARENA_INIT { NULL, 0, 0 }
+
+/* Zeroed, suitably aligned memory owned by the arena. */
+void *cz_arena_alloc(cz_arena *a, size_t size);
+void *cz_arena_array(cz_arena *a, size_t nmemb, size_t size);
+/* A copy of s owned by the arena. */
+char *cz_arena_strdup(cz_arena *a, const char *s);
+char *cz_arena_strndup(cz_arena *a, const char *s, size_t n);
+char *cz_arena_printf(cz_arena *a, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void cz_arena_release(cz_arena *a);
+
+#endif

@@ -1,0 +1,20 @@
+#ifndef CZ_UTIL_DURATION_H
+#define CZ_UTIL_DURATION_H
+
+/*
+ * Durations in Go's syntax ("5m", "1h30m", "1.5s", "300ms"), because the
+ * objects we write (HelmRelease intervals and timeouts) are read by Go
+ * programs that format them with time.Duration.String(): "5m0s", "30s".
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/error.h"
+
+/* Parses text into nanoseconds.  CZ_EINVALID on bad syntax or overflow. */
+int cz_duration_parse(const char *text, int64_t *ns_out, cz_error *err);
+/* Formats ns exactly as Go's time.Duration.String() does. */
+void cz_duration_format(int64_t ns, char *buf, size_t size);
+
+#endif
