@@ -22,7 +22,6 @@ void cli_parser_init(cli_parser *p, const cli_command *cmd, int argc,
 	while (cmd->opts && cmd->opts[n].id)
 		n++;
 	longopts = cz_xcalloc(n + 2, sizeof(*longopts));
-	p->shortopts[s++] = '+'; /* options stop at the first argument */
 	p->shortopts[s++] = ':'; /* report a missing argument as ':' */
 	for (size_t i = 0; i < n; i++) {
 		const cli_opt *o = &cmd->opts[i];

@@ -6,8 +6,6 @@
 
 #include "cli.h"
 #include "engine/render.h"
-#include "object/emit.h"
-#include "util/buf.h"
 #include "util/mem.h"
 
 static const cli_opt opts[] = {
@@ -67,36 +65,32 @@ static int parse_args(const cli_command *cmd, int argc, char **argv,
 	return rc;
 }
 
+static int write_stdout(void *ctx, const char *data, size_t len,
+			cz_error *err)
+{
+	(void)ctx;
+	if (cli_write_stdout(data, len) != CLI_EXIT_OK)
+		return cz_fail(err, CZ_EIO, "writing the output failed");
+	return CZ_OK;
+}
+
 static int render_catalog(const cz_catalog *cat, const render_args *a)
 {
 	cz_render r;
 	cz_diags diags;
-	cz_buf out;
 	cz_error err = CZ_ERROR_INIT;
-	json_t *list = NULL;
 	int rc;
 
 	cz_diags_init(&diags);
-	cz_buf_init(&out, CZ_BUF_UNLIMITED);
 	cz_render_run(&r, cat, &a->engine, &diags);
-	list = cz_render_list(&r, &diags);
+	rc = cz_render_write(&r, a->json ? CZ_RENDER_JSON : CZ_RENDER_YAML,
+			     write_stdout, NULL, &diags, &err);
 	cz_diags_print(&diags, stderr);
-	if (a->json)
-		rc = cz_emit_json(&out, list, false, &err);
-	else
-		rc = cz_emit_yaml(&out, list, &err);
-	if (rc < 0) {
+	if (rc < 0 && err.code != CZ_EIO)
 		fprintf(stderr, "cozypkg: %s\n", err.msg);
-		rc = CLI_EXIT_FAILED;
-		goto cleanup;
-	}
-	rc = cli_write_stdout(out.data, out.len);
-cleanup:
-	json_decref(list);
-	cz_buf_release(&out);
 	cz_render_release(&r);
 	cz_diags_release(&diags);
-	return rc;
+	return rc < 0 ? CLI_EXIT_FAILED : CLI_EXIT_OK;
 }
 
 static int run(const cli_command *cmd, int argc, char **argv)

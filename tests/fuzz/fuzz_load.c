@@ -10,13 +10,21 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static int discard(void *ctx, const char *data, size_t len, cz_error *err)
+{
+	(void)ctx;
+	(void)data;
+	(void)len;
+	(void)err;
+	return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	cz_catalog cat;
 	cz_diags diags;
 	cz_loader ld;
 	cz_render r;
-	json_t *list;
 
 	cz_catalog_init(&cat);
 	cz_diags_init(&diags);
@@ -25,8 +33,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cz_load_buffer(&ld, (const char *)data, size, "fuzz.yaml");
 	cz_catalog_finish(&cat);
 	cz_render_run(&r, &cat, NULL, &diags);
-	list = cz_render_list(&r, &diags);
-	json_decref(list);
+	cz_render_write(&r, CZ_RENDER_YAML, discard, NULL, &diags, NULL);
+	cz_render_write(&r, CZ_RENDER_JSON, discard, NULL, &diags, NULL);
 	cz_render_release(&r);
 	cz_diags_release(&diags);
 	cz_catalog_release(&cat);

@@ -563,6 +563,17 @@ static void test_document_size_limit(void **state)
 	assert_int_equal(sscanf(err.msg, "in.yaml:%u:", &line), 1);
 	assert_true(line > 50 && line < 200);
 
+	/* One huge scalar is refused before libyaml has read all of it. */
+	cz_buf_reset(&b);
+	cz_buf_puts(&b, "a: ");
+	for (int i = 0; i < 1000000; i++)
+		cz_buf_puts(&b, "xxxxxxxxxx");
+	assert_int_equal(parse(b.data, &lim, &docs, &n, NULL, &err),
+			 CZ_ETOOLARGE);
+	assert_non_null(strstr(err.msg, "document larger than 1024 bytes"));
+	assert_int_equal(sscanf(err.msg, "in.yaml:1:%u:", &line), 1);
+	assert_true(line < 1000000);
+
 	/* The limit is per document: many small ones are fine. */
 	cz_buf_reset(&b);
 	for (int i = 0; i < 2000; i++)

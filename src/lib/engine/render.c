@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "engine/graph.h"
+#include "object/emit.h"
 #include "util/buf.h"
 #include "util/mem.h"
 
@@ -77,7 +78,79 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static void add_namespaces(const cz_render *r, json_t *items)
+/* Output in pieces: items are emitted into a buffer that is handed to the
+ * sink whenever it passes FLUSH_BYTES. */
+#define FLUSH_BYTES (1024 * 1024)
+
+typedef struct writer {
+	cz_render_format format;
+	cz_sink sink;
+	void *ctx;
+	cz_buf buf;
+	cz_buf item;
+	size_t nitems;
+	int rc;
+	cz_error *err;
+} writer;
+
+static void flush(writer *w, size_t threshold)
+{
+	if (w->rc < 0 || w->buf.len < threshold)
+		return;
+	w->rc = w->sink(w->ctx, w->buf.data, w->buf.len, w->err);
+	cz_buf_reset(&w->buf);
+}
+
+/* JSON items sit two levels deep in the List: indent every line of the
+ * item by eight spaces.  Strings never hold raw newlines in JSON. */
+static void append_indented(cz_buf *out, const cz_buf *item)
+{
+	const char *p = item->data, *end = item->data + item->len;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
+
+		cz_buf_append(out, "        ", 8);
+		cz_buf_append(out, p, n);
+		p += n;
+	}
+}
+
+/* Takes ownership of obj. */
+static void write_item(writer *w, json_t *obj)
+{
+	json_t *one;
+
+	if (w->rc < 0) {
+		json_decref(obj);
+		return;
+	}
+	cz_buf_reset(&w->item);
+	if (w->format == CZ_RENDER_YAML) {
+		/* A one-item sequence at column 0 is exactly an item of the
+		 * List's indentless "items:" sequence. */
+		if (!w->nitems)
+			cz_buf_puts(&w->buf, "items:\n");
+		one = json_pack("[o]", obj);
+		w->rc = cz_emit_yaml(&w->buf, one, w->err);
+		json_decref(one);
+	} else {
+		w->rc = cz_emit_json(&w->item, obj, false, w->err);
+		json_decref(obj);
+		if (w->rc == CZ_OK) {
+			if (w->nitems)
+				cz_buf_puts(&w->buf, ",\n");
+			if (w->item.len && w->item.data[w->item.len - 1] == '\n')
+				w->item.data[--w->item.len] = '\0';
+			append_indented(&w->buf, &w->item);
+		}
+	}
+	w->nitems++;
+	flush(w, FLUSH_BYTES);
+}
+
+static void write_namespaces(const cz_render *r, writer *w)
 {
 	cz_strmap seen = CZ_STRMAP_INIT;
 	const char **names = NULL;
@@ -95,7 +168,7 @@ static void add_namespaces(const cz_render *r, json_t *items)
 	}
 	qsort(names, n, sizeof(*names), cmp_str);
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(items, cz_namespace_json(&r->engine, names[i]));
+		write_item(w, cz_namespace_json(&r->engine, names[i]));
 	free(names);
 	cz_strmap_release(&seen);
 }
@@ -124,7 +197,7 @@ static bool same_release(const cz_helmrelease *x, const cz_helmrelease *y)
 		      y->component->install->release_name) == 0;
 }
 
-static void add_releases(const cz_render *r, json_t *items, cz_diags *diags)
+static void write_releases(const cz_render *r, writer *w, cz_diags *diags)
 {
 	const cz_helmrelease **all = NULL;
 	size_t n = 0, cap = 0;
@@ -148,8 +221,7 @@ static void add_releases(const cz_render *r, json_t *items, cz_diags *diags)
 				     all[i - 1]->package->name);
 			continue;
 		}
-		json_array_append_new(items,
-				      cz_helmrelease_json(&r->engine, all[i], NULL));
+		write_item(w, cz_helmrelease_json(&r->engine, all[i], NULL));
 	}
 	free(all);
 }
@@ -162,23 +234,32 @@ static json_t *with_status(json_t *object, json_t *status)
 	return copy;
 }
 
-json_t *cz_render_list(const cz_render *r, cz_diags *diags)
+int cz_render_write(const cz_render *r, cz_render_format format,
+		    cz_sink sink, void *ctx, cz_diags *diags, cz_error *err)
 {
 	const cz_catalog *cat = r->engine.catalog;
-	json_t *items = json_array();
+	writer w = { format, sink, ctx, { 0 }, { 0 }, 0, CZ_OK, err };
 
-	add_namespaces(r, items);
-	add_releases(r, items, diags);
+	cz_buf_init(&w.buf, CZ_BUF_UNLIMITED);
+	cz_buf_init(&w.item, CZ_BUF_UNLIMITED);
+	cz_buf_puts(&w.buf, format == CZ_RENDER_YAML ?
+		    "apiVersion: v1\nkind: List\n" :
+		    "{\n    \"apiVersion\": \"v1\",\n    \"kind\": \"List\",\n"
+		    "    \"items\": [\n");
+	write_namespaces(r, &w);
+	write_releases(r, &w, diags);
 	for (size_t i = 0; i < r->nresults; i++)
-		json_array_append_new(items,
-				      with_status(cat->packages[i]->object,
-						  cz_package_status_json(
-							  &r->results[i])));
+		write_item(&w, with_status(cat->packages[i]->object,
+					   cz_package_status_json(&r->results[i])));
 	for (size_t i = 0; i < cat->nsources; i++)
-		json_array_append_new(items,
-				      with_status(cat->sources[i]->object,
-						  cz_source_status_json(
-							  cat->sources[i])));
-	return json_pack("{s:s, s:s, s:o}", "apiVersion", "v1", "kind", "List",
-			 "items", items);
+		write_item(&w, with_status(cat->sources[i]->object,
+					   cz_source_status_json(cat->sources[i])));
+	if (format == CZ_RENDER_JSON)
+		cz_buf_puts(&w.buf, w.nitems ? "\n    ]\n}\n" : "    ]\n}\n");
+	else if (!w.nitems)
+		cz_buf_puts(&w.buf, "items: []\n");
+	flush(&w, 0);
+	cz_buf_release(&w.buf);
+	cz_buf_release(&w.item);
+	return w.rc;
 }

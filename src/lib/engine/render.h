@@ -30,9 +30,23 @@ void cz_render_run(cz_render *r, const cz_catalog *cat,
 		   const cz_engine_opts *opts, cz_diags *diags);
 void cz_render_release(cz_render *r);
 
-/* The result as one v1 List: Namespaces, HelmReleases (each group sorted by
- * namespace then name), then Packages with status, then PackageSources
- * with status.  A new reference owned by the caller. */
-json_t *cz_render_list(const cz_render *r, cz_diags *diags);
+typedef enum cz_render_format {
+	CZ_RENDER_YAML,
+	CZ_RENDER_JSON,
+} cz_render_format;
+
+/* Receives output as it is produced; returns CZ_OK or a negative code
+ * (with err set) to stop. */
+typedef int (*cz_sink)(void *ctx, const char *data, size_t len,
+		       cz_error *err);
+
+/*
+ * Writes the result as one v1 List: Namespaces, HelmReleases (each group
+ * sorted by namespace then name), then Packages with status, then
+ * PackageSources with status.  Items are built and written one at a time,
+ * so memory does not grow with the size of the output.
+ */
+int cz_render_write(const cz_render *r, cz_render_format format,
+		    cz_sink sink, void *ctx, cz_diags *diags, cz_error *err);
 
 #endif

@@ -363,6 +363,9 @@ typedef struct ystate {
 	size_t nodes;         /* expanded nodes of the current document */
 	size_t doc_start;     /* mark.index where the document starts */
 	unsigned doc_line;
+	size_t read_pos;      /* bytes handed to libyaml so far */
+	size_t horizon;       /* libyaml gets no bytes past this offset */
+	bool hit_horizon;
 	json_t *root;         /* owned; the finished root of the document */
 	doclist out;
 } ystate;
@@ -816,6 +819,44 @@ static void on_document_end(ystate *st)
 	reset_anchors(st);
 }
 
+/*
+ * The event check below cannot see inside one huge token: libyaml reads a
+ * whole scalar before it reports it.  So libyaml is also fed only up to a
+ * horizon past the current document's start.  The document starts at or
+ * before read_pos, and max characters take at most 4 * max bytes, so a
+ * document within the limit (plus libyaml's read-ahead and a fair amount
+ * of trailing comments) always fits under the horizon.
+ */
+#define READ_SLACK (256u * 1024)
+
+static void move_horizon(ystate *st)
+{
+	size_t max = st->lim->max_document_bytes;
+	size_t room = max > (SIZE_MAX - READ_SLACK) / 4 ? SIZE_MAX
+						   : 4 * max + READ_SLACK;
+
+	st->horizon = st->read_pos > SIZE_MAX - room ? SIZE_MAX
+						      : st->read_pos + room;
+}
+
+static int read_input(void *ctx, unsigned char *buffer, size_t size,
+		      size_t *size_read)
+{
+	ystate *st = ctx;
+	size_t end = st->len < st->horizon ? st->len : st->horizon;
+	size_t n;
+
+	if (st->read_pos >= end && st->read_pos < st->len) {
+		st->hit_horizon = true;
+		return 0;
+	}
+	n = end - st->read_pos < size ? end - st->read_pos : size;
+	memcpy(buffer, st->data + st->read_pos, n);
+	st->read_pos += n;
+	*size_read = n;
+	return 1;
+}
+
 /* Refuses an oversized document while it streams by, long before it
  * would be built whole.  Marks count characters. */
 static int check_document_size(ystate *st, const yaml_event_t *ev)
@@ -830,6 +871,7 @@ static int check_document_size(ystate *st, const yaml_event_t *ev)
 		st->doc_start = ev->start_mark.index;
 		st->doc_line = (unsigned)ev->start_mark.line + 1;
 		st->nodes = 0;
+		move_horizon(st);
 		break;
 	default:
 		break;
@@ -886,6 +928,10 @@ static int libyaml_error(ystate *st)
 	const yaml_parser_t *yp = &st->yp;
 	const char *problem = yp->problem ? yp->problem : "invalid YAML";
 
+	if (st->hit_horizon)
+		return fail_at(st, offset_mark(st->data, st->len, st->horizon),
+			       CZ_ETOOLARGE, "document larger than %zu bytes",
+			       st->lim->max_document_bytes);
 	switch (yp->error) {
 	case YAML_MEMORY_ERROR:
 		return cz_fail(st->err, CZ_ERR, "%s: out of memory",
@@ -936,8 +982,8 @@ static int parse_yaml(ystate *st)
 	if (!yaml_parser_initialize(&st->yp))
 		return cz_fail(st->err, CZ_ERR, "%s: out of memory",
 			       st->filename);
-	yaml_parser_set_input_string(&st->yp, (const unsigned char *)st->data,
-				     st->len);
+	move_horizon(st);
+	yaml_parser_set_input(&st->yp, read_input, st);
 	while (!done && rc == CZ_OK) {
 		if (!yaml_parser_parse(&st->yp, &ev))
 			return libyaml_error(st);
