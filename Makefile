@@ -30,6 +30,7 @@ BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 LIBCZ := $(BUILD)/libcozypkg.a
 CLI   := $(BUILD)/cozypkg
 
+.SECONDARY:
 .PHONY: all deps test check unit e2e sanitize fuzz bench run clean
 all: $(CLI) $(UNIT_BINS) $(BENCH_BINS)
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/sort.h"
 #include "util/arena.h"
 #include "util/mem.h"
 #include "util/strmap.h"
@@ -236,7 +237,7 @@ static void number_nodes(dot_graph *g, cz_strmap *ids, const char ***names_out,
 		CZ_GROW(names, n + 1, cap);
 		names[n++] = key;
 	}
-	qsort(names, n, sizeof(*names), cmp_str);
+	cz_sort(names, n, sizeof(*names), cmp_str);
 	for (size_t i = 0; i < n; i++)
 		cz_strmap_put(ids, names[i], (void *)(uintptr_t)(i + 1));
 	cz_strmap_release(&all);
@@ -322,7 +323,7 @@ static void write_graph(dot_graph *g, cz_buf *out)
 			 "ranksep=\"1.0\";\n");
 	for (size_t i = 0; i < n; i++)
 		write_node(g, names[i], i + 1, out);
-	qsort(g->edges, g->nedges, sizeof(*g->edges), cmp_edge);
+	cz_sort(g->edges, g->nedges, sizeof(*g->edges), cmp_edge);
 	for (size_t i = 0; i < g->nedges; i++)
 		if (g->edges[i]->to)
 			write_edge(g, g->edges[i], &ids, out);

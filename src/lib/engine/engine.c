@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/sort.h"
 #include "util/duration.h"
 #include "util/mem.h"
 
@@ -191,7 +192,7 @@ static void collect_dependencies(const cz_engine *e, const cz_package *pkg,
 			dpkg && is_ready(readiness, dpkg);
 		out->ndependencies++;
 	}
-	qsort(out->dependencies, out->ndependencies,
+	cz_sort(out->dependencies, out->ndependencies,
 	      sizeof(*out->dependencies), cmp_dependency);
 }
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/sort.h"
 #include "util/mem.h"
 
 typedef struct edge_list {
@@ -67,7 +68,7 @@ static void build(cz_graph *g, const char *const *present, size_t npresent,
 		add_node(g, present[i], &cap);
 	for (size_t i = 0; i < edges->len; i++)
 		add_node(g, edges->to[i], &cap);
-	qsort(g->names, g->n, sizeof(*g->names), cmp_str);
+	cz_sort(g->names, g->n, sizeof(*g->names), cmp_str);
 	g->missing = cz_xcalloc(g->n + 1, sizeof(bool));
 	for (size_t i = 0; i < g->n; i++) {
 		cz_strmap_put(&g->index, g->names[i], (void *)(uintptr_t)(i + 1));
@@ -82,7 +83,7 @@ static void build(cz_graph *g, const char *const *present, size_t npresent,
 		pairs[2 * i] = cz_graph_find(g, edges->from[i]);
 		pairs[2 * i + 1] = cz_graph_find(g, edges->to[i]);
 	}
-	qsort(pairs, edges->len, 2 * sizeof(size_t), cmp_size);
+	cz_sort(pairs, edges->len, 2 * sizeof(size_t), cmp_size);
 	g->out_start = cz_xcalloc(g->n + 1, sizeof(size_t));
 	g->out = cz_xreallocarray(NULL, edges->len + 1, sizeof(size_t));
 	fill = cz_xcalloc(g->n + 1, sizeof(size_t));
@@ -267,7 +268,7 @@ static void emit_component(tarjan *t, size_t root)
 		self_loop |= t->g->out[e] == root;
 	if (n > 1 || self_loop) {
 		members = t->stack + start;
-		qsort(members, n, sizeof(size_t), cmp_size);
+		cz_sort(members, n, sizeof(size_t), cmp_size);
 		for (size_t i = 0; i < n; i++)
 			cz_buf_printf(t->out, "%s -> ", t->g->names[members[i]]);
 		cz_buf_printf(t->out, "%s\n", t->g->names[members[0]]);

@@ -5,6 +5,7 @@
 
 #include "engine/graph.h"
 #include "object/emit.h"
+#include "util/sort.h"
 #include "util/buf.h"
 #include "util/mem.h"
 
@@ -166,7 +167,7 @@ static void write_namespaces(const cz_render *r, writer *w)
 			names[n++] = ns;
 		}
 	}
-	qsort(names, n, sizeof(*names), cmp_str);
+	cz_sort(names, n, sizeof(*names), cmp_str);
 	for (size_t i = 0; i < n; i++)
 		write_item(w, cz_namespace_json(&r->engine, names[i]));
 	free(names);
@@ -208,7 +209,7 @@ static void write_releases(const cz_render *r, writer *w, cz_diags *diags)
 			all[n++] = &r->results[i].releases[j];
 		}
 	}
-	qsort(all, n, sizeof(*all), cmp_release);
+	cz_sort(all, n, sizeof(*all), cmp_release);
 	for (size_t i = 0; i < n; i++) {
 		if (i && same_release(all[i - 1], all[i])) {
 			cz_diags_add(diags, CZ_DIAG_WARNING,

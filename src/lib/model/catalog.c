@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/sort.h"
 #include "util/mem.h"
 
 #define SKIP_VALUES_ANNOTATION "operator.cozystack.io/skip-cozystack-values"
@@ -235,9 +236,15 @@ void cz_catalog_add_source(cz_catalog *cat, json_t *obj, const char *file,
 			     "packagesource \"%s\" is defined in both %s and "
 			     "%s, using the latter",
 			     src->name, old->origin.file, file);
-		json_decref(old->object);
+		json_t *replaced = old->object;
+		size_t index = old->index;
+
+		/* The map's key still points into the replaced object: re-key
+		 * before that object goes. */
 		*old = *src;
+		old->index = index;
 		cz_strmap_put(&cat->source_index, old->name, old);
+		json_decref(replaced);
 		return;
 	}
 	cz_strmap_put(&cat->source_index, src->name, src);
@@ -259,9 +266,15 @@ void cz_catalog_add_package(cz_catalog *cat, json_t *obj, const char *file,
 			     "package \"%s\" is defined in both %s and %s, "
 			     "using the latter",
 			     pkg->name, old->origin.file, file);
-		json_decref(old->object);
+		json_t *replaced = old->object;
+		size_t index = old->index;
+
+		/* The map's key still points into the replaced object: re-key
+		 * before that object goes. */
 		*old = *pkg;
+		old->index = index;
 		cz_strmap_put(&cat->package_index, old->name, old);
+		json_decref(replaced);
 		return;
 	}
 	cz_strmap_put(&cat->package_index, pkg->name, pkg);
@@ -283,8 +296,8 @@ static int cmp_package(const void *a, const void *b)
 
 void cz_catalog_finish(cz_catalog *cat)
 {
-	qsort(cat->sources, cat->nsources, sizeof(*cat->sources), cmp_source);
-	qsort(cat->packages, cat->npackages, sizeof(*cat->packages),
+	cz_sort(cat->sources, cat->nsources, sizeof(*cat->sources), cmp_source);
+	cz_sort(cat->packages, cat->npackages, sizeof(*cat->packages),
 	      cmp_package);
 	for (size_t i = 0; i < cat->nsources; i++)
 		cat->sources[i]->index = i;

@@ -9,6 +9,7 @@
 
 #include "model/schema.h"
 #include "object/linemap.h"
+#include "util/sort.h"
 #include "util/buf.h"
 #include "util/mem.h"
 
@@ -266,7 +267,7 @@ static int load_dir(cz_loader *ld, const char *path, unsigned depth)
 					  de->d_name);
 	}
 	closedir(dir);
-	qsort(names, n, sizeof(*names), cmp_str);
+	cz_sort(names, n, sizeof(*names), cmp_str);
 	for (size_t i = 0; i < n; i++) {
 		int r = load_entry(ld, names[i], depth, false);
 

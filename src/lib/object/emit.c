@@ -10,9 +10,10 @@
 #include "util/mem.h"
 
 /* ------------------------------------------------------------------ */
-/* Output staging: small writes go to a stack buffer that is appended to
- * the cz_buf in large pieces, so the per-scalar cost is a memcpy rather
- * than a cz_buf_append call with its checks. */
+/* Output staging: small writes go to a 64 KiB staging buffer that is
+ * appended to the cz_buf in large pieces, so the per-scalar cost is a
+ * memcpy rather than a cz_buf_append call with its checks (cz_buf has no
+ * public reserve). */
 
 #define STAGE_SIZE (64 * 1024)
 

@@ -274,6 +274,7 @@ static void classify_plain(const char *s, size_t n, plain_value *pv)
 	}
 }
 
+/* A new reference, or NULL when a string is not valid UTF-8. */
 static json_t *plain_to_json(const plain_value *pv, const char *s, size_t n)
 {
 	switch (pv->kind) {
@@ -460,7 +461,8 @@ static bool in_key_position(const ystate *st)
 /* ---- scalars ---- */
 
 /* .inf and .nan cannot be JSON values, but as map keys Kubernetes turns
- * them into the strings ".inf", "-.inf" and ".nan". */
+ * them into the strings ".inf", "-.inf" and ".nan".  *out receives a new
+ * reference. */
 static int nonfinite(ystate *st, const plain_value *pv, const char *text,
 		     size_t len, bool as_key, mark at, json_t **out)
 {
@@ -471,6 +473,7 @@ static int nonfinite(ystate *st, const plain_value *pv, const char *text,
 	return CZ_OK;
 }
 
+/* *out receives a new reference. */
 static int resolve_untagged(ystate *st, const char *text, size_t len,
 			    bool as_key, mark at, json_t **out)
 {
@@ -495,7 +498,8 @@ static bool tag_accepts(const char *tag, enum plain_kind kind)
 	return kind == PLAIN_NULL;
 }
 
-/* !!int, !!float, !!bool, !!null: the text must resolve to that type. */
+/* !!int, !!float, !!bool, !!null: the text must resolve to that type.
+ * *out receives a new reference. */
 static int resolve_tagged(ystate *st, const char *tag, const char *text,
 			  size_t len, bool as_key, mark at, json_t **out)
 {
@@ -516,6 +520,7 @@ static int resolve_tagged(ystate *st, const char *tag, const char *text,
 	return CZ_OK;
 }
 
+/* The JSON value of a scalar event; *out receives a new reference. */
 static int scalar_value(ystate *st, const yaml_event_t *ev, bool as_key,
 			json_t **out)
 {
@@ -565,7 +570,8 @@ static bool is_merge_key(const yaml_event_t *ev)
 
 /* ---- mappings ---- */
 
-/* The string form of a scalar key, as sigs.k8s.io/yaml writes it. */
+/* The string form of a scalar key, as sigs.k8s.io/yaml writes it; *out is
+ * malloc'ed and owned by the caller. */
 static int key_text(ystate *st, const json_t *v, mark at, char **out)
 {
 	char num[64];
@@ -985,8 +991,10 @@ static int parse_yaml(ystate *st)
 	move_horizon(st);
 	yaml_parser_set_input(&st->yp, read_input, st);
 	while (!done && rc == CZ_OK) {
-		if (!yaml_parser_parse(&st->yp, &ev))
-			return libyaml_error(st);
+		if (!yaml_parser_parse(&st->yp, &ev)) {
+			rc = libyaml_error(st);
+			break;
+		}
 		done = ev.type == YAML_STREAM_END_EVENT;
 		rc = check_document_size(st, &ev);
 		if (rc == CZ_OK)
@@ -1098,20 +1106,27 @@ static int parse_json_value(ystate *st, size_t pos, mark at, size_t *used)
 	json_t *v = json_loadb(st->data + pos, chunk, JSON_FLAGS, &je);
 	size_t nodes = 0;
 	char msg[256];
+	int rc = CZ_OK;
 
+	if (!v && chunk < avail && (size_t)je.position + 8 >= chunk) {
+		rc = fail_at(st, at, CZ_ETOOLARGE,
+			     "document larger than %zu bytes", max);
+		goto cleanup;
+	}
 	if (!v) {
-		if (chunk < avail && (size_t)je.position + 8 >= chunk)
-			return fail_at(st, at, CZ_ETOOLARGE,
-				       "document larger than %zu bytes", max);
-		return json_syntax_error(st, at, &je);
+		rc = json_syntax_error(st, at, &je);
+		goto cleanup;
 	}
 	if (measure(v, 0, st->lim, &nodes, msg, sizeof(msg)) < 0) {
-		json_decref(v);
-		return fail_at(st, at, CZ_ETOOLARGE, "%s", msg);
+		rc = fail_at(st, at, CZ_ETOOLARGE, "%s", msg);
+		goto cleanup;
 	}
 	doclist_push(&st->out, v, at.line);
+	v = NULL;
 	*used = (size_t)je.position;
-	return CZ_OK;
+cleanup:
+	json_decref(v);
+	return rc;
 }
 
 static int parse_json(ystate *st)

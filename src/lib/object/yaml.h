@@ -44,9 +44,10 @@ typedef struct cz_doc {
  *
  * The position of every mapping key and sequence item is recorded in
  * `lines` when it is not NULL (YAML only; a JSON document only gets
- * cz_doc.line).  Anchored nodes are shared, not copied: an alias adds a
- * reference to the same json_t, so a caller that edits a document in place
- * must json_deep_copy() a node that may be aliased first.
+ * cz_doc.line); a key brought in by a "<<" merge gets the position it has
+ * in the merged mapping.  Anchored nodes are shared, not copied: an alias
+ * adds a reference to the same json_t, so a caller that edits a document
+ * in place must json_deep_copy() a node that may be aliased first.
  *
  * On failure returns CZ_EINVALID (syntax, duplicate key, bad alias,
  * unrepresentable value) or CZ_ETOOLARGE (a limit), err->msg is
@@ -55,7 +56,9 @@ typedef struct cz_doc {
  * released.
  *
  * Document sizes are counted the way libyaml marks count them, in
- * characters for YAML and in bytes for JSON.
+ * characters for YAML (from the document's first token to its last), and
+ * in bytes for JSON.  Either way an oversized document is refused while it
+ * is read: no more than a few times the limit is ever read or built.
  */
 int cz_parse_stream(const char *data, size_t len, const char *filename,
 		    const cz_limits *lim, cz_doc **docs_out, size_t *ndocs_out,
@@ -63,9 +66,13 @@ int cz_parse_stream(const char *data, size_t len, const char *filename,
 void cz_docs_free(cz_doc *docs, size_t n);
 
 /*
- * How an unquoted plain YAML scalar becomes JSON: null, boolean, integer,
- * real or string.  Returns a new reference, or NULL with err set
- * (CZ_EINVALID) for .inf and .nan, which JSON cannot represent.
+ * How an unquoted plain YAML scalar becomes JSON, by go-yaml v2's rules
+ * except that the boolean and null words match in any letter case:
+ * "", "~", "null" -> null; true/false/yes/no/on/off, y/Y/n/N -> boolean;
+ * Go ParseInt base-0 integers (underscores dropped, 0x/0o/0b, leading 0 =
+ * octal) that fit int64 -> integer; the YAML float syntax -> real; the rest
+ * (timestamps included) -> string.  Returns a new reference, or NULL with
+ * err set (CZ_EINVALID) for .inf and .nan, which JSON cannot represent.
  */
 json_t *cz_yaml_resolve_plain(const char *text, size_t len, cz_error *err);
 
