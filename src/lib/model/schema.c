@@ -196,6 +196,16 @@ cz_kind cz_kind_of(const json_t *obj)
 	return CZ_KIND_OTHER;
 }
 
+/* Where a value sits, resolved to a line only when a message needs one:
+ * looking lines up for every valid field would cost more than validating. */
+typedef struct loc loc;
+struct loc {
+	const json_t *container; /* NULL: the object itself */
+	const char *key;         /* the key in container, or NULL for index */
+	size_t index;
+	const loc *up;
+};
+
 /* The walk state: where we are, for messages. */
 typedef struct walk {
 	const cz_where *where;
@@ -204,12 +214,32 @@ typedef struct walk {
 	bool ok;
 } walk;
 
-static void report(walk *w, unsigned line, const char *fmt, ...)
+static unsigned resolve_line(const walk *w, const loc *at)
+{
+	for (; at && at->container; at = at->up) {
+		unsigned line = 0;
+
+		if (!w->where->lines)
+			break;
+		if (at->key)
+			line = cz_linemap_key(w->where->lines, at->container,
+					      at->key);
+		else
+			line = cz_linemap_index(w->where->lines, at->container,
+						at->index);
+		if (line)
+			return line;
+	}
+	return w->where->line;
+}
+
+static void report(walk *w, const loc *at, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-static void report(walk *w, unsigned line, const char *fmt, ...)
+static void report(walk *w, const loc *at, const char *fmt, ...)
 {
 	char msg[512];
+	unsigned line = resolve_line(w, at);
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -265,25 +295,7 @@ static bool type_matches(const json_t *v, cz_type t)
 }
 
 static void validate_value(walk *w, const json_t *v, const cz_schema *s,
-			   unsigned line);
-
-static unsigned key_line(const walk *w, const json_t *obj, const char *key,
-			 unsigned fallback)
-{
-	unsigned line = w->where->lines ?
-				cz_linemap_key(w->where->lines, obj, key) : 0;
-
-	return line ? line : fallback;
-}
-
-static unsigned index_line(const walk *w, const json_t *arr, size_t i,
-			   unsigned fallback)
-{
-	unsigned line = w->where->lines ?
-				cz_linemap_index(w->where->lines, arr, i) : 0;
-
-	return line ? line : fallback;
-}
+			   const loc *at);
 
 /* Appends ".name" (or "name" at the top) to the path; returns the old
  * length so that the caller can cut it back. */
@@ -302,7 +314,7 @@ static void path_cut(walk *w, size_t len)
 }
 
 static void validate_object(walk *w, const json_t *obj, const cz_schema *s,
-			    unsigned line)
+			    const loc *at)
 {
 	const char *key;
 	json_t *value;
@@ -314,59 +326,60 @@ static void validate_object(walk *w, const json_t *obj, const cz_schema *s,
 		if (!f->required || (v && !json_is_null(v)))
 			continue;
 		mark = path_push_field(w, f->name);
-		report(w, line, "required");
+		report(w, at, "required");
 		path_cut(w, mark);
 	}
 	json_object_foreach ((json_t *)obj, key, value) {
 		const cz_field *f = s->fields;
-		unsigned vline = key_line(w, obj, key, line);
+		loc here = { obj, key, 0, at };
 		size_t mark;
 
 		while (f->name && strcmp(f->name, key) != 0)
 			f++;
 		mark = path_push_field(w, key);
 		if (!f->name)
-			report(w, vline, "unknown field");
+			report(w, &here, "unknown field");
 		else if (!json_is_null(value))
-			validate_value(w, value, f->schema, vline);
+			validate_value(w, value, f->schema, &here);
 		path_cut(w, mark);
 	}
 }
 
 static void validate_items(walk *w, const json_t *v, const cz_schema *s,
-			   unsigned line)
+			   const loc *at)
 {
 	size_t i;
 	json_t *item;
 
 	json_array_foreach (v, i, item) {
+		loc here = { v, NULL, i, at };
 		size_t mark = w->path.len;
 
 		cz_buf_printf(&w->path, "[%zu]", i);
-		validate_value(w, item, s->items, index_line(w, v, i, line));
+		validate_value(w, item, s->items, &here);
 		path_cut(w, mark);
 	}
 }
 
 static void validate_map(walk *w, const json_t *v, const cz_schema *s,
-			 unsigned line)
+			 const loc *at)
 {
 	const char *key;
 	json_t *item;
 
 	json_object_foreach ((json_t *)v, key, item) {
+		loc here = { v, key, 0, at };
 		size_t mark = w->path.len;
 
 		cz_buf_printf(&w->path, "[%s]", key);
 		if (!json_is_null(item) || s->items->type == CZ_T_ANY)
-			validate_value(w, item, s->items,
-				       key_line(w, v, key, line));
+			validate_value(w, item, s->items, &here);
 		path_cut(w, mark);
 	}
 }
 
 static void validate_enum(walk *w, const char *value, const cz_schema *s,
-			  unsigned line)
+			  const loc *at)
 {
 	cz_buf allowed;
 
@@ -377,26 +390,26 @@ static void validate_enum(walk *w, const char *value, const cz_schema *s,
 	for (const char *const *e = s->enums; *e; e++)
 		cz_buf_printf(&allowed, "%s\"%s\"", e == s->enums ? "" : ", ",
 			      *e);
-	report(w, line, "unsupported value \"%.100s\": supported values: %s",
+	report(w, at, "unsupported value \"%.100s\": supported values: %s",
 	       value, allowed.data);
 	cz_buf_release(&allowed);
 }
 
 static void validate_value(walk *w, const json_t *v, const cz_schema *s,
-			   unsigned line)
+			   const loc *at)
 {
 	if (!type_matches(v, s->type)) {
-		report(w, line, "expected %s, got %s", schema_type_name(s->type),
+		report(w, at, "expected %s, got %s", schema_type_name(s->type),
 		       json_type_name(v));
 		return;
 	}
 	switch (s->type) {
-	case CZ_T_OBJECT: validate_object(w, v, s, line); break;
-	case CZ_T_ARRAY: validate_items(w, v, s, line); break;
-	case CZ_T_MAP: validate_map(w, v, s, line); break;
+	case CZ_T_OBJECT: validate_object(w, v, s, at); break;
+	case CZ_T_ARRAY: validate_items(w, v, s, at); break;
+	case CZ_T_MAP: validate_map(w, v, s, at); break;
 	case CZ_T_STRING:
 		if (s->enums)
-			validate_enum(w, json_string_value(v), s, line);
+			validate_enum(w, json_string_value(v), s, at);
 		break;
 	default: break;
 	}
@@ -444,7 +457,7 @@ bool cz_is_dns_subdomain(const char *name)
 	return true;
 }
 
-static void validate_name(walk *w, const json_t *obj, unsigned line)
+static void validate_name(walk *w, const json_t *obj)
 {
 	json_t *meta = json_object_get(obj, "metadata");
 	const char *name = json_string_value(json_object_get(meta, "name"));
@@ -452,8 +465,10 @@ static void validate_name(walk *w, const json_t *obj, unsigned line)
 
 	if (!name || cz_is_dns_subdomain(name))
 		return;
+	loc at = { meta, "name", 0, NULL };
+
 	mark = path_push_field(w, "metadata.name");
-	report(w, key_line(w, meta, "name", line),
+	report(w, &at,
 	       "invalid value \"%.100s\": a lowercase RFC 1123 subdomain must "
 	       "consist of lower case alphanumeric characters, '-' or '.', and "
 	       "must start and end with an alphanumeric character",
@@ -469,9 +484,9 @@ bool cz_validate_object(const json_t *obj, cz_kind kind, const cz_where *where,
 		kind == CZ_KIND_PACKAGE ? &s_package : &s_source;
 
 	cz_buf_init(&w.path, 4096);
-	validate_value(&w, obj, schema, where->line);
+	validate_value(&w, obj, schema, NULL);
 	if (w.ok)
-		validate_name(&w, obj, where->line);
+		validate_name(&w, obj);
 	cz_buf_release(&w.path);
 	return w.ok;
 }
