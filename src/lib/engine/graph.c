@@ -61,7 +61,6 @@ static void build(cz_graph *g, const char *const *present, size_t npresent,
 		  const edge_list *edges)
 {
 	size_t cap = 0;
-	size_t *fill;
 	size_t *pairs;
 
 	for (size_t i = 0; i < npresent; i++)
@@ -86,7 +85,6 @@ static void build(cz_graph *g, const char *const *present, size_t npresent,
 	cz_sort(pairs, edges->len, 2 * sizeof(size_t), cmp_size);
 	g->out_start = cz_xcalloc(g->n + 1, sizeof(size_t));
 	g->out = cz_xreallocarray(NULL, edges->len + 1, sizeof(size_t));
-	fill = cz_xcalloc(g->n + 1, sizeof(size_t));
 	for (size_t i = 0, m = 0; i < edges->len; i++) {
 		if (i && pairs[2 * i] == pairs[2 * i - 2] &&
 		    pairs[2 * i + 1] == pairs[2 * i - 1])
@@ -96,7 +94,6 @@ static void build(cz_graph *g, const char *const *present, size_t npresent,
 	}
 	for (size_t i = 0; i < g->n; i++)
 		g->out_start[i + 1] += g->out_start[i];
-	free(fill);
 	free(pairs);
 }
 
@@ -197,27 +194,37 @@ static size_t heap_pop(heap *h)
 	}
 }
 
-size_t cz_graph_toposort(const cz_graph *g, size_t *order)
+/* The reverse edges as CSR: the dependents of v are
+ * in[in_start[v] .. in_start[v+1]).  The caller frees both arrays. */
+static void in_edges(const cz_graph *g, size_t **in_start_out, size_t **in_out)
 {
-	/* Dependencies first: a node is ready when all its out-edges (its
-	 * dependencies) are done, so count out-degrees and walk in-edges. */
-	size_t *pending = cz_xcalloc(g->n + 1, sizeof(size_t));
 	size_t *in_start = cz_xcalloc(g->n + 2, sizeof(size_t));
 	size_t *in = cz_xcalloc(g->out_start[g->n] + 1, sizeof(size_t));
-	bool *done = cz_xcalloc(g->n + 1, sizeof(bool));
-	heap h = { cz_xcalloc(g->n + 1, sizeof(size_t)), 0 };
-	size_t count = 0;
 
-	for (size_t i = 0; i < g->n; i++) {
-		pending[i] = g->out_start[i + 1] - g->out_start[i];
-		for (size_t e = g->out_start[i]; e < g->out_start[i + 1]; e++)
-			in_start[g->out[e] + 2]++;
-	}
+	for (size_t e = 0; e < g->out_start[g->n]; e++)
+		in_start[g->out[e] + 2]++;
 	for (size_t i = 0; i < g->n; i++)
 		in_start[i + 2] += in_start[i + 1];
 	for (size_t i = 0; i < g->n; i++)
 		for (size_t e = g->out_start[i]; e < g->out_start[i + 1]; e++)
 			in[in_start[g->out[e] + 1]++] = i;
+	*in_start_out = in_start;
+	*in_out = in;
+}
+
+size_t cz_graph_toposort(const cz_graph *g, size_t *order)
+{
+	/* Dependencies first: a node is ready when all its out-edges (its
+	 * dependencies) are done, so count out-degrees and walk in-edges. */
+	size_t *pending = cz_xcalloc(g->n + 1, sizeof(size_t));
+	size_t *in_start, *in;
+	bool *done = cz_xcalloc(g->n + 1, sizeof(bool));
+	heap h = { cz_xcalloc(g->n + 1, sizeof(size_t)), 0 };
+	size_t count = 0;
+
+	in_edges(g, &in_start, &in);
+	for (size_t i = 0; i < g->n; i++)
+		pending[i] = g->out_start[i + 1] - g->out_start[i];
 	for (size_t i = 0; i < g->n; i++)
 		if (!pending[i])
 			heap_push(&h, i);
@@ -340,29 +347,29 @@ size_t cz_graph_cycles(const cz_graph *g, cz_buf *out)
 void cz_graph_closure(const cz_graph *g, bool *reach, bool backward)
 {
 	size_t *queue = cz_xcalloc(g->n + 1, sizeof(size_t));
+	size_t *start = g->out_start, *edges = g->out;
+	size_t *in_start = NULL, *in = NULL;
 	size_t head = 0, tail = 0;
 
+	if (backward) {
+		in_edges(g, &in_start, &in);
+		start = in_start;
+		edges = in;
+	}
 	for (size_t i = 0; i < g->n; i++)
 		if (reach[i])
 			queue[tail++] = i;
 	while (head < tail) {
 		size_t v = queue[head++];
 
-		if (!backward) {
-			for (size_t e = g->out_start[v]; e < g->out_start[v + 1]; e++)
-				if (!reach[g->out[e]]) {
-					reach[g->out[e]] = true;
-					queue[tail++] = g->out[e];
-				}
-			continue;
-		}
-		for (size_t u = 0; u < g->n; u++) {
-			for (size_t e = g->out_start[u]; e < g->out_start[u + 1]; e++)
-				if (g->out[e] == v && !reach[u]) {
-					reach[u] = true;
-					queue[tail++] = u;
-				}
+		for (size_t e = start[v]; e < start[v + 1]; e++) {
+			if (!reach[edges[e]]) {
+				reach[edges[e]] = true;
+				queue[tail++] = edges[e];
+			}
 		}
 	}
+	free(in_start);
+	free(in);
 	free(queue);
 }
