@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/sort.h"
 #include "util/arena.h"
 #include "util/mem.h"
+#include "util/sort.h"
 #include "util/strmap.h"
 
 typedef struct dot_edge dot_edge;
@@ -201,11 +201,6 @@ static const char *last_segment(const char *name)
 	return dot ? dot + 1 : name;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 static int cmp_edge(const void *a, const void *b)
 {
 	const dot_edge *x = *(const dot_edge *const *)a;
@@ -237,7 +232,7 @@ static void number_nodes(dot_graph *g, cz_strmap *ids, const char ***names_out,
 		CZ_GROW(names, n + 1, cap);
 		names[n++] = key;
 	}
-	cz_sort(names, n, sizeof(*names), cmp_str);
+	cz_sort(names, n, sizeof(*names), cz_cmp_str);
 	for (size_t i = 0; i < n; i++)
 		cz_strmap_put(ids, names[i], (void *)(uintptr_t)(i + 1));
 	cz_strmap_release(&all);

@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/sort.h"
 #include "util/duration.h"
 #include "util/mem.h"
+#include "util/sort.h"
 
 #define NS_PER_S INT64_C(1000000000)
 

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/sort.h"
 #include "util/mem.h"
+#include "util/sort.h"
 
 typedef struct edge_list {
 	const char **from;
@@ -26,11 +26,6 @@ static void edge_push(edge_list *l, const char *from, const char *to)
 	l->from[l->len] = from;
 	l->to[l->len] = to;
 	l->len++;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 static int cmp_size(const void *a, const void *b)
@@ -67,7 +62,7 @@ static void build(cz_graph *g, const char *const *present, size_t npresent,
 		add_node(g, present[i], &cap);
 	for (size_t i = 0; i < edges->len; i++)
 		add_node(g, edges->to[i], &cap);
-	cz_sort(g->names, g->n, sizeof(*g->names), cmp_str);
+	cz_sort(g->names, g->n, sizeof(*g->names), cz_cmp_str);
 	g->missing = cz_xcalloc(g->n + 1, sizeof(bool));
 	for (size_t i = 0; i < g->n; i++) {
 		cz_strmap_put(&g->index, g->names[i], (void *)(uintptr_t)(i + 1));

@@ -5,9 +5,9 @@
 
 #include "engine/graph.h"
 #include "object/emit.h"
-#include "util/sort.h"
 #include "util/buf.h"
 #include "util/mem.h"
+#include "util/sort.h"
 
 static void warn_cycles(const cz_graph *g, cz_diags *diags)
 {
@@ -72,11 +72,6 @@ void cz_render_release(cz_render *r)
 	cz_arena_release(&r->arena);
 	free(r->ready);
 	memset(r, 0, sizeof(*r));
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 /* Output in pieces: items are emitted into a buffer that is handed to the
@@ -167,35 +162,30 @@ static void write_namespaces(const cz_render *r, writer *w)
 			names[n++] = ns;
 		}
 	}
-	cz_sort(names, n, sizeof(*names), cmp_str);
+	cz_sort(names, n, sizeof(*names), cz_cmp_str);
 	for (size_t i = 0; i < n; i++)
 		write_item(w, cz_namespace_json(&r->engine, names[i]));
 	free(names);
 	cz_strmap_release(&seen);
 }
 
+/* HelmReleases are identified by namespace and name. */
+static int cmp_release_id(const cz_helmrelease *x, const cz_helmrelease *y)
+{
+	int c = strcmp(x->component->install->namespace,
+		       y->component->install->namespace);
+
+	return c ? c : strcmp(x->component->install->release_name,
+			      y->component->install->release_name);
+}
+
 static int cmp_release(const void *a, const void *b)
 {
 	const cz_helmrelease *x = *(const cz_helmrelease *const *)a;
 	const cz_helmrelease *y = *(const cz_helmrelease *const *)b;
-	int c = strcmp(x->component->install->namespace,
-		       y->component->install->namespace);
+	int c = cmp_release_id(x, y);
 
-	if (c)
-		return c;
-	c = strcmp(x->component->install->release_name,
-		   y->component->install->release_name);
-	if (c)
-		return c;
-	return strcmp(x->package->name, y->package->name);
-}
-
-static bool same_release(const cz_helmrelease *x, const cz_helmrelease *y)
-{
-	return strcmp(x->component->install->namespace,
-		      y->component->install->namespace) == 0 &&
-	       strcmp(x->component->install->release_name,
-		      y->component->install->release_name) == 0;
+	return c ? c : strcmp(x->package->name, y->package->name);
 }
 
 static void write_releases(const cz_render *r, writer *w, cz_diags *diags)
@@ -211,7 +201,7 @@ static void write_releases(const cz_render *r, writer *w, cz_diags *diags)
 	}
 	cz_sort(all, n, sizeof(*all), cmp_release);
 	for (size_t i = 0; i < n; i++) {
-		if (i && same_release(all[i - 1], all[i])) {
+		if (i && cmp_release_id(all[i - 1], all[i]) == 0) {
 			cz_diags_add(diags, CZ_DIAG_WARNING,
 				     "HelmRelease %s/%s is written by both "
 				     "Package %s and Package %s; keeping %s's",

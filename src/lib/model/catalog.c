@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/sort.h"
 #include "util/mem.h"
+#include "util/sort.h"
 
 #define SKIP_VALUES_ANNOTATION "operator.cozystack.io/skip-cozystack-values"
 

@@ -9,9 +9,9 @@
 
 #include "model/schema.h"
 #include "object/linemap.h"
-#include "util/sort.h"
 #include "util/buf.h"
 #include "util/mem.h"
+#include "util/sort.h"
 
 void cz_loader_init(cz_loader *ld, cz_catalog *cat, cz_diags *diags)
 {
@@ -213,11 +213,6 @@ static bool has_manifest_suffix(const char *name)
 	return false;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static int load_dir(cz_loader *ld, const char *path, unsigned depth);
 
 static int load_entry(cz_loader *ld, const char *path, unsigned depth,
@@ -267,7 +262,7 @@ static int load_dir(cz_loader *ld, const char *path, unsigned depth)
 					  de->d_name);
 	}
 	closedir(dir);
-	cz_sort(names, n, sizeof(*names), cmp_str);
+	cz_sort(names, n, sizeof(*names), cz_cmp_str);
 	for (size_t i = 0; i < n; i++) {
 		int r = load_entry(ld, names[i], depth, false);
 
