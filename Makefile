@@ -4,7 +4,7 @@
 
 CC      ?= cc
 BUILD   ?= build
-PKGS    := jansson yaml-0.1 cmocka
+PKGS    := jansson yaml-0.1 cmocka sqlite3 libmicrohttpd libcrypto
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
@@ -13,26 +13,30 @@ CFLAGS  ?= -O2 -g
 SAN     ?=
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) \
            $(CFLAGS) $(SAN) -Isrc/lib -DCZ_VERSION='"$(VERSION)"' \
-           $(shell pkg-config --cflags jansson yaml-0.1)
-LIBS     = $(shell pkg-config --libs jansson yaml-0.1) -lm
+           $(shell pkg-config --cflags jansson yaml-0.1 sqlite3 libcrypto) -pthread
+LIBS     = $(shell pkg-config --libs jansson yaml-0.1 sqlite3 libcrypto) -lm -pthread
+SRVLIBS  = $(shell pkg-config --libs libmicrohttpd)
 TESTLIBS = $(shell pkg-config --libs cmocka)
 
 LIB_SRCS  := $(sort $(wildcard src/lib/*/*.c))
 CLI_SRCS  := $(sort $(wildcard src/cli/*.c))
+SRV_SRCS  := $(sort $(wildcard src/server/*.c))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 BENCH_SRCS := $(sort $(wildcard bench/*.c))
 
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 CLI_OBJS  := $(CLI_SRCS:%.c=$(BUILD)/%.o)
+SRV_OBJS  := $(SRV_SRCS:%.c=$(BUILD)/%.o)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 
 LIBCZ := $(BUILD)/libcozypkg.a
 CLI   := $(BUILD)/cozypkg
+SRV   := $(BUILD)/cozypkgd
 
 .SECONDARY:
 .PHONY: all deps test check unit e2e sanitize fuzz bench run clean
-all: $(CLI) $(UNIT_BINS) $(BENCH_BINS)
+all: $(CLI) $(SRV) $(UNIT_BINS) $(BENCH_BINS)
 
 # Installs the Debian packages when pkg-config cannot find them.
 $(BUILD)/.deps:
@@ -49,6 +53,9 @@ $(LIBCZ): $(LIB_OBJS)
 
 $(CLI): $(CLI_OBJS) $(LIBCZ)
 	$(CC) $(ALL_CFLAGS) -o $@ $(CLI_OBJS) $(LIBCZ) $(LIBS)
+
+$(SRV): $(SRV_OBJS) $(LIBCZ)
+	$(CC) $(ALL_CFLAGS) -o $@ $(SRV_OBJS) $(LIBCZ) $(LIBS) $(SRVLIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBCZ)
 	@mkdir -p $(@D)
@@ -90,4 +97,4 @@ run: all
 clean:
 	rm -rf build
 
--include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(UNIT_BINS:$(BUILD)/tests/%=$(BUILD)/tests/unit/%.d)
+-include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(SRV_OBJS:.o=.d) $(UNIT_BINS:$(BUILD)/tests/%=$(BUILD)/tests/unit/%.d)

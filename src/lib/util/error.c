@@ -63,6 +63,8 @@ const char *cz_code_name(int code)
 	case CZ_ETOOLARGE: return "too large";
 	case CZ_EIO: return "i/o error";
 	case CZ_ECYCLE: return "dependency cycle";
+	case CZ_EGONE: return "gone";
+	case CZ_EDENIED: return "denied";
 	default: return "error";
 	}
 }

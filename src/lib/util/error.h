@@ -23,6 +23,8 @@ enum cz_code {
 	CZ_ETOOLARGE = -6, /* input is over a size, depth or count limit */
 	CZ_EIO = -7,       /* reading or writing a file or socket failed */
 	CZ_ECYCLE = -8,    /* a dependency cycle */
+	CZ_EGONE = -9,     /* asked-for history is no longer retained */
+	CZ_EDENIED = -10,  /* the caller may not do this */
 };
 
 #define CZ_ERROR_MSG_MAX 1024

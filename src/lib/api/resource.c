@@ -1,0 +1,157 @@
+#include "api/resource.h"
+
+#include <string.h>
+
+/* Printer columns follow the real CRDs (cozystack.io) and the upstream
+ * Flux and core printers for the rest. */
+#define READY_STATUS ".status.conditions[?(@.type==\"Ready\")].status"
+#define READY_MESSAGE ".status.conditions[?(@.type==\"Ready\")].message"
+#define AGE_COLUMN { "Age", "date", ".metadata.creationTimestamp", "", 0 }
+#define END_COLUMNS { NULL, NULL, NULL, NULL, 0 }
+
+static const cz_printer_column c_package[] = {
+	{ "Variant", "string", ".spec.variant", "Selected variant", 0 },
+	{ "Ready", "string", READY_STATUS, "Ready condition status", 0 },
+	{ "Status", "string", READY_MESSAGE, "Ready condition message", 0 },
+	END_COLUMNS,
+};
+static const cz_printer_column c_source[] = {
+	{ "Variants", "string", ".status.variants", "Available variants", 0 },
+	{ "Ready", "string", READY_STATUS, "Ready condition status", 0 },
+	{ "Status", "string", READY_MESSAGE, "Ready condition message", 0 },
+	END_COLUMNS,
+};
+static const cz_printer_column c_flux[] = {
+	AGE_COLUMN,
+	{ "Ready", "string", READY_STATUS, "", 0 },
+	{ "Status", "string", READY_MESSAGE, "", 0 },
+	END_COLUMNS,
+};
+static const cz_printer_column c_oci[] = {
+	{ "URL", "string", ".spec.url", "", 0 },
+	AGE_COLUMN,
+	{ "Ready", "string", READY_STATUS, "", 0 },
+	{ "Status", "string", READY_MESSAGE, "", 0 },
+	END_COLUMNS,
+};
+static const cz_printer_column c_namespace[] = {
+	{ "Status", "string", ".status.phase", "", 0 },
+	AGE_COLUMN,
+	END_COLUMNS,
+};
+static const cz_printer_column c_secret[] = {
+	{ "Type", "string", ".type", "", 0 },
+	AGE_COLUMN,
+	END_COLUMNS,
+};
+static const cz_printer_column c_age_only[] = {
+	AGE_COLUMN,
+	END_COLUMNS,
+};
+static const cz_printer_column c_lease[] = {
+	{ "Holder", "string", ".spec.holderIdentity", "", 0 },
+	AGE_COLUMN,
+	END_COLUMNS,
+};
+
+/* metadata.ownerReferences merges by uid on every kind, as upstream. */
+static const cz_merge_key k_common[] = {
+	{ "metadata.ownerReferences", "uid" },
+	{ NULL, NULL },
+};
+
+static const char *const sn_package[] = { "pkg", "pkgs", NULL };
+static const char *const sn_source[] = { "pks", NULL };
+static const char *const sn_hr[] = { "hr", NULL };
+static const char *const sn_ocirepo[] = { "ocirepo", NULL };
+static const char *const sn_gitrepo[] = { "gitrepo", NULL };
+static const char *const sn_ns[] = { "ns", NULL };
+static const char *const sn_cm[] = { "cm", NULL };
+static const char *const cat_cozy[] = { "cozystack", NULL };
+static const char *const cat_flux[] = { "all", "flux", NULL };
+
+#define CORE "", "v1", "v1"
+#define COZY "cozystack.io", "v1alpha1", "cozystack.io/v1alpha1"
+#define HELM "helm.toolkit.fluxcd.io", "v2", "helm.toolkit.fluxcd.io/v2"
+#define SRC "source.toolkit.fluxcd.io", "v1", "source.toolkit.fluxcd.io/v1"
+#define COORD "coordination.k8s.io", "v1", "coordination.k8s.io/v1"
+
+static const cz_resource resources[] = {
+	{ CORE, "namespaces", "namespace", "Namespace", "NamespaceList", false,
+	  true, true, sn_ns, NULL, c_namespace, k_common, CZ_NAME_LABEL,
+	  false },
+	{ CORE, "secrets", "secret", "Secret", "SecretList", true, false, true,
+	  NULL, NULL, c_secret, k_common, CZ_NAME_SUBDOMAIN, true },
+	{ CORE, "configmaps", "configmap", "ConfigMap", "ConfigMapList", true,
+	  false, true, sn_cm, NULL, c_age_only, k_common, CZ_NAME_SUBDOMAIN,
+	  false },
+	{ COZY, "packages", "package", "Package", "PackageList", false, true,
+	  false, sn_package, cat_cozy, c_package, k_common, CZ_NAME_SUBDOMAIN,
+	  false },
+	{ COZY, "packagesources", "packagesource", "PackageSource",
+	  "PackageSourceList", false, true, false, sn_source, cat_cozy,
+	  c_source, k_common, CZ_NAME_SUBDOMAIN, false },
+	{ HELM, "helmreleases", "helmrelease", "HelmRelease", "HelmReleaseList",
+	  true, true, false, sn_hr, cat_flux, c_flux, k_common,
+	  CZ_NAME_SUBDOMAIN, false },
+	{ SRC, "ocirepositories", "ocirepository", "OCIRepository",
+	  "OCIRepositoryList", true, true, false, sn_ocirepo, cat_flux, c_oci,
+	  k_common, CZ_NAME_SUBDOMAIN, false },
+	{ SRC, "gitrepositories", "gitrepository", "GitRepository",
+	  "GitRepositoryList", true, true, false, sn_gitrepo, cat_flux, c_oci,
+	  k_common, CZ_NAME_SUBDOMAIN, false },
+	{ SRC, "externalartifacts", "externalartifact", "ExternalArtifact",
+	  "ExternalArtifactList", true, true, false, NULL, cat_flux, c_flux,
+	  k_common, CZ_NAME_SUBDOMAIN, false },
+	{ COORD, "leases", "lease", "Lease", "LeaseList", true, false, true,
+	  NULL, NULL, c_lease, k_common, CZ_NAME_SUBDOMAIN, false },
+};
+
+#define N_RESOURCES (sizeof(resources) / sizeof(resources[0]))
+
+static const char *const group_versions[] = {
+	"v1",
+	"cozystack.io/v1alpha1",
+	"helm.toolkit.fluxcd.io/v2",
+	"source.toolkit.fluxcd.io/v1",
+	"coordination.k8s.io/v1",
+};
+
+const cz_resource *cz_resources(size_t *count)
+{
+	*count = N_RESOURCES;
+	return resources;
+}
+
+const cz_resource *cz_resource_find(const char *group, const char *version,
+				    const char *resource)
+{
+	for (size_t i = 0; i < N_RESOURCES; i++) {
+		const cz_resource *r = &resources[i];
+
+		if (strcmp(r->group, group) == 0 &&
+		    strcmp(r->version, version) == 0 &&
+		    strcmp(r->resource, resource) == 0)
+			return r;
+	}
+	return NULL;
+}
+
+const cz_resource *cz_resource_by_kind(const char *api_version,
+				       const char *kind)
+{
+	for (size_t i = 0; i < N_RESOURCES; i++) {
+		const cz_resource *r = &resources[i];
+
+		if (strcmp(r->group_version, api_version) == 0 &&
+		    strcmp(r->kind, kind) == 0)
+			return r;
+	}
+	return NULL;
+}
+
+const char *const *cz_group_versions(size_t *count)
+{
+	*count = sizeof(group_versions) / sizeof(group_versions[0]);
+	return group_versions;
+}
