@@ -58,6 +58,11 @@ const cz_schema *cz_schema_for_kind(const char *api_version, const char *kind)
 	return k ? k->schema : NULL;
 }
 
+const cz_schema *cz_schema_list_meta(void)
+{
+	return &cz_s_list_meta;
+}
+
 cz_kind cz_kind_of(const json_t *obj)
 {
 	const char *api = json_string_value(json_object_get(obj, "apiVersion"));

@@ -39,6 +39,12 @@ const cz_schema_kind *cz_schema_kind_find(const char *api_version,
 /* The schema of apiVersion/kind, or NULL when the kind is not served. */
 const cz_schema *cz_schema_for_kind(const char *api_version, const char *kind);
 
+/* The list metadata every List kind carries (meta/v1 ListMeta). */
+const cz_schema *cz_schema_list_meta(void);
+/* The API machinery definitions (Status, DeleteOptions, Patch,
+ * WatchEvent) that every OpenAPI document carries; static storage. */
+const cz_schema *const *cz_schema_api_types(size_t *count);
+
 /* What a value broke. */
 typedef enum cz_violation {
 	CZ_V_REQUIRED, /* a required field is missing (value is NULL) */

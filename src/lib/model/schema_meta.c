@@ -1,5 +1,6 @@
 /* Shared schemas: scalars and k8s.io/apimachinery meta/v1 types. */
 
+#include "model/schema.h"
 #include "model/schema_common.h"
 
 #define META "io.k8s.apimachinery.pkg.apis.meta.v1."
@@ -253,3 +254,167 @@ const cz_schema cz_s_conditions = {
 	.list_type = "map",
 	.list_map_key = "type",
 };
+
+/* The API machinery types every group-version document carries. */
+
+static const cz_field f_status_cause[] = {
+	CZ_FIELD("field", &cz_s_string,
+		 "The field of the resource that has caused this error, as "
+		 "named by its JSON serialization."),
+	CZ_FIELD("message", &cz_s_string,
+		 "A human-readable description of the cause of the error."),
+	CZ_FIELD("reason", &cz_s_string,
+		 "A machine-readable description of the cause of the error."),
+	CZ_END_FIELDS,
+};
+static const cz_schema s_status_cause = {
+	.type = CZ_T_OBJECT,
+	.definition = META "StatusCause",
+	.description = "StatusCause provides more information about an "
+		       "api.Status failure, including cases when multiple "
+		       "errors are encountered.",
+	.fields = f_status_cause,
+};
+static const cz_schema s_status_causes = { .type = CZ_T_ARRAY,
+					   .items = &s_status_cause,
+					   .list_type = "atomic" };
+static const cz_field f_status_details[] = {
+	CZ_FIELD("causes", &s_status_causes,
+		 "The Causes array includes more details associated with the "
+		 "StatusReason failure."),
+	CZ_FIELD("group", &cz_s_string,
+		 "The group attribute of the resource associated with the "
+		 "status StatusReason."),
+	CZ_FIELD("kind", &cz_s_string,
+		 "The kind attribute of the resource associated with the "
+		 "status StatusReason."),
+	CZ_FIELD("name", &cz_s_string,
+		 "The name attribute of the resource associated with the "
+		 "status StatusReason (when there is a single name which can "
+		 "be described)."),
+	CZ_FIELD("retryAfterSeconds", &cz_s_int32,
+		 "If specified, the time in seconds before the operation "
+		 "should be retried."),
+	CZ_FIELD("uid", &cz_s_string, "UID of the resource."),
+	CZ_END_FIELDS,
+};
+static const cz_schema s_status_details = {
+	.type = CZ_T_OBJECT,
+	.definition = META "StatusDetails",
+	.description = "StatusDetails is a set of additional properties that "
+		       "MAY be set by the server to provide additional "
+		       "information about a response.",
+	.fields = f_status_details,
+};
+static const cz_field f_status[] = {
+	CZ_FIELD("apiVersion", &cz_s_string,
+		 "APIVersion defines the versioned schema of this "
+		 "representation of an object."),
+	CZ_FIELD("code", &cz_s_int32,
+		 "Suggested HTTP return code for this status, 0 if not set."),
+	CZ_FIELD("details", &s_status_details,
+		 "Extended data associated with the reason."),
+	CZ_FIELD("kind", &cz_s_string,
+		 "Kind is a string value representing the REST resource this "
+		 "object represents."),
+	CZ_FIELD("message", &cz_s_string,
+		 "A human-readable description of the status of this "
+		 "operation."),
+	CZ_FIELD("metadata", &cz_s_list_meta,
+		 "Standard list metadata."),
+	CZ_FIELD("reason", &cz_s_string,
+		 "A machine-readable description of why this operation is in "
+		 "the \"Failure\" status."),
+	CZ_FIELD("status", &cz_s_string,
+		 "Status of the operation. One of: \"Success\" or "
+		 "\"Failure\"."),
+	CZ_END_FIELDS,
+};
+static const cz_schema s_status = {
+	.type = CZ_T_OBJECT,
+	.definition = META "Status",
+	.description = "Status is a return value for calls that don't return "
+		       "other objects.",
+	.fields = f_status,
+};
+
+static const cz_field f_preconditions[] = {
+	CZ_FIELD("resourceVersion", &cz_s_string,
+		 "Specifies the target ResourceVersion"),
+	CZ_FIELD("uid", &cz_s_string, "Specifies the target UID."),
+	CZ_END_FIELDS,
+};
+static const cz_schema s_preconditions = {
+	.type = CZ_T_OBJECT,
+	.definition = META "Preconditions",
+	.description = "Preconditions must be fulfilled before an operation "
+		       "(update, delete, etc.) is carried out.",
+	.fields = f_preconditions,
+};
+static const cz_schema s_dry_run = { .type = CZ_T_ARRAY,
+				     .items = &cz_s_string,
+				     .list_type = "atomic" };
+static const cz_field f_delete_options[] = {
+	CZ_FIELD("apiVersion", &cz_s_string,
+		 "APIVersion defines the versioned schema of this "
+		 "representation of an object."),
+	CZ_FIELD("dryRun", &s_dry_run,
+		 "When present, indicates that modifications should not be "
+		 "persisted. The only valid value is \"All\"."),
+	CZ_FIELD("gracePeriodSeconds", &cz_s_int64,
+		 "The duration in seconds before the object should be "
+		 "deleted."),
+	CZ_FIELD("kind", &cz_s_string,
+		 "Kind is a string value representing the REST resource this "
+		 "object represents."),
+	CZ_FIELD("orphanDependents", &cz_s_bool,
+		 "Deprecated: please use the PropagationPolicy."),
+	CZ_FIELD("preconditions", &s_preconditions,
+		 "Must be fulfilled before a deletion is carried out."),
+	CZ_FIELD("propagationPolicy", &cz_s_string,
+		 "Whether and how garbage collection will be performed: "
+		 "'Orphan', 'Background' or 'Foreground'."),
+	CZ_END_FIELDS,
+};
+static const cz_schema s_delete_options = {
+	.type = CZ_T_OBJECT,
+	.definition = META "DeleteOptions",
+	.description = "DeleteOptions may be provided when deleting an API "
+		       "object.",
+	.fields = f_delete_options,
+};
+static const cz_schema s_patch = {
+	.type = CZ_T_OBJECT,
+	.definition = META "Patch",
+	.description = "Patch is provided to give a concrete name and type to "
+		       "the Kubernetes PATCH request body.",
+	.fields = (const cz_field[]){ CZ_END_FIELDS },
+	.preserve_unknown = true,
+};
+static const cz_field f_watch_event[] = {
+	CZ_REQUIRED("object", &cz_s_free_object,
+		    "Object is: * If Type is Added or Modified: the new state "
+		    "of the object. * If Type is Deleted: the state of the "
+		    "object immediately before deletion. * If Type is Error: "
+		    "*Status is recommended."),
+	CZ_REQUIRED("type", &cz_s_string,
+		    "ADDED, MODIFIED, DELETED, BOOKMARK or ERROR."),
+	CZ_END_FIELDS,
+};
+static const cz_schema s_watch_event = {
+	.type = CZ_T_OBJECT,
+	.definition = META "WatchEvent",
+	.description = "Event represents a single event to a watched "
+		       "resource.",
+	.fields = f_watch_event,
+};
+
+static const cz_schema *const api_types[] = {
+	&s_status, &s_delete_options, &s_patch, &s_watch_event,
+};
+
+const cz_schema *const *cz_schema_api_types(size_t *count)
+{
+	*count = sizeof(api_types) / sizeof(api_types[0]);
+	return api_types;
+}
