@@ -1,186 +1,67 @@
 #include "model/schema.h"
 
+#include <stdint.h>
 #include <string.h>
 
+#include "model/schema_common.h"
 #include "util/buf.h"
 
 /*
- * The schemas are tables: adding a field or a kind is a row, not code.
- * They mirror the real CRDs: no defaults, no CEL, enums where the Go types
- * carry +kubebuilder:validation:Enum.
+ * The served kinds.  Definition names follow upstream: Go package paths for
+ * k8s.io/api types, the reversed group for custom resources.
  */
-
-typedef enum cz_type {
-	CZ_T_STRING,
-	CZ_T_BOOL,
-	CZ_T_INT,
-	CZ_T_OBJECT, /* fixed fields */
-	CZ_T_ARRAY,  /* items of one schema */
-	CZ_T_MAP,    /* string keys, values of one schema */
-	CZ_T_ANY,    /* anything (x-kubernetes-preserve-unknown-fields) */
-} cz_type;
-
-typedef struct cz_field cz_field;
-
-typedef struct cz_schema {
-	cz_type type;
-	const cz_field *fields;        /* CZ_T_OBJECT: ends with a NULL name */
-	const struct cz_schema *items; /* CZ_T_ARRAY and CZ_T_MAP */
-	const char *const *enums;      /* CZ_T_STRING: NULL-terminated */
-} cz_schema;
-
-struct cz_field {
-	const char *name;
-	const cz_schema *schema;
-	bool required;
+static const cz_schema_kind kinds[] = {
+	{ "v1", "Namespace", "io.k8s.api.core.v1.Namespace", &cz_s_namespace },
+	{ "v1", "Secret", "io.k8s.api.core.v1.Secret", &cz_s_secret },
+	{ "v1", "ConfigMap", "io.k8s.api.core.v1.ConfigMap", &cz_s_configmap },
+	{ CZ_GROUP_VERSION, "Package", "io.cozystack.v1alpha1.Package",
+	  &cz_s_package },
+	{ CZ_GROUP_VERSION, "PackageSource",
+	  "io.cozystack.v1alpha1.PackageSource", &cz_s_package_source },
+	{ "helm.toolkit.fluxcd.io/v2", "HelmRelease",
+	  "io.fluxcd.toolkit.helm.v2.HelmRelease", &cz_s_helmrelease },
+	{ "source.toolkit.fluxcd.io/v1", "OCIRepository",
+	  "io.fluxcd.toolkit.source.v1.OCIRepository", &cz_s_ocirepository },
+	{ "source.toolkit.fluxcd.io/v1", "GitRepository",
+	  "io.fluxcd.toolkit.source.v1.GitRepository", &cz_s_gitrepository },
+	{ "source.toolkit.fluxcd.io/v1", "ExternalArtifact",
+	  "io.fluxcd.toolkit.source.v1.ExternalArtifact",
+	  &cz_s_externalartifact },
+	{ "coordination.k8s.io/v1", "Lease", "io.k8s.api.coordination.v1.Lease",
+	  &cz_s_lease },
 };
 
-static const cz_schema s_string = { CZ_T_STRING, NULL, NULL, NULL };
-static const cz_schema s_bool = { CZ_T_BOOL, NULL, NULL, NULL };
-static const cz_schema s_int = { CZ_T_INT, NULL, NULL, NULL };
-static const cz_schema s_any = { CZ_T_ANY, NULL, NULL, NULL };
-static const cz_schema s_strings = { CZ_T_ARRAY, NULL, &s_string, NULL };
-static const cz_schema s_anys = { CZ_T_ARRAY, NULL, &s_any, NULL };
-static const cz_schema s_string_map = { CZ_T_MAP, NULL, &s_string, NULL };
+#define N_KINDS (sizeof(kinds) / sizeof(kinds[0]))
 
-/* metav1.ObjectMeta, as much of it as a manifest may carry. */
-static const cz_field f_metadata[] = {
-	{ "name", &s_string, true },
-	{ "generateName", &s_string, false },
-	{ "namespace", &s_string, false },
-	{ "selfLink", &s_string, false },
-	{ "uid", &s_string, false },
-	{ "resourceVersion", &s_string, false },
-	{ "generation", &s_int, false },
-	{ "creationTimestamp", &s_any, false },
-	{ "deletionTimestamp", &s_any, false },
-	{ "deletionGracePeriodSeconds", &s_int, false },
-	{ "labels", &s_string_map, false },
-	{ "annotations", &s_string_map, false },
-	{ "ownerReferences", &s_anys, false },
-	{ "finalizers", &s_strings, false },
-	{ "managedFields", &s_anys, false },
-	{ NULL, NULL, false },
-};
-static const cz_schema s_metadata = { CZ_T_OBJECT, f_metadata, NULL, NULL };
+const cz_schema_kind *cz_schema_kinds(size_t *count)
+{
+	*count = N_KINDS;
+	return kinds;
+}
 
-/* PackageSource */
-static const char *const e_source_kind[] = { "GitRepository", "OCIRepository",
-					     NULL };
-static const char *const e_upgrade_crds[] = { "Skip", "Create", "CreateReplace",
-					      NULL };
-static const char *const e_wait_strategy[] = { "poller", "legacy", NULL };
+const cz_schema_kind *cz_schema_kind_find(const char *api_version,
+					  const char *kind)
+{
+	if (!api_version || !kind)
+		return NULL;
+	for (size_t i = 0; i < N_KINDS; i++)
+		if (strcmp(kinds[i].api_version, api_version) == 0 &&
+		    strcmp(kinds[i].kind, kind) == 0)
+			return &kinds[i];
+	return NULL;
+}
 
-static const cz_schema s_source_kind = { CZ_T_STRING, NULL, NULL,
-					 e_source_kind };
-static const cz_schema s_upgrade_crds = { CZ_T_STRING, NULL, NULL,
-					  e_upgrade_crds };
-static const cz_schema s_wait_strategy = { CZ_T_STRING, NULL, NULL,
-					   e_wait_strategy };
+const cz_schema *cz_schema_for_kind(const char *api_version, const char *kind)
+{
+	const cz_schema_kind *k = cz_schema_kind_find(api_version, kind);
 
-static const cz_field f_source_ref[] = {
-	{ "kind", &s_source_kind, true },
-	{ "name", &s_string, true },
-	{ "namespace", &s_string, true },
-	{ "path", &s_string, false },
-	{ NULL, NULL, false },
-};
-static const cz_schema s_source_ref = { CZ_T_OBJECT, f_source_ref, NULL, NULL };
+	return k ? k->schema : NULL;
+}
 
-static const cz_field f_health_check[] = {
-	{ "apiVersion", &s_string, true },
-	{ "kind", &s_string, true },
-	{ "current", &s_string, true },
-	{ "inProgress", &s_string, false },
-	{ "failed", &s_string, false },
-	{ NULL, NULL, false },
-};
-static const cz_schema s_health_check = { CZ_T_OBJECT, f_health_check, NULL,
-					  NULL };
-static const cz_schema s_health_checks = { CZ_T_ARRAY, NULL, &s_health_check,
-					   NULL };
-
-static const cz_field f_install[] = {
-	{ "releaseName", &s_string, false },
-	{ "namespace", &s_string, false },
-	{ "privileged", &s_bool, false },
-	{ "dependsOn", &s_strings, false },
-	{ "upgradeCRDs", &s_upgrade_crds, false },
-	{ "waitStrategy", &s_wait_strategy, false },
-	{ "healthCheckExprs", &s_health_checks, false },
-	{ NULL, NULL, false },
-};
-static const cz_schema s_install = { CZ_T_OBJECT, f_install, NULL, NULL };
-
-static const cz_field f_component[] = {
-	{ "name", &s_string, true },
-	{ "path", &s_string, true },
-	{ "install", &s_install, false },
-	{ "libraries", &s_strings, false },
-	{ "valuesFiles", &s_strings, false },
-	{ NULL, NULL, false },
-};
-static const cz_schema s_component = { CZ_T_OBJECT, f_component, NULL, NULL };
-static const cz_schema s_components = { CZ_T_ARRAY, NULL, &s_component, NULL };
-
-static const cz_field f_library[] = {
-	{ "name", &s_string, false },
-	{ "path", &s_string, true },
-	{ NULL, NULL, false },
-};
-static const cz_schema s_library = { CZ_T_OBJECT, f_library, NULL, NULL };
-static const cz_schema s_libraries = { CZ_T_ARRAY, NULL, &s_library, NULL };
-
-static const cz_field f_variant[] = {
-	{ "name", &s_string, true },
-	{ "dependsOn", &s_strings, false },
-	{ "libraries", &s_libraries, false },
-	{ "components", &s_components, false },
-	{ NULL, NULL, false },
-};
-static const cz_schema s_variant = { CZ_T_OBJECT, f_variant, NULL, NULL };
-static const cz_schema s_variants = { CZ_T_ARRAY, NULL, &s_variant, NULL };
-
-static const cz_field f_source_spec[] = {
-	{ "sourceRef", &s_source_ref, false },
-	{ "variants", &s_variants, false },
-	{ NULL, NULL, false },
-};
-static const cz_schema s_source_spec = { CZ_T_OBJECT, f_source_spec, NULL,
-					 NULL };
-
-/* Package */
-static const cz_field f_package_component[] = {
-	{ "enabled", &s_bool, false },
-	{ "values", &s_any, false },
-	{ NULL, NULL, false },
-};
-static const cz_schema s_package_component = { CZ_T_OBJECT, f_package_component,
-					       NULL, NULL };
-static const cz_schema s_package_components = { CZ_T_MAP, NULL,
-						&s_package_component, NULL };
-
-static const cz_field f_package_spec[] = {
-	{ "variant", &s_string, false },
-	{ "ignoreDependencies", &s_strings, false },
-	{ "components", &s_package_components, false },
-	{ NULL, NULL, false },
-};
-static const cz_schema s_package_spec = { CZ_T_OBJECT, f_package_spec, NULL,
-					  NULL };
-
-#define TOP_FIELDS(spec)                                                       \
-	{ "apiVersion", &s_string, true }, { "kind", &s_string, true },        \
-		{ "metadata", &s_metadata, true }, { "spec", (spec), false },  \
-		{ "status", &s_any, false },                                   \
-	{                                                                      \
-		NULL, NULL, false                                              \
-	}
-
-static const cz_field f_package[] = { TOP_FIELDS(&s_package_spec) };
-static const cz_field f_source[] = { TOP_FIELDS(&s_source_spec) };
-static const cz_schema s_package = { CZ_T_OBJECT, f_package, NULL, NULL };
-static const cz_schema s_source = { CZ_T_OBJECT, f_source, NULL, NULL };
+const cz_schema *cz_schema_list_meta(void)
+{
+	return &cz_s_list_meta;
+}
 
 cz_kind cz_kind_of(const json_t *obj)
 {
@@ -196,64 +77,316 @@ cz_kind cz_kind_of(const json_t *obj)
 	return CZ_KIND_OTHER;
 }
 
-/* Where a value sits, resolved to a line only when a message needs one:
- * looking lines up for every valid field would cost more than validating. */
-typedef struct loc loc;
-struct loc {
-	const json_t *container; /* NULL: the object itself */
-	const char *key;         /* the key in container, or NULL for index */
-	size_t index;
-	const loc *up;
-};
-
-/* The walk state: where we are, for messages. */
+/* The walk state. */
 typedef struct walk {
-	const cz_where *where;
-	cz_diags *diags;
+	const cz_schema_check *check;
 	cz_buf path;
-	bool ok;
+	size_t problems;
 } walk;
 
-static unsigned resolve_line(const walk *w, const loc *at)
+static void report(walk *w, cz_violation what, const json_t *value,
+		   const cz_schema *s, const cz_schema_loc *at)
 {
-	for (; at && at->container; at = at->up) {
-		unsigned line = 0;
+	cz_schema_issue issue = { what, w->path.data, value, s, at };
 
-		if (!w->where->lines)
-			break;
+	w->problems++;
+	w->check->report(w->check->ctx, &issue);
+}
+
+/* Appends ".name" (or "name" at the top) to the path; returns the old
+ * length so that the caller can cut it back. */
+static size_t path_push_field(walk *w, const char *name)
+{
+	size_t old = w->path.len;
+
+	cz_buf_printf(&w->path, "%s%s", old ? "." : "", name);
+	return old;
+}
+
+static void path_cut(walk *w, size_t len)
+{
+	w->path.len = len;
+	w->path.data[len] = '\0';
+}
+
+static bool type_matches(const json_t *v, cz_type t)
+{
+	switch (t) {
+	case CZ_T_STRING: return json_is_string(v);
+	case CZ_T_BOOL: return json_is_boolean(v);
+	case CZ_T_INT: return json_is_integer(v);
+	case CZ_T_NUMBER: return json_is_number(v);
+	case CZ_T_ARRAY: return json_is_array(v);
+	case CZ_T_OBJECT:
+	case CZ_T_MAP: return json_is_object(v);
+	default: return true;
+	}
+}
+
+static int b64_value(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+/* Standard base64 with padding, as Go decodes []byte from JSON; line
+ * breaks are skipped as Go does. */
+static bool is_base64(const char *s)
+{
+	size_t n = 0;
+	size_t pad = 0;
+
+	for (; *s; s++) {
+		if (*s == '\r' || *s == '\n')
+			continue;
+		if (*s == '=') {
+			pad++;
+		} else if (pad || b64_value(*s) < 0) {
+			return false;
+		}
+		n++;
+	}
+	return n % 4 == 0 && pad <= 2;
+}
+
+static bool all_digits(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
+/* RFC 3339: 2006-01-02T15:04:05[.frac](Z|+07:00). */
+static bool is_date_time(const char *s)
+{
+	size_t len = strlen(s);
+	size_t i = 19;
+
+	if (len < 20 || !all_digits(s, 4) || s[4] != '-' ||
+	    !all_digits(s + 5, 2) || s[7] != '-' || !all_digits(s + 8, 2) ||
+	    (s[10] != 'T' && s[10] != 't') || !all_digits(s + 11, 2) ||
+	    s[13] != ':' || !all_digits(s + 14, 2) || s[16] != ':' ||
+	    !all_digits(s + 17, 2))
+		return false;
+	if (s[i] == '.') {
+		size_t start = ++i;
+
+		while (s[i] >= '0' && s[i] <= '9')
+			i++;
+		if (i == start)
+			return false;
+	}
+	if ((s[i] == 'Z' || s[i] == 'z') && s[i + 1] == '\0')
+		return true;
+	return (s[i] == '+' || s[i] == '-') && strlen(s + i) == 6 &&
+	       all_digits(s + i + 1, 2) && s[i + 3] == ':' &&
+	       all_digits(s + i + 4, 2);
+}
+
+static bool format_holds(const json_t *v, const char *format)
+{
+	if (strcmp(format, "byte") == 0 && json_is_string(v))
+		return is_base64(json_string_value(v));
+	if (strcmp(format, "date-time") == 0 && json_is_string(v))
+		return is_date_time(json_string_value(v));
+	if (strcmp(format, "int32") == 0 && json_is_integer(v))
+		return json_integer_value(v) >= INT32_MIN &&
+		       json_integer_value(v) <= INT32_MAX;
+	return true;
+}
+
+static bool enum_holds(const char *value, const char *const *enums)
+{
+	for (const char *const *e = enums; *e; e++)
+		if (strcmp(*e, value) == 0)
+			return true;
+	return false;
+}
+
+static void validate_value(walk *w, json_t *v, const cz_schema *s,
+			   const cz_schema_loc *at);
+
+static const cz_field *field_find(const cz_schema *s, const char *name)
+{
+	for (const cz_field *f = s->fields; f->name; f++)
+		if (strcmp(f->name, name) == 0)
+			return f;
+	return NULL;
+}
+
+static void check_required(walk *w, const json_t *obj, const cz_schema *s,
+			   const cz_schema_loc *at)
+{
+	for (const cz_field *f = s->fields; f->name; f++) {
+		json_t *v = json_object_get(obj, f->name);
+		size_t mark;
+
+		if (!f->required || (v && !json_is_null(v)))
+			continue;
+		mark = path_push_field(w, f->name);
+		report(w, CZ_V_REQUIRED, NULL, f->schema, at);
+		path_cut(w, mark);
+	}
+}
+
+static void validate_object(walk *w, json_t *obj, const cz_schema *s,
+			    const cz_schema_loc *at)
+{
+	const char *key;
+	json_t *value;
+	void *tmp;
+
+	check_required(w, obj, s, at);
+	json_object_foreach_safe (obj, tmp, key, value) {
+		const cz_field *f = field_find(s, key);
+		cz_schema_loc here = { obj, key, 0, at };
+		size_t mark;
+
+		if (!f && s->preserve_unknown)
+			continue;
+		if (f && !at && w->check->skip_status &&
+		    strcmp(key, "status") == 0)
+			continue;
+		mark = path_push_field(w, key);
+		if (!f) {
+			report(w, CZ_V_UNKNOWN, value, NULL, &here);
+			if (w->check->prune_unknown)
+				json_object_del(obj, key);
+		} else if (!json_is_null(value)) {
+			validate_value(w, value, f->schema, &here);
+		}
+		path_cut(w, mark);
+	}
+}
+
+static void validate_items(walk *w, json_t *v, const cz_schema *s,
+			   const cz_schema_loc *at)
+{
+	size_t i;
+	json_t *item;
+
+	json_array_foreach (v, i, item) {
+		cz_schema_loc here = { v, NULL, i, at };
+		size_t mark = w->path.len;
+
+		cz_buf_printf(&w->path, "[%zu]", i);
+		validate_value(w, item, s->items, &here);
+		path_cut(w, mark);
+	}
+}
+
+static void validate_map(walk *w, json_t *v, const cz_schema *s,
+			 const cz_schema_loc *at)
+{
+	const char *key;
+	json_t *item;
+
+	json_object_foreach (v, key, item) {
+		cz_schema_loc here = { v, key, 0, at };
+		size_t mark = w->path.len;
+
+		if (w->check->dotted_map_keys)
+			path_push_field(w, key);
+		else
+			cz_buf_printf(&w->path, "[%s]", key);
+		if (!json_is_null(item) || s->items->type == CZ_T_ANY)
+			validate_value(w, item, s->items, &here);
+		path_cut(w, mark);
+	}
+}
+
+static void validate_value(walk *w, json_t *v, const cz_schema *s,
+			   const cz_schema_loc *at)
+{
+	if (!type_matches(v, s->type)) {
+		report(w, CZ_V_TYPE, v, s, at);
+		return;
+	}
+	if (s->format && !format_holds(v, s->format)) {
+		report(w, CZ_V_FORMAT, v, s, at);
+		return;
+	}
+	switch (s->type) {
+	case CZ_T_OBJECT: validate_object(w, v, s, at); break;
+	case CZ_T_ARRAY: validate_items(w, v, s, at); break;
+	case CZ_T_MAP: validate_map(w, v, s, at); break;
+	case CZ_T_STRING:
+		if (s->enums && !enum_holds(json_string_value(v), s->enums))
+			report(w, CZ_V_ENUM, v, s, at);
+		break;
+	default: break;
+	}
+}
+
+size_t cz_schema_validate(json_t *value, const cz_schema *s,
+			  const cz_schema_check *check)
+{
+	walk w = { check, { 0 }, 0 };
+
+	cz_buf_init(&w.path, CZ_BUF_UNLIMITED);
+	validate_value(&w, value, s, NULL);
+	cz_buf_release(&w.path);
+	return w.problems;
+}
+
+/* The file validator: the walk's problems as "file:line: path: msg". */
+
+typedef struct file_report {
+	const cz_where *where;
+	cz_diags *diags;
+	bool ok;
+} file_report;
+
+static unsigned resolve_line(const cz_where *where, const cz_schema_loc *at)
+{
+	for (; at && at->container && where->lines; at = at->up) {
+		unsigned line;
+
 		if (at->key)
-			line = cz_linemap_key(w->where->lines, at->container,
+			line = cz_linemap_key(where->lines, at->container,
 					      at->key);
 		else
-			line = cz_linemap_index(w->where->lines, at->container,
+			line = cz_linemap_index(where->lines, at->container,
 						at->index);
 		if (line)
 			return line;
 	}
-	return w->where->line;
+	return where->line;
 }
 
-static void report(walk *w, const loc *at, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+static void file_error(file_report *fr, const cz_schema_loc *at,
+		       const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
-static void report(walk *w, const loc *at, const char *fmt, ...)
+static void file_error(file_report *fr, const cz_schema_loc *at,
+		       const char *path, const char *fmt, ...)
 {
 	char msg[512];
-	unsigned line = resolve_line(w, at);
+	unsigned line = resolve_line(fr->where, at);
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	w->ok = false;
+	fr->ok = false;
 	if (line)
-		cz_diags_add(w->diags, CZ_DIAG_ERROR, "%s:%u: %s%s: %s",
-			     w->where->file, line, w->where->path_prefix,
-			     w->path.data, msg);
+		cz_diags_add(fr->diags, CZ_DIAG_ERROR, "%s:%u: %s%s: %s",
+			     fr->where->file, line, fr->where->path_prefix,
+			     path, msg);
 	else
-		cz_diags_add(w->diags, CZ_DIAG_ERROR, "%s: %s%s: %s",
-			     w->where->file, w->where->path_prefix,
-			     w->path.data, msg);
+		cz_diags_add(fr->diags, CZ_DIAG_ERROR, "%s: %s%s: %s",
+			     fr->where->file, fr->where->path_prefix, path,
+			     msg);
 }
 
 static const char *json_type_name(const json_t *v)
@@ -276,143 +409,95 @@ static const char *schema_type_name(cz_type t)
 	case CZ_T_STRING: return "string";
 	case CZ_T_BOOL: return "boolean";
 	case CZ_T_INT: return "integer";
+	case CZ_T_NUMBER: return "number";
 	case CZ_T_ARRAY: return "array";
 	default: return "object";
 	}
 }
 
-static bool type_matches(const json_t *v, cz_type t)
+static void file_report_issue(void *ctx, const cz_schema_issue *issue)
 {
-	switch (t) {
-	case CZ_T_STRING: return json_is_string(v);
-	case CZ_T_BOOL: return json_is_boolean(v);
-	case CZ_T_INT: return json_is_integer(v);
-	case CZ_T_ARRAY: return json_is_array(v);
-	case CZ_T_OBJECT:
-	case CZ_T_MAP: return json_is_object(v);
-	default: return true;
-	}
-}
-
-static void validate_value(walk *w, const json_t *v, const cz_schema *s,
-			   const loc *at);
-
-/* Appends ".name" (or "name" at the top) to the path; returns the old
- * length so that the caller can cut it back. */
-static size_t path_push_field(walk *w, const char *name)
-{
-	size_t old = w->path.len;
-
-	cz_buf_printf(&w->path, "%s%s", old ? "." : "", name);
-	return old;
-}
-
-static void path_cut(walk *w, size_t len)
-{
-	w->path.len = len;
-	w->path.data[len] = '\0';
-}
-
-static void validate_object(walk *w, const json_t *obj, const cz_schema *s,
-			    const loc *at)
-{
-	const char *key;
-	json_t *value;
-
-	for (const cz_field *f = s->fields; f->name; f++) {
-		json_t *v = json_object_get(obj, f->name);
-		size_t mark;
-
-		if (!f->required || (v && !json_is_null(v)))
-			continue;
-		mark = path_push_field(w, f->name);
-		report(w, at, "required");
-		path_cut(w, mark);
-	}
-	json_object_foreach ((json_t *)obj, key, value) {
-		const cz_field *f = s->fields;
-		loc here = { obj, key, 0, at };
-		size_t mark;
-
-		while (f->name && strcmp(f->name, key) != 0)
-			f++;
-		mark = path_push_field(w, key);
-		if (!f->name)
-			report(w, &here, "unknown field");
-		else if (!json_is_null(value))
-			validate_value(w, value, f->schema, &here);
-		path_cut(w, mark);
-	}
-}
-
-static void validate_items(walk *w, const json_t *v, const cz_schema *s,
-			   const loc *at)
-{
-	size_t i;
-	json_t *item;
-
-	json_array_foreach (v, i, item) {
-		loc here = { v, NULL, i, at };
-		size_t mark = w->path.len;
-
-		cz_buf_printf(&w->path, "[%zu]", i);
-		validate_value(w, item, s->items, &here);
-		path_cut(w, mark);
-	}
-}
-
-static void validate_map(walk *w, const json_t *v, const cz_schema *s,
-			 const loc *at)
-{
-	const char *key;
-	json_t *item;
-
-	json_object_foreach ((json_t *)v, key, item) {
-		loc here = { v, key, 0, at };
-		size_t mark = w->path.len;
-
-		cz_buf_printf(&w->path, "[%s]", key);
-		if (!json_is_null(item) || s->items->type == CZ_T_ANY)
-			validate_value(w, item, s->items, &here);
-		path_cut(w, mark);
-	}
-}
-
-static void validate_enum(walk *w, const char *value, const cz_schema *s,
-			  const loc *at)
-{
+	file_report *fr = ctx;
 	cz_buf allowed;
 
-	for (const char *const *e = s->enums; *e; e++)
-		if (strcmp(*e, value) == 0)
-			return;
-	cz_buf_init(&allowed, 400);
-	for (const char *const *e = s->enums; *e; e++)
-		cz_buf_printf(&allowed, "%s\"%s\"", e == s->enums ? "" : ", ",
-			      *e);
-	report(w, at, "unsupported value \"%.100s\": supported values: %s",
-	       value, allowed.data);
-	cz_buf_release(&allowed);
+	switch (issue->what) {
+	case CZ_V_REQUIRED:
+		file_error(fr, issue->at, issue->path, "required");
+		break;
+	case CZ_V_UNKNOWN:
+		file_error(fr, issue->at, issue->path, "unknown field");
+		break;
+	case CZ_V_TYPE:
+		file_error(fr, issue->at, issue->path, "expected %s, got %s",
+			   schema_type_name(issue->schema->type),
+			   json_type_name(issue->value));
+		break;
+	case CZ_V_FORMAT:
+		file_error(fr, issue->at, issue->path,
+			   "invalid value: not a valid %s",
+			   issue->schema->format);
+		break;
+	case CZ_V_ENUM:
+		cz_buf_init(&allowed, 400);
+		for (const char *const *e = issue->schema->enums; *e; e++)
+			cz_buf_printf(&allowed, "%s\"%s\"",
+				      e == issue->schema->enums ? "" : ", ", *e);
+		file_error(fr, issue->at, issue->path,
+			   "unsupported value \"%.100s\": supported values: %s",
+			   json_string_value(issue->value), allowed.data);
+		cz_buf_release(&allowed);
+		break;
+	}
 }
 
-static void validate_value(walk *w, const json_t *v, const cz_schema *s,
-			   const loc *at)
+/* What the schema leaves optional but a manifest file must carry. */
+static void check_file_required(file_report *fr, const json_t *obj)
 {
-	if (!type_matches(v, s->type)) {
-		report(w, at, "expected %s, got %s", schema_type_name(s->type),
-		       json_type_name(v));
+	static const char *const top[] = { "apiVersion", "kind", "metadata" };
+	json_t *meta = json_object_get(obj, "metadata");
+	json_t *name = json_object_get(meta, "name");
+
+	for (size_t i = 0; i < sizeof(top) / sizeof(top[0]); i++) {
+		json_t *v = json_object_get(obj, top[i]);
+
+		if (!v || json_is_null(v))
+			file_error(fr, NULL, top[i], "required");
+	}
+	if (json_is_object(meta) && (!name || json_is_null(name))) {
+		cz_schema_loc at = { obj, "metadata", 0, NULL };
+
+		file_error(fr, &at, "metadata.name", "required");
+	}
+}
+
+static void check_file_name(file_report *fr, const json_t *obj)
+{
+	json_t *meta = json_object_get(obj, "metadata");
+	const char *name = json_string_value(json_object_get(meta, "name"));
+	cz_schema_loc at = { meta, "name", 0, NULL };
+
+	if (!name || cz_is_dns_subdomain(name))
 		return;
-	}
-	switch (s->type) {
-	case CZ_T_OBJECT: validate_object(w, v, s, at); break;
-	case CZ_T_ARRAY: validate_items(w, v, s, at); break;
-	case CZ_T_MAP: validate_map(w, v, s, at); break;
-	case CZ_T_STRING:
-		if (s->enums)
-			validate_enum(w, json_string_value(v), s, at);
-		break;
-	default: break;
-	}
+	file_error(fr, &at, "metadata.name",
+		   "invalid value \"%.100s\": a lowercase RFC 1123 subdomain "
+		   "must consist of lower case alphanumeric characters, '-' or "
+		   "'.', and must start and end with an alphanumeric character",
+		   name);
+}
+
+bool cz_validate_object(json_t *obj, cz_kind kind, const cz_where *where,
+			cz_diags *diags)
+{
+	file_report fr = { where, diags, true };
+	cz_schema_check check = { file_report_issue, &fr, false, false, true };
+	const cz_schema *schema =
+		kind == CZ_KIND_PACKAGE ? &cz_s_package : &cz_s_package_source;
+
+	check_file_required(&fr, obj);
+	cz_schema_validate(obj, schema, &check);
+	if (fr.ok)
+		check_file_name(&fr, obj);
+	return fr.ok;
 }
 
 static bool is_alnum_lower(char c)
@@ -455,38 +540,4 @@ bool cz_is_dns_subdomain(const char *name)
 		start = i + 1;
 	}
 	return true;
-}
-
-static void validate_name(walk *w, const json_t *obj)
-{
-	json_t *meta = json_object_get(obj, "metadata");
-	const char *name = json_string_value(json_object_get(meta, "name"));
-	size_t mark;
-
-	if (!name || cz_is_dns_subdomain(name))
-		return;
-	loc at = { meta, "name", 0, NULL };
-
-	mark = path_push_field(w, "metadata.name");
-	report(w, &at,
-	       "invalid value \"%.100s\": a lowercase RFC 1123 subdomain must "
-	       "consist of lower case alphanumeric characters, '-' or '.', and "
-	       "must start and end with an alphanumeric character",
-	       name);
-	path_cut(w, mark);
-}
-
-bool cz_validate_object(const json_t *obj, cz_kind kind, const cz_where *where,
-			cz_diags *diags)
-{
-	walk w = { where, diags, { 0 }, true };
-	const cz_schema *schema =
-		kind == CZ_KIND_PACKAGE ? &s_package : &s_source;
-
-	cz_buf_init(&w.path, 4096);
-	validate_value(&w, obj, schema, NULL);
-	if (w.ok)
-		validate_name(&w, obj);
-	cz_buf_release(&w.path);
-	return w.ok;
 }
