@@ -11,6 +11,7 @@
 #include "store/blob.h"
 #include "store/events.h"
 #include "store/index.h"
+#include "store/jsoncheck.h"
 #include "util/mem.h"
 #include "util/sort.h"
 
@@ -225,26 +226,19 @@ static int cmp_blob_key(const void *a, const void *b)
 static int check_row(cz_store *st, const char *key, int64_t rv,
 		     const char *data, size_t len, cz_error *err)
 {
-	json_error_t jerr;
-	json_t *v = json_loadb(data, len, 0, &jerr);
-	int rc = CZ_OK;
+	cz_error why = CZ_ERROR_INIT;
 
-	if (!v)
-		rc = cz_fail(err, CZ_EINVALID,
-			     "%s: stored object %s is not valid JSON: %s "
-			     "(column %d)",
-			     st->path, key, jerr.text, jerr.column);
-	else if (!json_is_object(v))
-		rc = cz_fail(err, CZ_EINVALID,
-			     "%s: stored object %s is not a JSON object",
-			     st->path, key);
-	else if (rv <= 0 || rv > st->revision)
-		rc = cz_fail(err, CZ_EINVALID,
-			     "%s: stored object %s has revision %" PRId64
-			     " outside the store's 1..%" PRId64,
-			     st->path, key, rv, st->revision);
-	json_decref(v);
-	return rc;
+	if (cz_json_check_object(data, len, &why) < 0)
+		return cz_fail(err, CZ_EINVALID,
+			       "%s: stored object %s is not a valid JSON "
+			       "object: %s",
+			       st->path, key, why.msg);
+	if (rv <= 0 || rv > st->revision)
+		return cz_fail(err, CZ_EINVALID,
+			       "%s: stored object %s has revision %" PRId64
+			       " outside the store's 1..%" PRId64,
+			       st->path, key, rv, st->revision);
+	return CZ_OK;
 }
 
 /* Reads every row in table order, then sorts once: faster than reading
