@@ -51,9 +51,10 @@ void cz_blob_unref(cz_blob *b);
 
 /* Opens (creating when missing) the database at opts->path and loads every
  * object into memory.  On success *out is a store the caller closes with
- * cz_store_close().  CZ_EIO when the file cannot be opened or is not a
- * store database, CZ_EINVALID when a stored row is damaged (the message
- * names the file, or the key). */
+ * cz_store_close().  CZ_EIO when the file cannot be opened or read (or
+ * another process has it open), CZ_EINVALID when it is not a database, is
+ * damaged, or holds a damaged row; the message names the file, and the key
+ * of a damaged row. */
 int cz_store_open(const cz_store_opts *opts, cz_store **out, cz_error *err);
 /* Ends all watches, checkpoints the WAL (TRUNCATE), closes.  NULL-safe.
  * No other call on st may be running or follow; open cz_watch handles stay
