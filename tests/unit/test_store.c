@@ -167,12 +167,13 @@ static void test_create_get(void **state)
 	json_decref(v);
 
 	/* an existing metadata keeps its place and other fields */
-	assert_int_equal(put(st, "k2", "{\"metadata\": {\"name\": \"n\", "
-				      "\"resourceVersion\": \"77\"}, \"x\": 1}"),
+	assert_int_equal(put(st, "k2",
+			     "{\"metadata\": {\"name\": \"n\", "
+			     "\"resourceVersion\": \"77\"}, \"x\": 1}"),
 			 2);
 	assert_stored(st, "k2", 2,
-		      "{\"metadata\":{\"name\":\"n\",\"resourceVersion\":\"2\"},"
-		      "\"x\":1}");
+		      "{\"metadata\":{\"name\":\"n\","
+		      "\"resourceVersion\":\"2\"},\"x\":1}");
 	cz_store_close(st);
 }
 
@@ -256,8 +257,8 @@ static void test_delete_precondition(void **state)
 	assert_int_equal(cz_store_delete(st, "d", 0, &b, &err), CZ_ENOTFOUND);
 	assert_int_equal(cz_store_revision(st), 3);
 	assert_int_equal(cz_store_count(st), 1);
-	assert_int_equal(cz_store_bytes(st), strlen("{\"metadata\":{"
-						    "\"resourceVersion\":\"2\"}}"));
+	assert_int_equal(cz_store_bytes(st),
+			 strlen("{\"metadata\":{\"resourceVersion\":\"2\"}}"));
 	cz_store_close(st);
 }
 
@@ -853,8 +854,10 @@ static void test_crash_safety(void **state)
 	/* a different moment on each run */
 	kill_after = 200 + (int)(getpid() % 300);
 	while (fgets(line, sizeof(line), in)) {
-		if (!strchr(line, '\n') || sscanf(line, "%d %lld", &i, &rv) != 2)
-			break; /* a torn last line is not an acknowledgement */
+		/* a torn last line is not an acknowledgement */
+		if (!strchr(line, '\n') ||
+		    sscanf(line, "%d %lld", &i, &rv) != 2)
+			break;
 		assert_int_equal(i, nacks);
 		acked[nacks++] = rv;
 		if (nacks == kill_after)
@@ -911,6 +914,39 @@ static void test_corrupt_file(void **state)
 	assert_null(st);
 	assert_contains(err.msg, fx->path);
 	assert_contains(err.msg, "not a database");
+}
+
+/* One process owns the file; a second one is told so. */
+static void test_second_process_refused(void **state)
+{
+	fixture *fx = *state;
+	cz_store_opts opts = { fx->path, false, 0 };
+	cz_error err = CZ_ERROR_INIT;
+	cz_store *st = open_store(fx);
+	int fds[2], status;
+	char verdict[8] = "";
+	pid_t pid;
+
+	assert_int_equal(pipe(fds), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		cz_store *other = NULL;
+		int rc = cz_store_open(&opts, &other, &err);
+		bool named = strstr(err.msg, "in use by another process") &&
+			     strstr(err.msg, fx->path);
+
+		dprintf(fds[1], "%s",
+			rc == CZ_EIO && named ? "refused" : "opened");
+		_exit(0);
+	}
+	close(fds[1]);
+	assert_true(read(fds[0], verdict, sizeof(verdict) - 1) > 0);
+	close(fds[0]);
+	waitpid(pid, &status, 0);
+	assert_string_equal(verdict, "refused");
+	put(st, "still", "{}");
+	cz_store_close(st);
 }
 
 static void test_bad_json_row(void **state)
@@ -1020,6 +1056,7 @@ int main(void)
 		T(test_concurrent_writers),
 		T(test_crash_safety),
 		T(test_corrupt_file),
+		T(test_second_process_refused),
 		T(test_bad_json_row),
 		cmocka_unit_test(test_json_check),
 		cmocka_unit_test(test_json_check_depth),

@@ -125,7 +125,8 @@ int cz_hub_watch(cz_hub *hub, const char *prefix, int64_t from_rv,
 
 	*out = NULL;
 	if (from_rv < 0)
-		return cz_fail(err, CZ_EINVALID, "negative resource version %lld",
+		return cz_fail(err, CZ_EINVALID,
+			       "negative resource version %lld",
 			       (long long)from_rv);
 	pthread_mutex_lock(&hub->mu);
 	if (hub->stopping) {

@@ -186,7 +186,8 @@ cz_blob *cz_index_remove(cz_index *ix, const char *key)
 /* Moves a position that is past its chunk's last slot to the next chunk. */
 static void normalise(const cz_index *ix, cz_index_pos *pos)
 {
-	if (pos->chunk < ix->nchunks && pos->slot >= ix->chunks[pos->chunk]->n) {
+	if (pos->chunk < ix->nchunks &&
+	    pos->slot >= ix->chunks[pos->chunk]->n) {
 		pos->chunk++;
 		pos->slot = 0;
 	}

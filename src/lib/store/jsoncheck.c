@@ -29,8 +29,8 @@ static bool fail(scanner *s, const char *why)
 
 static void skip_space(scanner *s)
 {
-	while (s->p < s->end &&
-	       (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
+	while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' ||
+				 *s->p == '\n' || *s->p == '\r'))
 		s->p++;
 }
 

@@ -175,8 +175,12 @@ static int configure(cz_store *st, bool sync_full, cz_error *err)
 	/* The first statement that reads the file: a damaged or foreign file
 	 * fails here. */
 	if ((rc = query_one(st, "PRAGMA journal_mode = WAL", &mode, NULL,
-			    err)) < 0)
+			    err)) < 0) {
+		if (sqlite3_errcode(st->db) == SQLITE_BUSY)
+			rc = cz_fail(err, CZ_EIO, "%s: the store is in use by "
+				     "another process", st->path);
 		goto cleanup;
+	}
 	if (strcmp(mode, "wal") != 0) {
 		rc = cz_fail(err, CZ_EIO, "%s: cannot switch to WAL mode "
 			     "(journal mode is %s)", st->path, mode);
@@ -194,7 +198,8 @@ static int ensure_schema(cz_store *st, cz_error *err)
 	int64_t version = 0;
 	int rc;
 
-	if ((rc = query_one(st, "PRAGMA user_version", NULL, &version, err)) < 0)
+	rc = query_one(st, "PRAGMA user_version", NULL, &version, err);
+	if (rc < 0)
 		return rc;
 	if (version == 0)
 		return exec_sql(st, schema_sql, err);
@@ -528,6 +533,19 @@ static void hand_out(cz_blob *b, cz_blob **out)
 		cz_blob_unref(b);
 }
 
+/* Values beyond SQLite's length limit (a billion bytes by default) could
+ * not be stored; refusing them here keeps the failure out of the commit. */
+static int check_size(cz_store *st, const cz_blob *b, cz_error *err)
+{
+	int limit = sqlite3_limit(st->db, SQLITE_LIMIT_LENGTH, -1);
+
+	if (b->len >= (size_t)limit)
+		return cz_fail(err, CZ_ETOOLARGE,
+			       "%s: the object is %zu bytes, over the limit "
+			       "of %d", b->key, b->len, limit);
+	return CZ_OK;
+}
+
 /* Writes obj under key at the next revision; write_mu is held and the
  * preconditions checked. */
 static int put_locked(cz_store *st, const char *key, json_t *obj,
@@ -537,11 +555,13 @@ static int put_locked(cz_store *st, const char *key, json_t *obj,
 	cz_blob *b = NULL;
 	int rc;
 
-	if ((rc = make_blob(key, obj, rv, &b, err)) < 0)
+	if ((rc = make_blob(key, obj, rv, &b, err)) < 0 ||
+	    (rc = check_size(st, b, err)) < 0)
 		goto cleanup;
 	if ((rc = step_done(st, ST_BEGIN, err)) < 0)
 		goto cleanup;
-	if ((rc = sql_put(st, b, err)) < 0 || (rc = sql_commit(st, rv, err)) < 0) {
+	if ((rc = sql_put(st, b, err)) < 0 ||
+	    (rc = sql_commit(st, rv, err)) < 0) {
 		sql_rollback(st);
 		goto cleanup;
 	}
@@ -691,17 +711,17 @@ int cz_store_create_batch(cz_store *st, size_t n, const char *const *keys,
 			  json_t *const *objs, cz_error *err)
 {
 	cz_blob **blobs = NULL;
-	size_t made = 0;
 	int rc;
 
 	pthread_mutex_lock(&st->write_mu);
 	if ((rc = check_batch_keys(st, n, keys, err)) < 0 || n == 0)
 		goto cleanup;
-	blobs = cz_xmalloc(n * sizeof(*blobs));
-	for (; made < n; made++)
-		if ((rc = make_blob(keys[made], objs[made],
-				    st->revision + 1 + (int64_t)made,
-				    &blobs[made], err)) < 0)
+	blobs = cz_xcalloc(n, sizeof(*blobs));
+	for (size_t i = 0; i < n; i++)
+		if ((rc = make_blob(keys[i], objs[i],
+				    st->revision + 1 + (int64_t)i, &blobs[i],
+				    err)) < 0 ||
+		    (rc = check_size(st, blobs[i], err)) < 0)
 			goto cleanup;
 	if ((rc = step_done(st, ST_BEGIN, err)) < 0)
 		goto cleanup;
@@ -714,7 +734,7 @@ int cz_store_create_batch(cz_store *st, size_t n, const char *const *keys,
 	for (size_t i = 0; i < n; i++)
 		publish(st, CZ_EV_ADDED, blobs[i], blobs[i]);
 cleanup:
-	for (size_t i = 0; i < made; i++)
+	for (size_t i = 0; blobs && i < n; i++)
 		cz_blob_unref(blobs[i]);
 	free(blobs);
 	pthread_mutex_unlock(&st->write_mu);
