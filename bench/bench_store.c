@@ -42,24 +42,31 @@ static char *key_of(size_t i)
 			    i % NAMESPACES, i);
 }
 
-/* A Package-like object of about 1 KB. */
+/* A Package-like object of about 1 KB: metadata, and a values map of
+ * short strings and numbers, as Helm values tend to be. */
 static json_t *object_of(size_t i, int generation)
 {
-	char name[32], ns[32], pad[640];
+	char name[32], ns[32], key[16], value[96];
+	json_t *values = json_object();
 
 	snprintf(name, sizeof(name), "app-%07zu", i);
 	snprintf(ns, sizeof(ns), "tenant-%02zu", i % NAMESPACES);
-	memset(pad, 'a' + (int)(i % 26), sizeof(pad) - 1);
-	pad[sizeof(pad) - 1] = '\0';
+	for (int k = 0; k < 20; k++) {
+		snprintf(key, sizeof(key), "setting%02d", k);
+		snprintf(value, sizeof(value), "value of %s for %s, n\u00b0%d",
+			 key, name, k);
+		json_object_set_new(values, key, k % 4 ? json_string(value)
+						      : json_integer(k * 1000));
+	}
 	return json_pack(
 		"{s:s, s:s, s:{s:s, s:s, s:{s:s, s:s}}, "
-		"s:{s:s, s:i, s:{s:{s:b}, s:{s:b}}, s:{s:s}}}",
+		"s:{s:s, s:i, s:{s:{s:b}, s:{s:b}}, s:o}}",
 		"apiVersion", "cozystack.io/v1alpha1", "kind", "Package",
 		"metadata", "name", name, "namespace", ns, "labels",
 		"app.kubernetes.io/name", name, "app.kubernetes.io/part-of",
 		"cozystack", "spec", "variant", "default", "generation",
 		generation, "components", "operator", "enabled", 1, "crds",
-		"enabled", 1, "values", "padding", pad);
+		"enabled", 1, "values", values);
 }
 
 static void fill(cz_store *st, size_t n)
