@@ -179,6 +179,9 @@ static int configure(cz_store *st, bool sync_full, cz_error *err)
 		if (sqlite3_errcode(st->db) == SQLITE_BUSY)
 			rc = cz_fail(err, CZ_EIO, "%s: the store is in use by "
 				     "another process", st->path);
+		else
+			rc = cz_fail(err, rc, "%s: cannot open the store: %s",
+				     st->path, sqlite3_errmsg(st->db));
 		goto cleanup;
 	}
 	if (strcmp(mode, "wal") != 0) {
