@@ -46,7 +46,7 @@ static char *key_of(size_t i)
  * short strings and numbers, as Helm values tend to be. */
 static json_t *object_of(size_t i, int generation)
 {
-	char name[32], ns[32], key[16], value[96];
+	char name[32], ns[32], key[24], value[96];
 	json_t *values = json_object();
 
 	snprintf(name, sizeof(name), "app-%07zu", i);

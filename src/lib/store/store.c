@@ -33,8 +33,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
-	[ST_PUT] = "INSERT OR REPLACE INTO objects (key, rv, value) "
-		   "VALUES (?1, ?2, ?3)",
+	[ST_PUT] = "REPLACE INTO objects (key, rv, value) VALUES (?1, ?2, ?3)",
 	[ST_DELETE] = "DELETE FROM objects WHERE key = ?1",
 	[ST_SET_REVISION] = "UPDATE meta SET revision = ?1 WHERE id = 0",
 };
