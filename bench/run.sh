@@ -29,3 +29,5 @@ for n in "${sizes[@]}"; do
   done
   echo "phases N=$n: $("$build/bench/bench_render" "$work/$n")"
 done
+echo "store N=100000: open, GET, LIST, single writes (NORMAL, FULL), fan-out to 100 watchers"
+"$build/bench/bench_store" -n 100000
