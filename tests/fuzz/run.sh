@@ -18,6 +18,7 @@ for target in "$root"/tests/fuzz/fuzz_*.c; do
   corpus="$out/$name-corpus"
   mkdir -p "$corpus"
   cp "$root"/tests/bad/* "$corpus"/ 2>/dev/null || true
+  cp "$root"/tests/fuzz/seeds/"$name"/* "$corpus"/ 2>/dev/null || true
   if [[ -d $root/../shared/fixtures/cozystack-platform/sources ]]; then
     cp "$root"/../shared/fixtures/cozystack-platform/sources/*.yaml "$corpus"/
   fi

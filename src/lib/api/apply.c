@@ -724,7 +724,8 @@ static void entries_store(entries *es, json_t *obj)
 	json_t *meta = json_object_get(obj, "metadata");
 	json_t *list = json_array();
 
-	qsort(es->items, es->n, sizeof(*es->items), entry_cmp);
+	if (es->n)
+		qsort(es->items, es->n, sizeof(*es->items), entry_cmp);
 	for (size_t i = 0; i < es->n; i++)
 		if (json_object_size(es->items[i].set))
 			json_array_append_new(list,

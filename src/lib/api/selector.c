@@ -566,7 +566,8 @@ static int parse_requirement(lexer *lx, cz_label_req *r, cz_error *err)
 		rc = parse_exact_value(lx, &vals, err);
 	if (rc < 0)
 		goto cleanup;
-	qsort(vals.items, vals.n, sizeof(*vals.items), str_cmp);
+	if (vals.n)
+		qsort(vals.items, vals.n, sizeof(*vals.items), str_cmp);
 	r->values = vals.items;
 	r->nvalues = vals.n;
 	vals.items = NULL;
@@ -628,7 +629,7 @@ int cz_label_selector_parse(const char *text, cz_label_selector *out,
 	lex(&lx, text);
 	rc = parse_requirements(&lx, out, err);
 	lexer_release(&lx);
-	if (rc == CZ_OK)
+	if (rc == CZ_OK && out->n)
 		qsort(out->reqs, out->n, sizeof(*out->reqs), req_cmp);
 	return rc;
 }
