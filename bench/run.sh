@@ -31,3 +31,4 @@ for n in "${sizes[@]}"; do
 done
 echo "store N=100000: open, GET, LIST, single writes (NORMAL, FULL), fan-out to 100 watchers"
 "$build/bench/bench_store" -n 100000
+"$(dirname "$0")/server.sh" "$build" 10000

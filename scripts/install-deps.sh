@@ -7,8 +7,15 @@ packages=(
   build-essential pkg-config clang
   libjansson-dev libyaml-dev libsqlite3-dev libmicrohttpd-dev
   libcurl4-openssl-dev libgit2-dev libarchive-dev libssl-dev libcmocka-dev
-  graphviz valgrind time
+  graphviz valgrind time curl wrk
 )
+
+# The end-to-end tests drive cozypkgd with the real kubectl. Debian's own
+# kubernetes-client is too old (1.20); the kubectl package comes from the
+# Kubernetes or Google Cloud apt repositories when the machine has them.
+if ! command -v kubectl >/dev/null 2>&1; then
+  packages+=(kubectl)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -64,3 +64,58 @@ v = eval(sys.argv[1])
 print(v if isinstance(v, str) else json.dumps(v, sort_keys=True))
 PY
 }
+
+# --- cozypkgd ------------------------------------------------------------
+
+# start_server [ARGS...]: starts cozypkgd on a free loopback port with its
+# data in ./data, waits until /readyz answers, and exports KUBECONFIG (and
+# a private kubectl cache).  The server is stopped when the test ends.
+start_server() {
+  local data=${DATA:-$PWD/data}
+  mkdir -p "$PWD/.srv"
+  "$BUILD/cozypkgd" --data "$data" --listen 127.0.0.1:0 "$@" \
+    >"$PWD/.srv/stdout" 2>>"$PWD/.srv/log" &
+  SERVER_PID=$!
+  trap 'stop_server' EXIT
+  local i
+  for i in $(seq 1 200); do
+    grep -q '^kubeconfig:' "$PWD/.srv/stdout" 2>/dev/null && break
+    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$PWD/.srv/log" >&2; fail "cozypkgd exited"; }
+    sleep 0.05
+  done
+  export KUBECONFIG="$data/kubeconfig"
+  export KUBECACHEDIR="$PWD/.kube-cache"
+  SERVER_URL=$(python3 -c 'import sys,re;print(re.search(r"server: (\S+)", open(sys.argv[1]).read()).group(1))' "$KUBECONFIG")
+  TOKEN=$(cat "$data/admin.token")
+  CA="$data/ca.crt"
+  export SERVER_URL TOKEN CA
+  for i in $(seq 1 100); do
+    [[ $(api GET /readyz -o /dev/null -w '%{http_code}' 2>/dev/null) == 200 ]] && return 0
+    sleep 0.05
+  done
+  fail "cozypkgd not ready"
+}
+
+# stop_server: SIGTERM, then wait for a clean exit.
+stop_server() {
+  [[ -n ${SERVER_PID:-} ]] || return 0
+  kill -TERM "$SERVER_PID" 2>/dev/null || true
+  wait "$SERVER_PID" 2>/dev/null || true
+  SERVER_PID=
+}
+
+# api METHOD PATH [curl args...]: one request with the admin token.
+api() {
+  local method=$1 path=$2; shift 2
+  curl -sS --cacert "$CA" -H "Authorization: Bearer $TOKEN" -X "$method" \
+    "$SERVER_URL$path" "$@"
+}
+
+# api_code METHOD PATH [curl args...]: prints only the HTTP status; the body
+# goes to ./body.
+api_code() {
+  local method=$1 path=$2; shift 2
+  api "$method" "$path" -o body -w '%{http_code}' "$@"
+}
+
+k() { kubectl --request-timeout=20s "$@"; }

@@ -1,0 +1,249 @@
+#include "server.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "api/openapi.h"
+#include "util/mem.h"
+
+/*
+ * Non-resource paths: health, version, discovery, OpenAPI and metrics.
+ * Discovery is the legacy (unaggregated) form; clients that ask for the
+ * aggregated form see application/json and fall back to it, as they do
+ * with older servers.
+ */
+
+/* The Kubernetes minor version whose API semantics cozypkgd follows; kubectl
+ * picks its behaviour (and version skew) from it. */
+#define KUBE_MAJOR "1"
+#define KUBE_MINOR "32"
+
+static const char *const all_verbs[] = { "create", "delete",
+					 "deletecollection", "get",
+					 "list", "patch",
+					 "update", "watch", NULL };
+static const char *const status_verbs[] = { "get", "patch", "update", NULL };
+
+static json_t *string_array(const char *const *items)
+{
+	json_t *a = json_array();
+
+	for (; items && *items; items++)
+		json_array_append_new(a, json_string(*items));
+	return a;
+}
+
+static json_t *api_resource(const cz_resource *r, const char *suffix,
+			    const char *const *verbs)
+{
+	json_t *o = json_pack("{s:s++, s:s, s:b, s:s, s:o}", "name",
+			      r->resource, suffix ? "/" : "",
+			      suffix ? suffix : "", "singularName",
+			      suffix ? "" : r->singular, "namespaced",
+			      r->namespaced, "kind", r->kind, "verbs",
+			      string_array(verbs));
+
+	if (!suffix && r->short_names)
+		json_object_set_new(o, "shortNames",
+				    string_array(r->short_names));
+	if (!suffix && r->categories)
+		json_object_set_new(o, "categories",
+				    string_array(r->categories));
+	return o;
+}
+
+static json_t *resource_list(const char *group_version)
+{
+	size_t n;
+	const cz_resource *all = cz_resources(&n);
+	json_t *list = json_array();
+
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(all[i].group_version, group_version) != 0)
+			continue;
+		json_array_append_new(list,
+				      api_resource(&all[i], NULL, all_verbs));
+		if (all[i].has_status)
+			json_array_append_new(list,
+					      api_resource(&all[i], "status",
+							   status_verbs));
+	}
+	return json_pack("{s:s, s:s, s:s, s:o}", "kind", "APIResourceList",
+			 "apiVersion", "v1", "groupVersion", group_version,
+			 "resources", list);
+}
+
+static json_t *api_group(const char *group_version)
+{
+	const char *slash = strchr(group_version, '/');
+	char *group = cz_xstrndup(group_version,
+				  (size_t)(slash - group_version));
+	json_t *version = json_pack("{s:s, s:s}", "groupVersion", group_version,
+				    "version", slash + 1);
+	json_t *g = json_pack("{s:s, s:s, s:s, s:[O], s:O}", "kind", "APIGroup",
+			      "apiVersion", "v1", "name", group, "versions",
+			      version, "preferredVersion", version);
+
+	json_decref(version);
+	free(group);
+	return g;
+}
+
+static json_t *group_list(void)
+{
+	size_t n;
+	const char *const *gvs = cz_group_versions(&n);
+	json_t *groups = json_array();
+
+	for (size_t i = 0; i < n; i++) {
+		json_t *g;
+
+		if (!strchr(gvs[i], '/'))
+			continue;
+		g = api_group(gvs[i]);
+		json_object_del(g, "kind");
+		json_object_del(g, "apiVersion");
+		json_array_append_new(groups, g);
+	}
+	return json_pack("{s:s, s:s, s:o}", "kind", "APIGroupList",
+			 "apiVersion", "v1", "groups", groups);
+}
+
+/* The group/version a discovery path names ("v1" for /api/v1), or NULL. */
+static const char *served_group_version(const char *path, bool *is_group)
+{
+	size_t n;
+	const char *const *gvs = cz_group_versions(&n);
+
+	*is_group = false;
+	if (strcmp(path, "/api/v1") == 0 || strcmp(path, "/api/v1/") == 0)
+		return "v1";
+	if (strncmp(path, "/apis/", 6) != 0)
+		return NULL;
+	path += 6;
+	for (size_t i = 0; i < n; i++) {
+		const char *slash = strchr(gvs[i], '/');
+		size_t glen = slash ? (size_t)(slash - gvs[i]) : 0;
+
+		if (!slash)
+			continue;
+		if (strcmp(path, gvs[i]) == 0)
+			return gvs[i];
+		if (strncmp(path, gvs[i], glen) == 0 &&
+		    (path[glen] == '\0' ||
+		     (path[glen] == '/' && path[glen + 1] == '\0'))) {
+			*is_group = true;
+			return gvs[i];
+		}
+	}
+	return NULL;
+}
+
+static int reply_version(cz_req *req)
+{
+	json_t *v = json_pack(
+		"{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "major",
+		KUBE_MAJOR, "minor", KUBE_MINOR, "gitVersion",
+		"v" KUBE_MAJOR "." KUBE_MINOR ".0+cozypkgd." CZ_VERSION,
+		"gitCommit", "", "gitTreeState", "clean", "buildDate", "",
+		"goVersion", "", "compiler", "cc", "platform", "linux/amd64");
+	int rc = cz_reply_json(req, 200, v);
+
+	json_decref(v);
+	return rc;
+}
+
+static int reply_doc(cz_req *req, json_t *doc)
+{
+	int rc = cz_reply_json(req, 200, doc);
+
+	json_decref(doc);
+	return rc;
+}
+
+static int reply_buf(cz_req *req, int rc, cz_buf *b, cz_error *err)
+{
+	if (rc == CZ_OK)
+		rc = cz_reply_raw(req, 200, b->data, b->len);
+	else
+		rc = cz_reply_error(req, rc, err->msg);
+	cz_buf_release(b);
+	return rc;
+}
+
+static int reply_openapi(cz_req *req)
+{
+	cz_buf out;
+	cz_error err = CZ_ERROR_INIT;
+	const char *path = req->path;
+
+	cz_buf_init(&out, CZ_BUF_UNLIMITED);
+	if (strcmp(path, "/openapi/v2") == 0)
+		return reply_buf(req, cz_openapi_v2(&out, &err), &out, &err);
+	if (strcmp(path, "/openapi/v3") == 0 ||
+	    strcmp(path, "/openapi/v3/") == 0)
+		return reply_buf(req, cz_openapi_v3_index(&out, &err), &out,
+				 &err);
+	return reply_buf(req,
+			 cz_openapi_v3_group(path + strlen("/openapi/v3/"),
+					     &out, &err),
+			 &out, &err);
+}
+
+static int reply_health(cz_req *req)
+{
+	if (strcmp(req->path, "/readyz") == 0 && req->srv->stopping)
+		return cz_reply_text(req, 503, "text/plain; charset=utf-8",
+				     "shutting down\n");
+	return cz_reply_text(req, 200, "text/plain; charset=utf-8", "ok");
+}
+
+static int reply_metrics(cz_req *req)
+{
+	cz_buf out;
+	int rc;
+
+	cz_buf_init(&out, CZ_BUF_UNLIMITED);
+	cz_metrics_render(req->srv->metrics, req->srv, &out);
+	rc = cz_reply_text(req, 200, "text/plain; version=0.0.4", out.data);
+	cz_buf_release(&out);
+	return rc;
+}
+
+int cz_handle_nonresource(cz_req *req)
+{
+	const char *path = req->path;
+	const char *gv;
+	bool is_group;
+
+	if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD"))
+		return cz_reply_status(req, 405, "MethodNotAllowed", NULL,
+				       "the server does not allow this method "
+				       "on the requested resource");
+	if (strcmp(path, "/healthz") == 0 || strcmp(path, "/livez") == 0 ||
+	    strcmp(path, "/readyz") == 0)
+		return reply_health(req);
+	if (strcmp(path, "/version") == 0)
+		return reply_version(req);
+	if (strcmp(path, "/metrics") == 0)
+		return reply_metrics(req);
+	if (strncmp(path, "/openapi/v2", 11) == 0 ||
+	    strncmp(path, "/openapi/v3", 11) == 0)
+		return reply_openapi(req);
+	if (strcmp(path, "/api") == 0 || strcmp(path, "/api/") == 0)
+		return reply_doc(req,
+				 json_pack("{s:s, s:[s], s:[{s:s, s:s}]}",
+					   "kind", "APIVersions", "versions",
+					   "v1", "serverAddressByClientCIDRs",
+					   "clientCIDR", "0.0.0.0/0",
+					   "serverAddress", "127.0.0.1"));
+	if (strcmp(path, "/apis") == 0 || strcmp(path, "/apis/") == 0)
+		return reply_doc(req, group_list());
+	gv = served_group_version(path, &is_group);
+	if (gv)
+		return reply_doc(req, is_group ? api_group(gv)
+					       : resource_list(gv));
+	return cz_reply_status(req, 404, "NotFound", NULL,
+			       "the server could not find the requested "
+			       "resource");
+}

@@ -1,0 +1,462 @@
+#include "handlers.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "util/mem.h"
+
+/*
+ * The garbage collector, one thread following the store's event stream:
+ *  - an object all of whose owners are gone is deleted (background);
+ *  - an owner deleted with propagationPolicy=Foreground keeps its
+ *    "foregroundDeletion" finalizer until its dependents are gone;
+ *  - an owner deleted with Orphan has its dependents' ownerReferences to
+ *    it removed, then its "orphan" finalizer;
+ *  - a terminating namespace is emptied, then its "kubernetes" finalizer
+ *    goes and the namespace with it.
+ * Owners may be cluster-scoped and dependents namespaced (a Package owns
+ * HelmReleases), so the index is by uid, across all kinds.
+ */
+
+#define WAKE_MS 500
+
+typedef struct gc_state {
+	cz_server *srv;
+	json_t *key_of;     /* uid -> key of every live object */
+	json_t *dependents; /* owner uid -> { dependent key: true } */
+	json_t *pending;    /* keys of objects being deleted -> true */
+} gc_state;
+
+/* The resource a store key belongs to ("group/resource/ns/name"). */
+static const cz_resource *resource_of_key(const char *key, char **ns,
+					  char **name)
+{
+	char group[128], resource[128];
+	const char *p = key;
+	const char *slash[3];
+	size_t n;
+	const cz_resource *all = cz_resources(&n);
+
+	for (int i = 0; i < 3; i++) {
+		slash[i] = strchr(p, '/');
+		if (!slash[i])
+			return NULL;
+		p = slash[i] + 1;
+	}
+	if ((size_t)(slash[0] - key) >= sizeof(group) ||
+	    (size_t)(slash[1] - slash[0]) >= sizeof(resource))
+		return NULL;
+	snprintf(group, sizeof(group), "%.*s", (int)(slash[0] - key), key);
+	snprintf(resource, sizeof(resource), "%.*s",
+		 (int)(slash[1] - slash[0] - 1), slash[0] + 1);
+	if (ns)
+		*ns = cz_xstrndup(slash[1] + 1, (size_t)(slash[2] - slash[1] - 1));
+	if (name)
+		*name = cz_xstrdup(slash[2] + 1);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(all[i].group[0] ? all[i].group : "core", group) ==
+			    0 &&
+		    strcmp(all[i].resource, resource) == 0)
+			return &all[i];
+	return NULL;
+}
+
+static void index_object(gc_state *gc, const char *key, const json_t *obj)
+{
+	const char *uid = cz_meta_str(obj, "uid");
+	json_t *refs = json_object_get(json_object_get(obj, "metadata"),
+				       "ownerReferences");
+	size_t i;
+	json_t *ref;
+
+	if (uid)
+		json_object_set_new(gc->key_of, uid, json_string(key));
+	json_array_foreach (refs, i, ref) {
+		const char *owner = json_string_value(
+			json_object_get(ref, "uid"));
+		json_t *deps;
+
+		if (!owner)
+			continue;
+		deps = json_object_get(gc->dependents, owner);
+		if (!deps) {
+			deps = json_object();
+			json_object_set_new(gc->dependents, owner, deps);
+		}
+		json_object_set_new(deps, key, json_true());
+	}
+	if (cz_meta_str(obj, "deletionTimestamp"))
+		json_object_set_new(gc->pending, key, json_true());
+}
+
+static json_t *load(gc_state *gc, const char *key, int64_t *rv)
+{
+	cz_blob *blob = NULL;
+	json_t *obj = NULL;
+
+	if (cz_store_get(gc->srv->store, key, &blob, NULL) == CZ_OK) {
+		obj = cz_blob_json(blob);
+		if (rv)
+			*rv = blob->rv;
+	}
+	cz_blob_unref(blob);
+	return obj;
+}
+
+static void delete_key(gc_state *gc, const char *key, const char *policy)
+{
+	cz_delete_opts opts = { policy, NULL, 0, false };
+	const cz_resource *r = resource_of_key(key, NULL, NULL);
+	json_t *out = NULL;
+	cz_error err = CZ_ERROR_INIT;
+
+	if (!r)
+		return;
+	if (cz_delete_object(gc->srv, r, key, &opts, &out, &err) == CZ_OK)
+		cz_log("info", "garbage collected", "key=%s policy=%s", key,
+		       policy);
+	else if (err.code != CZ_ENOTFOUND)
+		cz_log("warning", "garbage collection failed",
+		       "key=%s error=\"%s\"", key, err.msg);
+	json_decref(out);
+}
+
+/* True when at least one owner of obj still exists. */
+static bool has_live_owner(gc_state *gc, const json_t *obj)
+{
+	json_t *refs = json_object_get(json_object_get(obj, "metadata"),
+				       "ownerReferences");
+	size_t i;
+	json_t *ref;
+
+	json_array_foreach (refs, i, ref) {
+		const char *uid = json_string_value(json_object_get(ref, "uid"));
+
+		if (uid && json_object_get(gc->key_of, uid))
+			return true;
+	}
+	return false;
+}
+
+static bool refers_to(const json_t *obj, const char *owner_uid)
+{
+	json_t *refs = json_object_get(json_object_get(obj, "metadata"),
+				       "ownerReferences");
+	size_t i;
+	json_t *ref;
+
+	json_array_foreach (refs, i, ref) {
+		const char *uid = json_string_value(json_object_get(ref, "uid"));
+
+		if (uid && strcmp(uid, owner_uid) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Keys of the live objects that still name owner_uid as an owner. */
+static json_t *live_dependents(gc_state *gc, const char *owner_uid)
+{
+	json_t *deps = json_object_get(gc->dependents, owner_uid);
+	json_t *live = json_array();
+	const char *key;
+	json_t *v;
+	void *tmp;
+
+	json_object_foreach_safe (deps, tmp, key, v) {
+		json_t *obj = load(gc, key, NULL);
+
+		if (obj && refers_to(obj, owner_uid))
+			json_array_append_new(live, json_string(key));
+		else
+			json_object_del(deps, key);
+		json_decref(obj);
+	}
+	return live;
+}
+
+static void remove_owner_ref(gc_state *gc, const char *key,
+			     const char *owner_uid)
+{
+	int64_t rv = 0;
+	json_t *obj = load(gc, key, &rv);
+	json_t *refs = json_object_get(json_object_get(obj, "metadata"),
+				       "ownerReferences");
+
+	for (size_t i = json_array_size(refs); i-- > 0;) {
+		const char *uid = json_string_value(
+			json_object_get(json_array_get(refs, i), "uid"));
+
+		if (uid && strcmp(uid, owner_uid) == 0)
+			json_array_remove(refs, i);
+	}
+	if (obj)
+		cz_store_update(gc->srv->store, key, obj, rv, NULL, NULL);
+	json_decref(obj);
+}
+
+static bool remove_string(json_t *array, const char *s)
+{
+	for (size_t i = 0; i < json_array_size(array); i++) {
+		const char *v = json_string_value(json_array_get(array, i));
+
+		if (v && strcmp(v, s) == 0) {
+			json_array_remove(array, i);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Drops one finalizer; when none is left the deletion completes. */
+static void finish_finalizer(gc_state *gc, const char *key, json_t *obj,
+			     int64_t rv, json_t *finalizers, const char *name)
+{
+	cz_error err = CZ_ERROR_INIT;
+	bool namespace_spec;
+
+	if (!remove_string(finalizers, name))
+		return;
+	namespace_spec = json_array_size(json_object_get(
+				 json_object_get(obj, "spec"), "finalizers")) >
+			 0;
+	if (json_array_size(json_object_get(json_object_get(obj, "metadata"),
+					    "finalizers")) == 0 &&
+	    !namespace_spec) {
+		cz_store_delete(gc->srv->store, key, rv, NULL, &err);
+		json_object_del(gc->pending, key);
+		return;
+	}
+	cz_store_update(gc->srv->store, key, obj, rv, NULL, &err);
+}
+
+static size_t empty_namespace(gc_state *gc, const char *ns)
+{
+	size_t n, left = 0;
+	const cz_resource *all = cz_resources(&n);
+
+	for (size_t i = 0; i < n; i++) {
+		char *prefix;
+		cz_blob **items = NULL;
+		size_t count = 0;
+		int64_t rv;
+
+		if (!all[i].namespaced)
+			continue;
+		prefix = cz_list_prefix(&all[i], ns);
+		if (cz_store_list(gc->srv->store, prefix, NULL, &items, &count,
+				  &rv, NULL) == CZ_OK) {
+			for (size_t j = 0; j < count; j++) {
+				delete_key(gc, items[j]->key, "Background");
+				cz_blob_unref(items[j]);
+			}
+			left += count;
+		}
+		free(items);
+		free(prefix);
+	}
+	return left;
+}
+
+/* Moves an object with a deletionTimestamp one step towards deletion. */
+static void process_deleting(gc_state *gc, const char *key)
+{
+	int64_t rv = 0;
+	json_t *obj = load(gc, key, &rv);
+	json_t *meta = json_object_get(obj, "metadata");
+	json_t *fin = json_object_get(meta, "finalizers");
+	const char *uid = cz_meta_str(obj, "uid");
+	const cz_resource *r = resource_of_key(key, NULL, NULL);
+	json_t *deps = NULL;
+
+	if (!obj || !uid || !r || !cz_meta_str(obj, "deletionTimestamp")) {
+		json_object_del(gc->pending, key);
+		goto cleanup;
+	}
+	deps = live_dependents(gc, uid);
+	if (remove_string(fin, "orphan")) {
+		json_array_append_new(fin, json_string("orphan"));
+		for (size_t i = 0; i < json_array_size(deps); i++)
+			remove_owner_ref(gc, json_string_value(
+						     json_array_get(deps, i)),
+					 uid);
+		finish_finalizer(gc, key, obj, rv, fin, "orphan");
+		goto cleanup;
+	}
+	if (remove_string(fin, "foregroundDeletion")) {
+		json_array_append_new(fin, json_string("foregroundDeletion"));
+		for (size_t i = 0; i < json_array_size(deps); i++)
+			delete_key(gc, json_string_value(json_array_get(deps, i)),
+				   "Foreground");
+		if (json_array_size(deps) == 0)
+			finish_finalizer(gc, key, obj, rv, fin,
+					 "foregroundDeletion");
+		goto cleanup;
+	}
+	if (strcmp(r->resource, "namespaces") == 0 &&
+	    empty_namespace(gc, cz_meta_str(obj, "name")) == 0) {
+		json_t *spec_fin = json_object_get(json_object_get(obj, "spec"),
+						   "finalizers");
+
+		json_array_clear(spec_fin);
+		if (json_array_size(fin) == 0) {
+			cz_store_delete(gc->srv->store, key, rv, NULL, NULL);
+			json_object_del(gc->pending, key);
+		} else {
+			cz_store_update(gc->srv->store, key, obj, rv, NULL,
+					NULL);
+		}
+	}
+cleanup:
+	json_decref(deps);
+	json_decref(obj);
+}
+
+/* An owner is gone: its dependents without another live owner follow. */
+static void owner_gone(gc_state *gc, const char *uid)
+{
+	json_t *deps = live_dependents(gc, uid);
+
+	for (size_t i = 0; i < json_array_size(deps); i++) {
+		const char *key = json_string_value(json_array_get(deps, i));
+		json_t *obj = load(gc, key, NULL);
+
+		if (obj && !has_live_owner(gc, obj))
+			delete_key(gc, key, "Background");
+		json_decref(obj);
+	}
+	json_decref(deps);
+	json_object_del(gc->dependents, uid);
+}
+
+static void handle_event(gc_state *gc, const cz_event *ev)
+{
+	json_t *obj = cz_blob_json(ev->object);
+	const char *uid = cz_meta_str(obj, "uid");
+
+	if (!obj)
+		return;
+	if (ev->type == CZ_EV_DELETED) {
+		if (uid)
+			json_object_del(gc->key_of, uid);
+		json_object_del(gc->pending, ev->object->key);
+		if (uid)
+			owner_gone(gc, uid);
+	} else {
+		index_object(gc, ev->object->key, obj);
+	}
+	json_decref(obj);
+}
+
+/* Objects whose every owner vanished while the server was down. */
+static void sweep_orphans(gc_state *gc, cz_blob **items, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		json_t *obj = cz_blob_json(items[i]);
+		json_t *refs = json_object_get(json_object_get(obj, "metadata"),
+					       "ownerReferences");
+
+		if (json_array_size(refs) && !has_live_owner(gc, obj))
+			delete_key(gc, items[i]->key, "Background");
+		json_decref(obj);
+	}
+}
+
+static void process_pending(gc_state *gc)
+{
+	json_t *keys = json_array();
+	const char *key;
+	json_t *v;
+
+	json_object_foreach (gc->pending, key, v)
+		json_array_append_new(keys, json_string(key));
+	for (size_t i = 0; i < json_array_size(keys); i++)
+		process_deleting(gc,
+				 json_string_value(json_array_get(keys, i)));
+	json_decref(keys);
+}
+
+static int start_watch(gc_state *gc, cz_watch **w)
+{
+	cz_blob **items = NULL;
+	size_t n = 0;
+	int64_t rv = 0;
+	int rc = cz_store_list(gc->srv->store, "", NULL, &items, &n, &rv, NULL);
+
+	if (rc != CZ_OK)
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		json_t *obj = cz_blob_json(items[i]);
+
+		if (obj)
+			index_object(gc, items[i]->key, obj);
+		json_decref(obj);
+	}
+	rc = cz_store_watch(gc->srv->store, "", rv, w, NULL);
+	if (rc == CZ_OK)
+		sweep_orphans(gc, items, n);
+	for (size_t i = 0; i < n; i++)
+		cz_blob_unref(items[i]);
+	free(items);
+	return rc;
+}
+
+static void reset_index(gc_state *gc)
+{
+	json_object_clear(gc->key_of);
+	json_object_clear(gc->dependents);
+	json_object_clear(gc->pending);
+}
+
+static void *gc_main(void *arg)
+{
+	gc_state gc = { arg, json_object(), json_object(), json_object() };
+	cz_watch *w = NULL;
+
+	while (!gc.srv->stopping) {
+		cz_event ev = { CZ_EV_NONE, NULL };
+		int rc;
+
+		if (!w && start_watch(&gc, &w) != CZ_OK)
+			break;
+		rc = cz_watch_next(w, WAKE_MS, &ev, NULL);
+		if (rc == CZ_EGONE) {
+			/* Fell behind the event window: rebuild from a list. */
+			cz_watch_close(w);
+			w = NULL;
+			reset_index(&gc);
+			continue;
+		}
+		if (rc != CZ_OK)
+			break;
+		if (ev.type != CZ_EV_NONE) {
+			handle_event(&gc, &ev);
+			cz_blob_unref(ev.object);
+		}
+		process_pending(&gc);
+	}
+	cz_watch_close(w);
+	json_decref(gc.key_of);
+	json_decref(gc.dependents);
+	json_decref(gc.pending);
+	return NULL;
+}
+
+int cz_gc_start(cz_server *srv, cz_error *err)
+{
+	if (pthread_create(&srv->gc_thread, NULL, gc_main, srv) != 0)
+		return cz_fail(err, CZ_ERR,
+			       "cannot start the garbage collector");
+	srv->gc_started = true;
+	return CZ_OK;
+}
+
+void cz_gc_stop(cz_server *srv)
+{
+	if (!srv->gc_started)
+		return;
+	pthread_join(srv->gc_thread, NULL);
+	srv->gc_started = false;
+}

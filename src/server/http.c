@@ -1,0 +1,467 @@
+#include "server.h"
+
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "log.h"
+#include "route.h"
+#include "util/mem.h"
+
+/* Requests are answered with kube's content type; Status errors too. */
+#define JSON_TYPE "application/json"
+
+const char *cz_req_query(cz_req *req, const char *key)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND,
+					   key);
+}
+
+const char *cz_req_header(cz_req *req, const char *key)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, key);
+}
+
+bool cz_req_query_true(cz_req *req, const char *key)
+{
+	const char *v = cz_req_query(req, key);
+
+	return v && (strcmp(v, "1") == 0 || strcasecmp(v, "true") == 0);
+}
+
+/* RFC 7234 warn-code 299 with the agent "-", as kube sends them; the text
+ * is a quoted-string, so quotes and backslashes inside are escaped. */
+static void add_warnings(cz_req *req, struct MHD_Response *resp)
+{
+	size_t i;
+	json_t *w;
+
+	json_array_foreach (req->warnings, i, w) {
+		cz_buf line;
+
+		cz_buf_init(&line, 4096);
+		cz_buf_puts(&line, "299 - \"");
+		for (const char *p = json_string_value(w); p && *p; p++) {
+			if (*p == '"' || *p == '\\')
+				cz_buf_putc(&line, '\\');
+			cz_buf_putc(&line, (*p == '\r' || *p == '\n') ? ' ' : *p);
+		}
+		cz_buf_putc(&line, '"');
+		MHD_add_response_header(resp, "Warning", line.data);
+		cz_buf_release(&line);
+	}
+}
+
+static int queue(cz_req *req, unsigned code, struct MHD_Response *resp,
+		 const char *content_type)
+{
+	enum MHD_Result r;
+
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+				content_type);
+	MHD_add_response_header(resp, "Cache-Control", "no-cache, private");
+	add_warnings(req, resp);
+	req->code = (int)code;
+	r = MHD_queue_response(req->conn, code, resp);
+	MHD_destroy_response(resp);
+	return r == MHD_YES ? CZ_OK : CZ_EIO;
+}
+
+int cz_reply_raw(cz_req *req, unsigned code, const char *json, size_t len)
+{
+	struct MHD_Response *resp = MHD_create_response_from_buffer(
+		len, (void *)json, MHD_RESPMEM_MUST_COPY);
+
+	if (!resp)
+		return CZ_EIO;
+	return queue(req, code, resp, JSON_TYPE);
+}
+
+int cz_reply_text(cz_req *req, unsigned code, const char *content_type,
+		  const char *text)
+{
+	struct MHD_Response *resp = MHD_create_response_from_buffer(
+		strlen(text), (void *)text, MHD_RESPMEM_MUST_COPY);
+
+	if (!resp)
+		return CZ_EIO;
+	return queue(req, code, resp, content_type);
+}
+
+int cz_reply_json(cz_req *req, unsigned code, const json_t *obj)
+{
+	char *text = json_dumps(obj, JSON_COMPACT);
+	struct MHD_Response *resp = NULL;
+
+	if (!text)
+		return CZ_EIO;
+	resp = MHD_create_response_from_buffer(strlen(text), text,
+					       MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(text);
+		return CZ_EIO;
+	}
+	return queue(req, code, resp, JSON_TYPE);
+}
+
+int cz_reply_stream(cz_req *req, struct MHD_Response *resp)
+{
+	return queue(req, MHD_HTTP_OK, resp, JSON_TYPE);
+}
+
+int cz_reply_status(cz_req *req, unsigned code, const char *reason,
+		    const json_t *details, const char *fmt, ...)
+{
+	char message[2048];
+	va_list ap;
+	json_t *status = NULL;
+	int rc;
+
+	va_start(ap, fmt);
+	vsnprintf(message, sizeof(message), fmt, ap);
+	va_end(ap);
+	status = json_pack("{s:s, s:s, s:{}, s:s, s:s, s:s, s:i}", "kind",
+			   "Status", "apiVersion", "v1", "metadata", "status",
+			   code < 400 ? "Success" : "Failure", "message",
+			   message, "reason", reason, "code", (int)code);
+	if (details)
+		json_object_set(status, "details", (json_t *)details);
+	rc = cz_reply_json(req, code, status);
+	json_decref(status);
+	return rc;
+}
+
+const char *cz_qualified_resource(const cz_resource *r, char *buf,
+				  size_t size)
+{
+	if (!r->group[0])
+		return r->resource;
+	snprintf(buf, size, "%s.%s", r->resource, r->group);
+	return buf;
+}
+
+int cz_reply_error(cz_req *req, int code, const char *message)
+{
+	const cz_resource *r = req->target.res;
+	const char *name = req->target.name ? req->target.name : "";
+	char qualified[256];
+	json_t *details = NULL;
+	int rc;
+
+	if (r) {
+		details = json_pack("{s:s, s:s}", "name", name, "kind",
+				    r->resource);
+		if (r->group[0])
+			json_object_set_new(details, "group",
+					    json_string(r->group));
+		cz_qualified_resource(r, qualified, sizeof(qualified));
+	}
+	switch (code) {
+	case CZ_ENOTFOUND:
+		rc = r ? cz_reply_status(req, 404, "NotFound", details,
+					 "%s \"%s\" not found", qualified, name)
+		       : cz_reply_status(req, 404, "NotFound", NULL, "%s",
+					 message);
+		break;
+	case CZ_EEXISTS:
+		rc = cz_reply_status(req, 409, "AlreadyExists", details,
+				     "%s \"%s\" already exists",
+				     r ? qualified : "object", name);
+		break;
+	case CZ_ECONFLICT:
+		rc = cz_reply_status(req, 409, "Conflict", details,
+				     "Operation cannot be fulfilled on %s "
+				     "\"%s\": %s",
+				     r ? qualified : "object", name,
+				     message && *message
+					     ? message
+					     : "the object has been modified; "
+					       "please apply your changes to "
+					       "the latest version and try "
+					       "again");
+		break;
+	case CZ_EINVALID:
+		rc = cz_reply_status(req, 400, "BadRequest", NULL, "%s",
+				     message);
+		break;
+	case CZ_ETOOLARGE:
+		rc = cz_reply_status(req, 413, "RequestEntityTooLarge", NULL,
+				     "%s", message);
+		break;
+	case CZ_EDENIED:
+		rc = cz_reply_status(req, 403, "Forbidden", details, "%s",
+				     message);
+		break;
+	case CZ_EGONE:
+		rc = cz_reply_status(req, 410, "Expired", NULL, "%s", message);
+		break;
+	default:
+		rc = cz_reply_status(req, 500, "InternalError", NULL,
+				     "Internal error occurred: %s", message);
+		break;
+	}
+	json_decref(details);
+	return rc;
+}
+
+/* The bearer token from the Authorization header, or NULL. */
+static const char *bearer_token(cz_req *req)
+{
+	const char *auth = cz_req_header(req, MHD_HTTP_HEADER_AUTHORIZATION);
+
+	if (!auth || strncasecmp(auth, "Bearer ", 7) != 0)
+		return NULL;
+	auth += 7;
+	while (*auth == ' ')
+		auth++;
+	return *auth ? auth : NULL;
+}
+
+/* Health probes answer without a token, as kube-apiserver's do for
+ * system:unauthenticated. */
+static bool is_public_path(const char *path)
+{
+	return strcmp(path, "/healthz") == 0 || strcmp(path, "/livez") == 0 ||
+	       strcmp(path, "/readyz") == 0 || strcmp(path, "/version") == 0;
+}
+
+static int authenticate(cz_req *req)
+{
+	const char *token = bearer_token(req);
+
+	if (token)
+		req->user = cz_tokens_find(req->srv->tokens, token);
+	if (req->user || is_public_path(req->path))
+		return CZ_OK;
+	return cz_reply_status(req, 401, "Unauthorized", NULL,
+			       "Unauthorized") == CZ_OK
+		       ? CZ_EDENIED
+		       : CZ_EIO;
+}
+
+/* Refuses bodies over the cap before reading them when the client says
+ * how large they are. */
+static bool declared_too_large(cz_req *req)
+{
+	const char *len = cz_req_header(req, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	char *end = NULL;
+	unsigned long long n;
+
+	if (!len)
+		return false;
+	n = strtoull(len, &end, 10);
+	return end != len && n > req->srv->opts.max_request_bytes;
+}
+
+static int reply_too_large(cz_req *req)
+{
+	return cz_reply_status(req, 413, "RequestEntityTooLarge", NULL,
+			       "Request entity too large: limit is %zu bytes",
+			       req->srv->opts.max_request_bytes);
+}
+
+static cz_req *req_new(cz_server *srv, struct MHD_Connection *conn,
+		       const char *method, const char *url)
+{
+	cz_req *req = cz_xcalloc(1, sizeof(*req));
+
+	req->srv = srv;
+	req->conn = conn;
+	req->method = method;
+	req->path = cz_xstrdup(url);
+	req->id = __atomic_add_fetch(&srv->next_request_id, 1,
+				     __ATOMIC_RELAXED);
+	clock_gettime(CLOCK_MONOTONIC, &req->start);
+	cz_buf_init(&req->body, srv->opts.max_request_bytes);
+	req->warnings = json_array();
+	return req;
+}
+
+static void req_free(cz_req *req)
+{
+	cz_buf_release(&req->body);
+	cz_target_release(&req->target);
+	json_decref(req->warnings);
+	free(req->path);
+	free(req);
+}
+
+static int dispatch(cz_req *req)
+{
+	if (req->body_too_large)
+		return reply_too_large(req);
+	if (strncmp(req->path, "/api/", 5) == 0 ||
+	    strncmp(req->path, "/apis/", 6) == 0) {
+		int rc = cz_route_resource(req);
+
+		if (rc == CZ_OK && req->target.res)
+			return req->target.verb &&
+					       strcmp(req->target.verb,
+						      "watch") == 0
+				       ? cz_handle_watch(req)
+				       : cz_handle_resource(req);
+		if (rc != CZ_ENOTFOUND)
+			return rc;
+	}
+	if (!is_public_path(req->path) &&
+	    !cz_authorize_nonresource(req->user, req->path))
+		return cz_reply_status(req, 403, "Forbidden", NULL,
+				       "forbidden: User \"%s\" cannot get path "
+				       "\"%s\"",
+				       req->user ? req->user->name : "",
+				       req->path);
+	return cz_handle_nonresource(req);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
+				  const char *url, const char *method,
+				  const char *version, const char *upload_data,
+				  size_t *upload_data_size, void **con_cls)
+{
+	cz_server *srv = cls;
+	cz_req *req = *con_cls;
+
+	(void)version;
+	if (!req) {
+		req = req_new(srv, conn, method, url);
+		*con_cls = req;
+		if (authenticate(req) != CZ_OK)
+			return MHD_YES;
+		if (declared_too_large(req))
+			return reply_too_large(req) == CZ_OK ? MHD_YES : MHD_NO;
+		return MHD_YES;
+	}
+	if (req->code)
+		/* Already answered (401, 413): drain and ignore the body. */
+		return (*upload_data_size = 0, MHD_YES);
+	if (*upload_data_size) {
+		if (!req->body_too_large &&
+		    cz_buf_append(&req->body, upload_data, *upload_data_size))
+			req->body_too_large = true;
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	return dispatch(req) == CZ_EIO && !req->code ? MHD_NO : MHD_YES;
+}
+
+static double elapsed_seconds(const struct timespec *start)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - start->tv_sec) +
+	       (double)(now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn,
+			 void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+	cz_server *srv = cls;
+	cz_req *req = *con_cls;
+	double seconds;
+	const char *resource;
+
+	(void)conn;
+	(void)toe;
+	if (!req)
+		return;
+	seconds = elapsed_seconds(&req->start);
+	resource = req->target.res ? req->target.res->resource : "";
+	cz_metrics_observe(srv->metrics,
+			   req->target.verb ? req->target.verb : "nonresource",
+			   resource, (unsigned)req->code, seconds);
+	if (!srv->opts.quiet)
+		cz_log_request(req, seconds);
+	req_free(req);
+	*con_cls = NULL;
+}
+
+static int parse_listen(const char *listen, struct sockaddr_in *addr,
+			cz_error *err)
+{
+	char host[256];
+	const char *colon = strrchr(listen, ':');
+	char *end = NULL;
+	long port;
+
+	if (!colon || (size_t)(colon - listen) >= sizeof(host))
+		return cz_fail(err, CZ_EINVALID,
+			       "--listen %s: expected HOST:PORT", listen);
+	memcpy(host, listen, (size_t)(colon - listen));
+	host[colon - listen] = '\0';
+	port = strtol(colon + 1, &end, 10);
+	if (*end || end == colon + 1 || port < 0 || port > 65535)
+		return cz_fail(err, CZ_EINVALID, "--listen %s: bad port",
+			       listen);
+	memset(addr, 0, sizeof(*addr));
+	addr->sin_family = AF_INET;
+	addr->sin_port = htons((uint16_t)port);
+	if (strcmp(host, "localhost") == 0)
+		strcpy(host, "127.0.0.1");
+	if (inet_pton(AF_INET, host, &addr->sin_addr) != 1)
+		return cz_fail(err, CZ_EINVALID,
+			       "--listen %s: not an IPv4 address", listen);
+	return CZ_OK;
+}
+
+static bool is_loopback(const struct sockaddr_in *addr)
+{
+	return (ntohl(addr->sin_addr.s_addr) >> 24) == 127;
+}
+
+int cz_http_start(cz_server *srv, const char *cert_pem, const char *key_pem,
+		  cz_error *err)
+{
+	struct sockaddr_in addr;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD |
+			 MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL |
+			 MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	const union MHD_DaemonInfo *info;
+	char url[300];
+	int rc = parse_listen(srv->opts.listen, &addr, err);
+
+	if (rc)
+		return rc;
+	if (srv->opts.insecure_http && !is_loopback(&addr))
+		return cz_fail(err, CZ_EINVALID,
+			       "--insecure-http is refused on the non-loopback "
+			       "address %s",
+			       srv->opts.listen);
+	if (!srv->opts.insecure_http)
+		flags |= MHD_USE_TLS;
+	srv->daemon = MHD_start_daemon(
+		flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR,
+		(struct sockaddr *)&addr, MHD_OPTION_NOTIFY_COMPLETED,
+		on_completed, srv, MHD_OPTION_CONNECTION_TIMEOUT,
+		(unsigned)srv->opts.idle_timeout_seconds,
+		MHD_OPTION_CONNECTION_LIMIT, srv->opts.max_connections,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)128 * 1024,
+		srv->opts.insecure_http ? MHD_OPTION_END
+					: MHD_OPTION_HTTPS_MEM_CERT,
+		cert_pem, MHD_OPTION_HTTPS_MEM_KEY, key_pem, MHD_OPTION_END);
+	if (!srv->daemon)
+		return cz_fail(err, CZ_EIO, "cannot listen on %s",
+			       srv->opts.listen);
+	info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	srv->port = info ? info->port : ntohs(addr.sin_port);
+	inet_ntop(AF_INET, &addr.sin_addr, url, sizeof(url));
+	srv->url = cz_xasprintf("%s://%s:%u",
+				srv->opts.insecure_http ? "http" : "https", url,
+				srv->port);
+	return CZ_OK;
+}
+
+void cz_http_stop(cz_server *srv)
+{
+	if (!srv->daemon)
+		return;
+	MHD_quiesce_daemon(srv->daemon);
+	cz_store_stop_watches(srv->store);
+	MHD_stop_daemon(srv->daemon);
+	srv->daemon = NULL;
+}

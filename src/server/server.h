@@ -1,0 +1,145 @@
+#ifndef CZ_SERVER_SERVER_H
+#define CZ_SERVER_SERVER_H
+
+/*
+ * cozypkgd: the HTTP layer, the request context every handler receives,
+ * and the helpers handlers use to answer.  The API semantics (verbs,
+ * metadata, status subresource, errors) follow kube-apiserver.
+ */
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "api/resource.h"
+#include "auth/token.h"
+#include "store/store.h"
+#include "util/buf.h"
+#include "util/error.h"
+
+struct MHD_Connection;
+struct MHD_Daemon;
+struct MHD_Response;
+
+typedef struct cz_metrics cz_metrics;
+
+typedef struct cz_server_opts {
+	const char *data_dir;
+	const char *listen; /* HOST:PORT */
+	const char *token_file;
+	bool insecure_http;
+	bool sync_full;
+	size_t max_request_bytes;
+	unsigned max_watches_per_user;
+	unsigned idle_timeout_seconds;
+	unsigned max_connections;
+	bool quiet; /* no request log */
+} cz_server_opts;
+
+typedef struct cz_server {
+	cz_server_opts opts;
+	cz_store *store;
+	cz_tokens *tokens;
+	cz_metrics *metrics;
+	struct MHD_Daemon *daemon;
+	unsigned port;
+	char *url;
+	volatile int stopping;
+	pthread_mutex_t lock; /* guards watch counts */
+	json_t *watches_by_user; /* user -> open watch count */
+	pthread_t gc_thread;
+	bool gc_started;
+	uint64_t next_request_id;
+	struct timespec started;
+} cz_server;
+
+/* What the URL names, parsed as kube-apiserver does. */
+typedef struct cz_target {
+	const cz_resource *res; /* NULL for non-resource paths */
+	char *ns;               /* namespace in the URL, or NULL */
+	char *name;             /* object name, or NULL */
+	char *sub;              /* subresource ("status"), or NULL */
+	const char *verb;       /* get, list, watch, create, ... */
+} cz_target;
+
+typedef struct cz_req {
+	cz_server *srv;
+	struct MHD_Connection *conn;
+	const char *method;
+	char *path;
+	uint64_t id;
+	struct timespec start;
+	cz_buf body;
+	bool body_too_large;
+	const cz_user *user;
+	cz_target target;
+	int code; /* response status, for the log and metrics */
+	json_t *warnings; /* strings sent as Warning headers */
+	bool is_watch;
+} cz_req;
+
+/* Query parameter, or NULL. */
+const char *cz_req_query(cz_req *req, const char *key);
+/* Request header, or NULL. */
+const char *cz_req_header(cz_req *req, const char *key);
+bool cz_req_query_true(cz_req *req, const char *key);
+
+/* Answers with obj (borrowed) as JSON. */
+int cz_reply_json(cz_req *req, unsigned code, const json_t *obj);
+/* Answers with bytes of JSON text already serialised (copied). */
+int cz_reply_raw(cz_req *req, unsigned code, const char *json, size_t len);
+/* Answers with a v1 Status error: reason, message, optional details
+ * (borrowed). */
+int cz_reply_status(cz_req *req, unsigned code, const char *reason,
+		    const json_t *details, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+/* Maps a cz_code from the store or a library to the kube error for the
+ * target object ("packages.cozystack.io \"x\" not found"). */
+int cz_reply_error(cz_req *req, int code, const char *message);
+int cz_reply_text(cz_req *req, unsigned code, const char *content_type,
+		  const char *text);
+/* Queues a streaming response (watch). */
+int cz_reply_stream(cz_req *req, struct MHD_Response *resp);
+
+/* "packages.cozystack.io" or "namespaces": the name kube uses in messages. */
+const char *cz_qualified_resource(const cz_resource *r, char *buf,
+				  size_t size);
+
+/* Store key of an object, and the prefix of a list ("" namespace = all). */
+char *cz_object_key(const cz_resource *r, const char *ns, const char *name);
+char *cz_list_prefix(const cz_resource *r, const char *ns);
+
+/* RFC 3339 UTC time with seconds, e.g. "2026-11-21T10:00:00Z". */
+void cz_now_rfc3339(char out[32]);
+
+/* Handlers. */
+int cz_handle_nonresource(cz_req *req);
+int cz_handle_resource(cz_req *req);
+int cz_handle_watch(cz_req *req);
+
+/* Tables (Accept: application/json;as=Table;v=v1;g=meta.k8s.io). */
+bool cz_wants_table(cz_req *req);
+/* A Table of objs (borrowed) for r; columns only when with_columns. */
+json_t *cz_table_build(cz_req *req, const cz_resource *r, json_t *const *objs,
+		       size_t n, bool with_columns);
+
+/* Garbage collector thread: dependents of deleted owners, finalizers
+ * "orphan" and "foregroundDeletion", namespace termination. */
+int cz_gc_start(cz_server *srv, cz_error *err);
+void cz_gc_stop(cz_server *srv);
+
+/* Metrics. */
+cz_metrics *cz_metrics_new(void);
+void cz_metrics_free(cz_metrics *m);
+void cz_metrics_observe(cz_metrics *m, const char *verb, const char *resource,
+			unsigned code, double seconds);
+void cz_metrics_render(cz_metrics *m, cz_server *srv, cz_buf *out);
+
+/* The listener. */
+int cz_http_start(cz_server *srv, const char *cert_pem, const char *key_pem,
+		  cz_error *err);
+void cz_http_stop(cz_server *srv);
+
+#endif
