@@ -95,11 +95,15 @@ int cz_reply_text(cz_req *req, unsigned code, const char *content_type,
 
 int cz_reply_json(cz_req *req, unsigned code, const json_t *obj)
 {
-	char *text = json_dumps(obj, JSON_COMPACT);
+	char *text = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
 	struct MHD_Response *resp = NULL;
 
 	if (!text)
-		return CZ_EIO;
+		return cz_reply_text(req, 500, JSON_TYPE,
+				     "{\"kind\":\"Status\",\"apiVersion\":\"v1\","
+				     "\"status\":\"Failure\",\"message\":\"the "
+				     "response could not be encoded\",\"reason\":"
+				     "\"InternalError\",\"code\":500}");
 	resp = MHD_create_response_from_buffer(strlen(text), text,
 					       MHD_RESPMEM_MUST_FREE);
 	if (!resp) {
@@ -149,7 +153,8 @@ int cz_reply_error(cz_req *req, int code, const char *message)
 {
 	const cz_resource *r = req->target.res;
 	const char *name = req->target.name ? req->target.name : "";
-	char qualified[256];
+	char buf[256];
+	const char *qualified = "object";
 	json_t *details = NULL;
 	int rc;
 
@@ -159,7 +164,7 @@ int cz_reply_error(cz_req *req, int code, const char *message)
 		if (r->group[0])
 			json_object_set_new(details, "group",
 					    json_string(r->group));
-		cz_qualified_resource(r, qualified, sizeof(qualified));
+		qualified = cz_qualified_resource(r, buf, sizeof(buf));
 	}
 	switch (code) {
 	case CZ_ENOTFOUND:
@@ -171,13 +176,13 @@ int cz_reply_error(cz_req *req, int code, const char *message)
 	case CZ_EEXISTS:
 		rc = cz_reply_status(req, 409, "AlreadyExists", details,
 				     "%s \"%s\" already exists",
-				     r ? qualified : "object", name);
+				     qualified, name);
 		break;
 	case CZ_ECONFLICT:
 		rc = cz_reply_status(req, 409, "Conflict", details,
 				     "Operation cannot be fulfilled on %s "
 				     "\"%s\": %s",
-				     r ? qualified : "object", name,
+				     qualified, name,
 				     message && *message
 					     ? message
 					     : "the object has been modified; "

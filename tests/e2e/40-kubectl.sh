@@ -267,6 +267,10 @@ test_error_paths() {
   # 404 with kube's message.
   expect_exit 1 k get pkg missing
   contains err 'packages.cozystack.io "missing" not found'
+  expect_exit 1 k get ns missing
+  contains err 'namespaces "missing" not found'
+  expect_exit 1 k get cm missing
+  contains err 'configmaps "missing" not found'
   # 409 AlreadyExists.
   package_yaml demo.app >dup.yaml
   expect_exit 1 k create -f dup.yaml

@@ -76,7 +76,7 @@ start_server() {
   "$BUILD/cozypkgd" --data "$data" --listen 127.0.0.1:0 "$@" \
     >"$PWD/.srv/stdout" 2>>"$PWD/.srv/log" &
   SERVER_PID=$!
-  trap 'stop_server' EXIT
+  trap 'stop_server || exit 1' EXIT
   local i
   for i in $(seq 1 200); do
     grep -q '^kubeconfig:' "$PWD/.srv/stdout" 2>/dev/null && break
@@ -96,12 +96,18 @@ start_server() {
   fail "cozypkgd not ready"
 }
 
-# stop_server: SIGTERM, then wait for a clean exit.
+# stop_server: SIGTERM, then wait for a clean exit: status 0, which under
+# the sanitizers also means no leak and no error report.
 stop_server() {
   [[ -n ${SERVER_PID:-} ]] || return 0
-  kill -TERM "$SERVER_PID" 2>/dev/null || true
-  wait "$SERVER_PID" 2>/dev/null || true
+  local pid=$SERVER_PID status=0
   SERVER_PID=
+  kill -TERM "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || status=$?
+  if ((status != 0)); then
+    tail -30 "$PWD/.srv/log" >&2
+    fail "cozypkgd exited with status $status"
+  fi
 }
 
 # api METHOD PATH [curl args...]: one request with the admin token.

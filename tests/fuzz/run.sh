@@ -8,6 +8,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 out="$root/build/fuzz"
 mkdir -p "$out"
 flags=(-std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1
+       -DCZ_VERSION="\"$(cat "$root/VERSION")\""
        -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
        -I"$root/src/lib")
 libs="$(pkg-config --libs jansson yaml-0.1 sqlite3 libcrypto) -pthread"
