@@ -467,6 +467,10 @@ void cz_http_stop(cz_server *srv)
 		return;
 	MHD_quiesce_daemon(srv->daemon);
 	cz_store_stop_watches(srv->store);
+	/* Give each watch stream a moment to send its last chunk, so that
+	 * clients see a clean end rather than a cut connection. */
+	for (int i = 0; i < 100 && cz_store_watch_count(srv->store) > 0; i++)
+		nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
 	MHD_stop_daemon(srv->daemon);
 	srv->daemon = NULL;
 }

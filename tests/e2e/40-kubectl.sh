@@ -379,6 +379,21 @@ test_watch_gone_and_restart() {
     "$SERVER_URL/apis/cozystack.io/v1alpha1/packages?watch=1&resourceVersion=$rv&timeoutSeconds=1&allowWatchBookmarks=true" >out
 }
 
+# SIGTERM: an open watch ends with its final chunk and the server exits 0.
+test_graceful_shutdown() {
+  start_server
+  package_yaml demo.app | k apply -f - >/dev/null
+  (api GET '/apis/cozystack.io/v1alpha1/packages?watch=1' -N >watch.out 2>watch.err
+   echo "curl status $?" >>watch.err) &
+  local watcher=$!
+  sleep 1
+  stop_server
+  wait $watcher
+  contains watch.err "curl status 0"
+  contains watch.out '"type":"ADDED"'
+  contains .srv/log 'msg=stopped'
+}
+
 test_insecure_refused_off_loopback() {
   expect_exit 1 "$BUILD/cozypkgd" --data data --listen 0.0.0.0:0 --insecure-http
   contains err "refused on the non-loopback address"
@@ -407,4 +422,5 @@ t "server: generateName, dryRun, deletecollection" test_create_options
 t "server: limit and continue" test_pagination
 t "server: metrics and request log" test_metrics_and_logs
 t "server: restart keeps objects; old watch versions are gone" test_watch_gone_and_restart
+t "server: SIGTERM ends open watches cleanly" test_graceful_shutdown
 t "server: option errors" test_insecure_refused_off_loopback
