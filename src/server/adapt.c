@@ -28,10 +28,7 @@ int cz_validate_request(cz_req *req, json_t *obj)
 
 	if (mode_text && *mode_text &&
 	    cz_field_validation_parse(mode_text, &mode, &err) != CZ_OK)
-		return cz_reply_status(req, 400, "BadRequest", NULL, "%s",
-				       err.msg) == CZ_OK
-			       ? CZ_EINVALID
-			       : CZ_EIO;
+		return cz_refuse(req, 400, "BadRequest", "%s", err.msg);
 	cz_problems_init(&problems);
 	rc = cz_api_validate(r, obj, mode, &problems, &err);
 	for (size_t i = 0; i < problems.nwarnings; i++)
@@ -95,12 +92,8 @@ int cz_filters_parse(cz_req *req, cz_filters **out)
 					     extra_fields(req->target.res),
 					     &f->fields, &err);
 	}
-	if (rc != CZ_OK) {
-		rc = cz_reply_status(req, 400, "BadRequest", NULL, "%s",
-				     err.msg);
-		rc = rc == CZ_OK ? CZ_EINVALID : rc;
-	}
-	return rc;
+	return rc == CZ_OK ? CZ_OK
+			   : cz_refuse(req, 400, "BadRequest", "%s", err.msg);
 }
 
 bool cz_filters_empty(const cz_filters *f)
@@ -282,9 +275,7 @@ int cz_handle_apply(cz_req *req, const json_t *patch)
 		rc = apply_once(req, patch, manager, force, &out);
 	if (rc == CZ_EEXISTS)
 		return cz_reply_error(req, CZ_ECONFLICT, NULL);
-	if (rc == CZ_OK) {
-		rc = cz_reply_json(req, 200, out);
-		json_decref(out);
-	}
+	if (rc == CZ_OK)
+		rc = cz_reply_json_new(req, 200, out);
 	return rc == CZ_ERR ? CZ_OK : rc;
 }

@@ -33,17 +33,6 @@ static int check_preconditions(const json_t *obj, const cz_delete_opts *opts,
 	return CZ_OK;
 }
 
-static bool has_string(const json_t *array, const char *s)
-{
-	size_t i;
-	json_t *v;
-
-	json_array_foreach (array, i, v)
-		if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
-			return true;
-	return false;
-}
-
 /* Adds the finalizer the propagation policy asks for; true when the object
  * now waits for finalizers. */
 static bool apply_policy(const cz_resource *r, json_t *obj,
@@ -58,7 +47,7 @@ static bool apply_policy(const cz_resource *r, json_t *obj,
 	else if (policy && strcmp(policy, "Foreground") == 0)
 		wanted = "foregroundDeletion";
 	if (wanted && !cz_meta_str(obj, "deletionTimestamp") &&
-	    !has_string(fin, wanted)) {
+	    cz_string_index(fin, wanted) < 0) {
 		if (!json_is_array(fin)) {
 			fin = json_array();
 			json_object_set_new(meta, "finalizers", fin);

@@ -1,5 +1,6 @@
 #include "server.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -147,47 +148,72 @@ static int reply_version(cz_req *req)
 		"v" KUBE_MAJOR "." KUBE_MINOR ".0+cozypkgd." CZ_VERSION,
 		"gitCommit", "", "gitTreeState", "clean", "buildDate", "",
 		"goVersion", "", "compiler", "cc", "platform", "linux/amd64");
-	int rc = cz_reply_json(req, 200, v);
-
-	json_decref(v);
-	return rc;
+	return cz_reply_json_new(req, 200, v);
 }
 
-static int reply_doc(cz_req *req, json_t *doc)
-{
-	int rc = cz_reply_json(req, 200, doc);
+/* The OpenAPI documents depend only on the build, and the v3 index hashes
+ * every group document: each is generated once and then served as is.
+ * There are eight documents (v2, the v3 index under two spellings, one per
+ * group-version), well under the slots. */
+#define OPENAPI_CACHE_SLOTS 16
 
-	json_decref(doc);
-	return rc;
+typedef struct openapi_doc {
+	char *path;
+	char *text;
+	size_t len;
+} openapi_doc;
+
+static openapi_doc openapi_cache[OPENAPI_CACHE_SLOTS];
+static pthread_mutex_t openapi_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int generate_openapi(const char *path, cz_buf *out, cz_error *err)
+{
+	if (strcmp(path, "/openapi/v2") == 0)
+		return cz_openapi_v2(out, err);
+	if (strcmp(path, "/openapi/v3") == 0 ||
+	    strcmp(path, "/openapi/v3/") == 0)
+		return cz_openapi_v3_index(out, err);
+	return cz_openapi_v3_group(path + strlen("/openapi/v3/"), out, err);
 }
 
-static int reply_buf(cz_req *req, int rc, cz_buf *b, cz_error *err)
+/* The cached document for path, generated on first use; NULL with err set
+ * when path names no document.  Unknown paths are not cached, so a client
+ * cannot fill the cache. */
+static const openapi_doc *openapi_lookup(const char *path, cz_error *err)
 {
-	if (rc == CZ_OK)
-		rc = cz_reply_raw(req, 200, b->data, b->len);
-	else
-		rc = cz_reply_error(req, rc, err->msg);
-	cz_buf_release(b);
-	return rc;
+	const openapi_doc *found = NULL;
+	size_t i;
+	cz_buf out;
+
+	pthread_mutex_lock(&openapi_lock);
+	for (i = 0; i < OPENAPI_CACHE_SLOTS && openapi_cache[i].path; i++)
+		if (strcmp(openapi_cache[i].path, path) == 0)
+			found = &openapi_cache[i];
+	cz_buf_init(&out, CZ_BUF_UNLIMITED);
+	if (!found && generate_openapi(path, &out, err) == CZ_OK) {
+		if (i < OPENAPI_CACHE_SLOTS) {
+			openapi_cache[i].path = cz_xstrdup(path);
+			openapi_cache[i].text =
+				cz_buf_detach(&out, &openapi_cache[i].len);
+			found = &openapi_cache[i];
+		} else {
+			cz_fail(err, CZ_ERR, "the OpenAPI cache is full");
+		}
+	}
+	cz_buf_release(&out);
+	pthread_mutex_unlock(&openapi_lock);
+	return found;
 }
 
 static int reply_openapi(cz_req *req)
 {
-	cz_buf out;
 	cz_error err = CZ_ERROR_INIT;
-	const char *path = req->path;
+	const openapi_doc *doc = openapi_lookup(req->path, &err);
 
-	cz_buf_init(&out, CZ_BUF_UNLIMITED);
-	if (strcmp(path, "/openapi/v2") == 0)
-		return reply_buf(req, cz_openapi_v2(&out, &err), &out, &err);
-	if (strcmp(path, "/openapi/v3") == 0 ||
-	    strcmp(path, "/openapi/v3/") == 0)
-		return reply_buf(req, cz_openapi_v3_index(&out, &err), &out,
-				 &err);
-	return reply_buf(req,
-			 cz_openapi_v3_group(path + strlen("/openapi/v3/"),
-					     &out, &err),
-			 &out, &err);
+	if (!doc)
+		return cz_reply_error(req, err.code ? err.code : CZ_ENOTFOUND,
+				      err.msg);
+	return cz_reply_raw(req, 200, doc->text, doc->len);
 }
 
 static int reply_health(cz_req *req)
@@ -231,17 +257,17 @@ int cz_handle_nonresource(cz_req *req)
 	    strncmp(path, "/openapi/v3", 11) == 0)
 		return reply_openapi(req);
 	if (strcmp(path, "/api") == 0 || strcmp(path, "/api/") == 0)
-		return reply_doc(req,
+		return cz_reply_json_new(req, 200,
 				 json_pack("{s:s, s:[s], s:[{s:s, s:s}]}",
 					   "kind", "APIVersions", "versions",
 					   "v1", "serverAddressByClientCIDRs",
 					   "clientCIDR", "0.0.0.0/0",
 					   "serverAddress", "127.0.0.1"));
 	if (strcmp(path, "/apis") == 0 || strcmp(path, "/apis/") == 0)
-		return reply_doc(req, group_list());
+		return cz_reply_json_new(req, 200, group_list());
 	gv = served_group_version(path, &is_group);
 	if (gv)
-		return reply_doc(req, is_group ? api_group(gv)
+		return cz_reply_json_new(req, 200, is_group ? api_group(gv)
 					       : resource_list(gv));
 	return cz_reply_status(req, 404, "NotFound", NULL,
 			       "the server could not find the requested "

@@ -29,40 +29,6 @@ typedef struct gc_state {
 	json_t *pending;    /* keys of objects being deleted -> true */
 } gc_state;
 
-/* The resource a store key belongs to ("group/resource/ns/name"). */
-static const cz_resource *resource_of_key(const char *key, char **ns,
-					  char **name)
-{
-	char group[128], resource[128];
-	const char *p = key;
-	const char *slash[3];
-	size_t n;
-	const cz_resource *all = cz_resources(&n);
-
-	for (int i = 0; i < 3; i++) {
-		slash[i] = strchr(p, '/');
-		if (!slash[i])
-			return NULL;
-		p = slash[i] + 1;
-	}
-	if ((size_t)(slash[0] - key) >= sizeof(group) ||
-	    (size_t)(slash[1] - slash[0]) >= sizeof(resource))
-		return NULL;
-	snprintf(group, sizeof(group), "%.*s", (int)(slash[0] - key), key);
-	snprintf(resource, sizeof(resource), "%.*s",
-		 (int)(slash[1] - slash[0] - 1), slash[0] + 1);
-	if (ns)
-		*ns = cz_xstrndup(slash[1] + 1, (size_t)(slash[2] - slash[1] - 1));
-	if (name)
-		*name = cz_xstrdup(slash[2] + 1);
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(all[i].group[0] ? all[i].group : "core", group) ==
-			    0 &&
-		    strcmp(all[i].resource, resource) == 0)
-			return &all[i];
-	return NULL;
-}
-
 static void index_object(gc_state *gc, const char *key, const json_t *obj)
 {
 	const char *uid = cz_meta_str(obj, "uid");
@@ -108,7 +74,7 @@ static json_t *load(gc_state *gc, const char *key, int64_t *rv)
 static void delete_key(gc_state *gc, const char *key, const char *policy)
 {
 	cz_delete_opts opts = { policy, NULL, 0, false };
-	const cz_resource *r = resource_of_key(key, NULL, NULL);
+	const cz_resource *r = cz_key_resource(key);
 	json_t *out = NULL;
 	cz_error err = CZ_ERROR_INIT;
 
@@ -197,39 +163,26 @@ static void remove_owner_ref(gc_state *gc, const char *key,
 	json_decref(obj);
 }
 
-static bool remove_string(json_t *array, const char *s)
+/* Stores the object's progress: gone once nothing holds it any more. */
+static void store_progress(gc_state *gc, const cz_resource *r,
+			   const char *key, json_t *obj, int64_t rv)
 {
-	for (size_t i = 0; i < json_array_size(array); i++) {
-		const char *v = json_string_value(json_array_get(array, i));
-
-		if (v && strcmp(v, s) == 0) {
-			json_array_remove(array, i);
-			return true;
-		}
-	}
-	return false;
-}
-
-/* Drops one finalizer; when none is left the deletion completes. */
-static void finish_finalizer(gc_state *gc, const char *key, json_t *obj,
-			     int64_t rv, json_t *finalizers, const char *name)
-{
-	cz_error err = CZ_ERROR_INIT;
-	bool namespace_spec;
-
-	if (!remove_string(finalizers, name))
-		return;
-	namespace_spec = json_array_size(json_object_get(
-				 json_object_get(obj, "spec"), "finalizers")) >
-			 0;
-	if (json_array_size(json_object_get(json_object_get(obj, "metadata"),
-					    "finalizers")) == 0 &&
-	    !namespace_spec) {
-		cz_store_delete(gc->srv->store, key, rv, NULL, &err);
+	if (cz_deletion_finished(r, obj)) {
+		cz_store_delete(gc->srv->store, key, rv, NULL, NULL);
 		json_object_del(gc->pending, key);
 		return;
 	}
-	cz_store_update(gc->srv->store, key, obj, rv, NULL, &err);
+	cz_store_update(gc->srv->store, key, obj, rv, NULL, NULL);
+}
+
+/* Drops the finalizer at index i of the object's finalizers. */
+static void finish_finalizer(gc_state *gc, const cz_resource *r,
+			     const char *key, json_t *obj, int64_t rv, long i)
+{
+	json_array_remove(json_object_get(json_object_get(obj, "metadata"),
+					  "finalizers"),
+			  (size_t)i);
+	store_progress(gc, r, key, obj, rv);
 }
 
 static size_t empty_namespace(gc_state *gc, const char *ns)
@@ -268,46 +221,36 @@ static void process_deleting(gc_state *gc, const char *key)
 	json_t *meta = json_object_get(obj, "metadata");
 	json_t *fin = json_object_get(meta, "finalizers");
 	const char *uid = cz_meta_str(obj, "uid");
-	const cz_resource *r = resource_of_key(key, NULL, NULL);
+	const cz_resource *r = cz_key_resource(key);
 	json_t *deps = NULL;
+	long i;
 
 	if (!obj || !uid || !r || !cz_meta_str(obj, "deletionTimestamp")) {
 		json_object_del(gc->pending, key);
 		goto cleanup;
 	}
 	deps = live_dependents(gc, uid);
-	if (remove_string(fin, "orphan")) {
-		json_array_append_new(fin, json_string("orphan"));
-		for (size_t i = 0; i < json_array_size(deps); i++)
+	if ((i = cz_string_index(fin, "orphan")) >= 0) {
+		for (size_t d = 0; d < json_array_size(deps); d++)
 			remove_owner_ref(gc, json_string_value(
-						     json_array_get(deps, i)),
+						     json_array_get(deps, d)),
 					 uid);
-		finish_finalizer(gc, key, obj, rv, fin, "orphan");
+		finish_finalizer(gc, r, key, obj, rv, i);
 		goto cleanup;
 	}
-	if (remove_string(fin, "foregroundDeletion")) {
-		json_array_append_new(fin, json_string("foregroundDeletion"));
-		for (size_t i = 0; i < json_array_size(deps); i++)
-			delete_key(gc, json_string_value(json_array_get(deps, i)),
+	if ((i = cz_string_index(fin, "foregroundDeletion")) >= 0) {
+		for (size_t d = 0; d < json_array_size(deps); d++)
+			delete_key(gc, json_string_value(json_array_get(deps, d)),
 				   "Foreground");
 		if (json_array_size(deps) == 0)
-			finish_finalizer(gc, key, obj, rv, fin,
-					 "foregroundDeletion");
+			finish_finalizer(gc, r, key, obj, rv, i);
 		goto cleanup;
 	}
 	if (strcmp(r->resource, "namespaces") == 0 &&
 	    empty_namespace(gc, cz_meta_str(obj, "name")) == 0) {
-		json_t *spec_fin = json_object_get(json_object_get(obj, "spec"),
-						   "finalizers");
-
-		json_array_clear(spec_fin);
-		if (json_array_size(fin) == 0) {
-			cz_store_delete(gc->srv->store, key, rv, NULL, NULL);
-			json_object_del(gc->pending, key);
-		} else {
-			cz_store_update(gc->srv->store, key, obj, rv, NULL,
-					NULL);
-		}
+		json_array_clear(json_object_get(json_object_get(obj, "spec"),
+						 "finalizers"));
+		store_progress(gc, r, key, obj, rv);
 	}
 cleanup:
 	json_decref(deps);
@@ -417,6 +360,7 @@ static void *gc_main(void *arg)
 
 	while (!gc.srv->stopping) {
 		cz_event ev = { CZ_EV_NONE, NULL };
+		bool due;
 		int rc;
 
 		if (!w && start_watch(&gc, &w) != CZ_OK)
@@ -431,11 +375,17 @@ static void *gc_main(void *arg)
 		}
 		if (rc != CZ_OK)
 			break;
+		/* Deletions in progress move on when a dependent goes, when
+		 * they themselves change, and on the idle tick; not on every
+		 * unrelated write. */
+		due = ev.type == CZ_EV_NONE || ev.type == CZ_EV_DELETED;
 		if (ev.type != CZ_EV_NONE) {
 			handle_event(&gc, &ev);
+			due = due || json_object_get(gc.pending, ev.object->key);
 			cz_blob_unref(ev.object);
 		}
-		process_pending(&gc);
+		if (due)
+			process_pending(&gc);
 	}
 	cz_watch_close(w);
 	json_decref(gc.key_of);

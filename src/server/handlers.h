@@ -22,6 +22,13 @@ json_t *cz_meta(json_t *obj);
 const char *cz_meta_str(const json_t *obj, const char *field);
 int64_t cz_meta_rv(const json_t *obj);
 
+/* Index of the string s in array, or -1. */
+long cz_string_index(const json_t *array, const char *s);
+
+/* Whether an object being deleted has no finalizer left (for a Namespace,
+ * also none in spec.finalizers): then it goes. */
+bool cz_deletion_finished(const cz_resource *r, const json_t *obj);
+
 /* A new random RFC 4122 version 4 UUID. */
 void cz_new_uid(char out[37]);
 

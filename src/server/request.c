@@ -32,11 +32,10 @@ static int decode_protobuf(cz_req *req, json_t **out)
 
 	if (rc == CZ_OK)
 		return CZ_OK;
-	rc = cz_reply_status(req, rc == CZ_ETOOLARGE ? 413 : 415,
-			     rc == CZ_ETOOLARGE ? "RequestEntityTooLarge"
-						: "UnsupportedMediaType",
-			     NULL, "%s", err.msg);
-	return rc == CZ_OK ? CZ_EINVALID : rc;
+	return cz_refuse(req, rc == CZ_ETOOLARGE ? 413 : 415,
+			 rc == CZ_ETOOLARGE ? "RequestEntityTooLarge"
+					    : "UnsupportedMediaType",
+			 "%s", err.msg);
 }
 
 int cz_decode_body(cz_req *req, json_t **out)
@@ -64,24 +63,14 @@ int cz_decode_body(cz_req *req, json_t **out)
 			     "request body: expected an object");
 	if (rc != CZ_OK) {
 		cz_docs_free(docs, n);
-		return cz_reply_status(req, rc == CZ_ETOOLARGE ? 413 : 400,
-				       rc == CZ_ETOOLARGE
-					       ? "RequestEntityTooLarge"
-					       : "BadRequest",
-				       NULL, "%s", err.msg) == CZ_OK
-			       ? CZ_EINVALID
-			       : CZ_EIO;
+		return cz_refuse(req, rc == CZ_ETOOLARGE ? 413 : 400,
+				 rc == CZ_ETOOLARGE ? "RequestEntityTooLarge"
+						    : "BadRequest",
+				 "%s", err.msg);
 	}
 	*out = json_incref(docs[0].root);
 	cz_docs_free(docs, n);
 	return CZ_OK;
-}
-
-static int bad_request(cz_req *req, const char *msg)
-{
-	int rc = cz_reply_status(req, 400, "BadRequest", NULL, "%s", msg);
-
-	return rc == CZ_OK ? CZ_EINVALID : rc;
 }
 
 int cz_check_type(cz_req *req, const json_t *obj)
@@ -89,28 +78,25 @@ int cz_check_type(cz_req *req, const json_t *obj)
 	const cz_resource *r = req->target.res;
 	const char *api = json_string_value(json_object_get(obj, "apiVersion"));
 	const char *kind = json_string_value(json_object_get(obj, "kind"));
-	char msg[512];
 
 	if (!kind || !*kind)
-		return bad_request(req, "Object 'Kind' is missing in the "
-					"request body");
+		return cz_refuse(req, 400, "BadRequest",
+				 "Object 'Kind' is missing in the request "
+				 "body");
 	if (!api || !*api)
-		return bad_request(req, "Object 'apiVersion' is missing in the "
-					"request body");
-	if (strcmp(api, r->group_version) != 0) {
-		snprintf(msg, sizeof(msg),
-			 "the API version in the data (%.100s) does not match "
-			 "the expected API version (%s)",
-			 api, r->group_version);
-		return bad_request(req, msg);
-	}
-	if (strcmp(kind, r->kind) != 0) {
-		snprintf(msg, sizeof(msg),
-			 "the kind in the data (%.100s) does not match the "
-			 "expected kind (%s)",
-			 kind, r->kind);
-		return bad_request(req, msg);
-	}
+		return cz_refuse(req, 400, "BadRequest",
+				 "Object 'apiVersion' is missing in the "
+				 "request body");
+	if (strcmp(api, r->group_version) != 0)
+		return cz_refuse(req, 400, "BadRequest",
+				 "the API version in the data (%.100s) does "
+				 "not match the expected API version (%s)",
+				 api, r->group_version);
+	if (strcmp(kind, r->kind) != 0)
+		return cz_refuse(req, 400, "BadRequest",
+				 "the kind in the data (%.100s) does not match "
+				 "the expected kind (%s)",
+				 kind, r->kind);
 	return CZ_OK;
 }
 
@@ -141,6 +127,20 @@ int64_t cz_meta_rv(const json_t *obj)
 	const char *rv = cz_meta_str(obj, "resourceVersion");
 
 	return rv ? strtoll(rv, NULL, 10) : 0;
+}
+
+long cz_string_index(const json_t *array, const char *s)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach (array, i, v) {
+		const char *text = json_string_value(v);
+
+		if (text && strcmp(text, s) == 0)
+			return (long)i;
+	}
+	return -1;
 }
 
 void cz_new_uid(char out[37])
@@ -182,20 +182,44 @@ const char *cz_field_manager(cz_req *req, char *buf, size_t size)
 	return buf;
 }
 
+/* Store keys are "GROUP/RESOURCE/NAMESPACE/NAME", the core group spelt
+ * "core" and a cluster-scoped object's namespace empty, so that a prefix
+ * lists a resource, or a resource in one namespace. */
+static const char *key_group(const cz_resource *r)
+{
+	return r->group[0] ? r->group : "core";
+}
+
 char *cz_object_key(const cz_resource *r, const char *ns, const char *name)
 {
-	return cz_xasprintf("%s/%s/%s/%s", r->group[0] ? r->group : "core",
-			    r->resource, ns ? ns : "", name);
+	return cz_xasprintf("%s/%s/%s/%s", key_group(r), r->resource,
+			    ns ? ns : "", name);
 }
 
 char *cz_list_prefix(const cz_resource *r, const char *ns)
 {
 	if (ns && *ns)
-		return cz_xasprintf("%s/%s/%s/",
-				    r->group[0] ? r->group : "core",
-				    r->resource, ns);
-	return cz_xasprintf("%s/%s/", r->group[0] ? r->group : "core",
-			    r->resource);
+		return cz_xasprintf("%s/%s/%s/", key_group(r), r->resource,
+				    ns);
+	return cz_xasprintf("%s/%s/", key_group(r), r->resource);
+}
+
+const cz_resource *cz_key_resource(const char *key)
+{
+	size_t n;
+	const cz_resource *all = cz_resources(&n);
+
+	for (size_t i = 0; i < n; i++) {
+		const char *group = key_group(&all[i]);
+		size_t glen = strlen(group);
+		size_t rlen = strlen(all[i].resource);
+
+		if (strncmp(key, group, glen) == 0 && key[glen] == '/' &&
+		    strncmp(key + glen + 1, all[i].resource, rlen) == 0 &&
+		    key[glen + 1 + rlen] == '/')
+			return &all[i];
+	}
+	return NULL;
 }
 
 void cz_now_rfc3339(char out[32])

@@ -53,17 +53,13 @@ int cz_route_resource(cz_req *req)
 	t->name = p.name;
 	t->sub = p.sub;
 	t->verb = verb_for(req, t);
-	if (!t->verb) {
-		rc = cz_reply_status(req, 405, "MethodNotAllowed", NULL,
-				     "the server does not allow this method "
-				     "on the requested resource");
-		return rc == CZ_OK ? CZ_ERR : rc;
-	}
-	if (t->sub && !served_subresource(t)) {
-		rc = cz_reply_status(req, 404, "NotFound", NULL,
-				     "the server could not find the requested "
-				     "resource");
-		return rc == CZ_OK ? CZ_ERR : rc;
-	}
+	if (!t->verb)
+		return cz_refuse(req, 405, "MethodNotAllowed",
+				 "the server does not allow this method on the "
+				 "requested resource");
+	if (t->sub && !served_subresource(t))
+		return cz_refuse(req, 404, "NotFound",
+				 "the server could not find the requested "
+				 "resource");
 	return CZ_OK;
 }

@@ -88,6 +88,9 @@ bool cz_req_query_true(cz_req *req, const char *key);
 
 /* Answers with obj (borrowed) as JSON. */
 int cz_reply_json(cz_req *req, unsigned code, const json_t *obj);
+/* As cz_reply_json, taking the caller's reference to obj (jansson's
+ * "_new" convention). */
+int cz_reply_json_new(cz_req *req, unsigned code, json_t *obj);
 /* Answers with bytes of JSON text already serialised (copied). */
 int cz_reply_raw(cz_req *req, unsigned code, const char *json, size_t len);
 /* Answers with a v1 Status error: reason, message, optional details
@@ -95,6 +98,12 @@ int cz_reply_raw(cz_req *req, unsigned code, const char *json, size_t len);
 int cz_reply_status(cz_req *req, unsigned code, const char *reason,
 		    const json_t *details, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
+/* Answers like cz_reply_status (no details) and returns CZ_EINVALID, or
+ * CZ_EIO when nothing could be queued: for a step that refuses the request
+ * and stops it, so that its caller only needs "not CZ_OK". */
+int cz_refuse(cz_req *req, unsigned code, const char *reason,
+	      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
 /* Maps a cz_code from the store or a library to the kube error for the
  * target object ("packages.cozystack.io \"x\" not found"). */
 int cz_reply_error(cz_req *req, int code, const char *message);
@@ -110,6 +119,8 @@ const char *cz_qualified_resource(const cz_resource *r, char *buf,
 /* Store key of an object, and the prefix of a list ("" namespace = all). */
 char *cz_object_key(const cz_resource *r, const char *ns, const char *name);
 char *cz_list_prefix(const cz_resource *r, const char *ns);
+/* The resource whose objects a store key names, or NULL. */
+const cz_resource *cz_key_resource(const char *key);
 
 /* RFC 3339 UTC time with seconds, e.g. "2026-11-21T10:00:00Z". */
 void cz_now_rfc3339(char out[32]);

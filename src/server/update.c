@@ -46,37 +46,58 @@ static void carry_metadata(const json_t *cur, json_t *next)
 				json_object_get(from, "namespace"));
 }
 
+static bool listed(const char *const *names, const char *name)
+{
+	for (; *names; names++)
+		if (strcmp(*names, name) == 0)
+			return true;
+	return false;
+}
+
+/* Whether a and b, two objects, have equal members apart from those named
+ * in skip (NULL-terminated): compared in place, without copies, since
+ * every write asks. */
+static bool equal_except(const json_t *a, const json_t *b,
+			 const char *const *skip)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach ((json_t *)a, key, v) {
+		if (!listed(skip, key) &&
+		    !json_equal(v, json_object_get(b, key)))
+			return false;
+	}
+	json_object_foreach ((json_t *)b, key, v) {
+		if (!listed(skip, key) && !json_object_get(a, key))
+			return false;
+	}
+	return true;
+}
+
 /* Everything but metadata and status: a change here is a new generation. */
 static bool spec_changed(const json_t *a, const json_t *b)
 {
-	json_t *x = json_deep_copy(a);
-	json_t *y = json_deep_copy(b);
-	bool changed;
+	static const char *const outside_spec[] = { "metadata", "status",
+						    NULL };
 
-	json_object_del(x, "metadata");
-	json_object_del(x, "status");
-	json_object_del(y, "metadata");
-	json_object_del(y, "status");
-	changed = !json_equal(x, y);
-	json_decref(x);
-	json_decref(y);
-	return changed;
+	return !equal_except(a, b, outside_spec);
 }
 
+/* A write that changes nothing but the bookkeeping is a no-op. */
 static bool same_ignoring_managed(const json_t *a, const json_t *b)
 {
-	json_t *x = json_deep_copy(a);
-	json_t *y = json_deep_copy(b);
-	bool same;
+	static const char *const top[] = { "metadata", NULL };
+	static const char *const bookkeeping[] = { "managedFields",
+						   "resourceVersion", NULL };
+	json_t *ma = json_object_get(a, "metadata");
+	json_t *mb = json_object_get(b, "metadata");
 
-	json_object_del(json_object_get(x, "metadata"), "managedFields");
-	json_object_del(json_object_get(y, "metadata"), "managedFields");
-	json_object_del(json_object_get(x, "metadata"), "resourceVersion");
-	json_object_del(json_object_get(y, "metadata"), "resourceVersion");
-	same = json_equal(x, y);
-	json_decref(x);
-	json_decref(y);
-	return same;
+	if (!equal_except(a, b, top))
+		return false;
+	if (!json_is_object(ma) || !json_is_object(mb))
+		return json_equal(ma, mb);
+	return equal_except(ma, mb, bookkeeping);
 }
 
 static bool adds_finalizer(const json_t *cur, const json_t *next)
@@ -85,21 +106,17 @@ static bool adds_finalizer(const json_t *cur, const json_t *next)
 				      "finalizers");
 	json_t *now = json_object_get(json_object_get(next, "metadata"),
 				      "finalizers");
-	size_t i, j;
-	json_t *v, *w;
+	size_t i;
+	json_t *v;
 
-	json_array_foreach (now, i, v) {
-		bool found = false;
-
-		json_array_foreach (old, j, w)
-			found = found || json_equal(v, w);
-		if (!found)
+	json_array_foreach (now, i, v)
+		if (!json_is_string(v) ||
+		    cz_string_index(old, json_string_value(v)) < 0)
 			return true;
-	}
 	return false;
 }
 
-static bool deletion_finished(const cz_resource *r, const json_t *obj)
+bool cz_deletion_finished(const cz_resource *r, const json_t *obj)
 {
 	if (!cz_meta_str(obj, "deletionTimestamp"))
 		return false;
@@ -170,11 +187,10 @@ int cz_write_update(cz_req *req, const json_t *cur, json_t *next,
 
 	*out = NULL;
 	if (cz_meta_str(cur, "deletionTimestamp") && adds_finalizer(cur, obj)) {
-		rc = cz_reply_status(req, 422, "Invalid", NULL,
-				     "metadata.finalizers: Forbidden: no new "
-				     "finalizers can be added if the object is "
-				     "being deleted");
-		rc = rc == CZ_OK ? CZ_EINVALID : rc;
+		rc = cz_refuse(req, 422, "Invalid",
+			       "metadata.finalizers: Forbidden: no new "
+			       "finalizers can be added if the object is being "
+			       "deleted");
 		goto cleanup;
 	}
 	cz_secret_normalize(r, obj);
@@ -196,7 +212,7 @@ int cz_write_update(cz_req *req, const json_t *cur, json_t *next,
 			     &err);
 	if (rc == CZ_OK) {
 		*out = json_incref(obj);
-		if (deletion_finished(r, obj))
+		if (cz_deletion_finished(r, obj))
 			rc = finish_deletion(req, key, out);
 	}
 	if (rc == CZ_ECONFLICT)
@@ -235,14 +251,6 @@ static int load_current(cz_req *req, json_t **cur, cz_error *err)
 	}
 	cz_blob_unref(blob);
 	free(key);
-	return rc;
-}
-
-static int reply_written(cz_req *req, json_t *out)
-{
-	int rc = cz_reply_json(req, 200, out);
-
-	json_decref(out);
 	return rc;
 }
 
@@ -291,7 +299,7 @@ int cz_handle_update(cz_req *req)
 	if (rc == CZ_ECONFLICT)
 		rc = reply_conflict(req);
 	else if (rc == CZ_OK)
-		rc = reply_written(req, out);
+		rc = cz_reply_json_new(req, 200, out);
 cleanup:
 	json_decref(next);
 	json_decref(cur);
@@ -349,12 +357,10 @@ static int decode_patch(cz_req *req, patch_type type, json_t **out)
 	if (!*out || !json_is_array(*out)) {
 		json_decref(*out);
 		*out = NULL;
-		return cz_reply_status(req, 400, "BadRequest", NULL,
-				       "the JSON patch is not an array of "
-				       "operations: %s",
-				       jerr.text) == CZ_OK
-			       ? CZ_EINVALID
-			       : CZ_EIO;
+		return cz_refuse(req, 400, "BadRequest",
+				 "the JSON patch is not an array of "
+				 "operations: %s",
+				 jerr.text);
 	}
 	return CZ_OK;
 }
@@ -441,7 +447,7 @@ int cz_handle_patch(cz_req *req)
 		if (rc == CZ_EEXISTS)
 			rc = reply_conflict(req);
 		else if (rc == CZ_OK)
-			rc = reply_written(req, out);
+			rc = cz_reply_json_new(req, 200, out);
 	}
 	json_decref(patch);
 	return rc;

@@ -46,20 +46,6 @@ static json_t *ref_json(const doc *d, const char *name, const char *desc)
 	return o;
 }
 
-static const char *type_name(cz_type t)
-{
-	switch (t) {
-	case CZ_T_STRING: return "string";
-	case CZ_T_BOOL: return "boolean";
-	case CZ_T_INT: return "integer";
-	case CZ_T_NUMBER: return "number";
-	case CZ_T_ARRAY: return "array";
-	case CZ_T_OBJECT:
-	case CZ_T_MAP: return "object";
-	default: return NULL;
-	}
-}
-
 static void add_object_parts(doc *d, json_t *o, const cz_schema *s)
 {
 	json_t *props = json_object();
@@ -102,7 +88,7 @@ static void add_list_parts(doc *d, json_t *o, const cz_schema *s)
 static json_t *schema_body(doc *d, const cz_schema *s, const char *desc)
 {
 	json_t *o = json_object();
-	const char *type = type_name(s->type);
+	const char *type = cz_schema_type_name(s->type);
 
 	if (desc || s->description)
 		json_object_set_new(o, "description",

@@ -6,146 +6,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/names.h"
 #include "util/buf.h"
 #include "util/mem.h"
 
 /* ------------------------------------------------------------------ */
 /* Validation of label keys and values (kube's wording)                 */
 
-#define QNAME_MSG                                                              \
-	"must consist of alphanumeric characters, '-', '_' or '.', and must "  \
-	"start and end with an alphanumeric character"
-#define QNAME_FMT "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
-#define QNAME_REGEX_MSG                                                        \
-	QNAME_MSG " (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used " \
-		  "for validation is '" QNAME_FMT "')"
-#define DNS_SUBDOMAIN_MSG                                                      \
-	"a lowercase RFC 1123 subdomain must consist of lower case "           \
-	"alphanumeric characters, '-' or '.', and must start and end with an " \
-	"alphanumeric character (e.g. 'example.com', regex used for "          \
-	"validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*"  \
-	"[a-z0-9])?)*')"
-#define LABEL_VALUE_MSG                                                        \
-	"a valid label must be an empty string or consist of alphanumeric "    \
-	"characters, '-', '_' or '.', and must start and end with an "         \
-	"alphanumeric character (e.g. 'MyValue',  or 'my_value',  or "         \
-	"'12345', regex used for validation is '(" QNAME_FMT ")?')"
-
-static bool is_alnum(char c)
+/* Collects the rules' messages into one "; "-joined text, as kube's
+ * field.ErrorList.ToAggregate prints them. */
+static void add_msg(void *ctx, const char *msg)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9');
-}
+	cz_buf *b = ctx;
 
-/* ([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9] over s[0..n) */
-static bool qname_part_ok(const char *s, size_t n)
-{
-	if (n == 0 || !is_alnum(s[0]) || !is_alnum(s[n - 1]))
-		return false;
-	for (size_t i = 1; i + 1 < n; i++)
-		if (!is_alnum(s[i]) && s[i] != '-' && s[i] != '_' &&
-		    s[i] != '.')
-			return false;
-	return true;
-}
-
-static bool lower_alnum(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-}
-
-/* [a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)* */
-static bool subdomain_ok(const char *s, size_t n)
-{
-	size_t start = 0;
-
-	if (n == 0)
-		return false;
-	for (size_t i = 0; i <= n; i++) {
-		if (i < n && s[i] != '.') {
-			if (!lower_alnum(s[i]) && s[i] != '-')
-				return false;
-			continue;
-		}
-		if (i == start || !lower_alnum(s[start]) ||
-		    !lower_alnum(s[i - 1]))
-			return false;
-		start = i + 1;
-	}
-	return true;
-}
-
-/* Appends one message to a "; "-joined list. */
-static void add_msg(cz_buf *b, const char *prefix, const char *msg)
-{
 	if (b->len)
 		cz_buf_puts(b, "; ");
-	cz_buf_puts(b, prefix);
 	cz_buf_puts(b, msg);
-}
-
-static void subdomain_msgs(cz_buf *b, const char *prefix, const char *s,
-			   size_t n)
-{
-	if (n > 253)
-		add_msg(b, prefix, "must be no more than 253 characters");
-	if (!subdomain_ok(s, n))
-		add_msg(b, prefix, DNS_SUBDOMAIN_MSG);
-}
-
-/* kube's IsQualifiedName, messages into b. */
-static void qualified_name_msgs(cz_buf *b, const char *key)
-{
-	const char *slash = strchr(key, '/');
-	const char *name = key;
-
-	if (slash && strchr(slash + 1, '/')) {
-		add_msg(b, "a qualified name ",
-			QNAME_REGEX_MSG " with an optional DNS subdomain prefix "
-					"and '/' (e.g. 'example.com/MyName')");
-		return;
-	}
-	if (slash) {
-		if (slash == key)
-			add_msg(b, "prefix part ", "must be non-empty");
-		else
-			subdomain_msgs(b, "prefix part ", key,
-				       (size_t)(slash - key));
-		name = slash + 1;
-	}
-	if (*name == '\0')
-		add_msg(b, "name part ", "must be non-empty");
-	else if (strlen(name) > 63)
-		add_msg(b, "name part ", "must be no more than 63 characters");
-	if (!qname_part_ok(name, strlen(name)))
-		add_msg(b, "name part ", QNAME_REGEX_MSG);
-}
-
-static void label_value_msgs(cz_buf *b, const char *value)
-{
-	size_t n = strlen(value);
-
-	if (n > 63)
-		add_msg(b, "", "must be no more than 63 characters");
-	if (n && !qname_part_ok(value, n))
-		add_msg(b, "", LABEL_VALUE_MSG);
-}
-
-/* Go's %q, roughly: quotes, escapes quote, backslash and control bytes. */
-static void put_quoted(cz_buf *b, const char *s)
-{
-	cz_buf_putc(b, '"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			cz_buf_printf(b, "\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
-			cz_buf_printf(b, "\\x%02x", c);
-		else
-			cz_buf_putc(b, (char)c);
-	}
-	cz_buf_putc(b, '"');
 }
 
 /* Fails with "<path>: Invalid value: "<value>": <msgs>" when msgs has any. */
@@ -159,7 +35,7 @@ static int invalid(cz_error *err, const char *path, const char *value,
 		return CZ_OK;
 	cz_buf_init(&text, CZ_ERROR_MSG_MAX);
 	cz_buf_printf(&text, "%s: Invalid value: ", path);
-	put_quoted(&text, value);
+	cz_buf_put_quoted(&text, value);
 	rc = cz_fail(err, CZ_EINVALID, "%s: %s", text.data, msgs->data);
 	cz_buf_release(&text);
 	return rc;
@@ -171,49 +47,40 @@ static int validate_key_at(const char *path, const char *key, cz_error *err)
 	int rc;
 
 	cz_buf_init(&msgs, CZ_BUF_UNLIMITED);
-	qualified_name_msgs(&msgs, key);
+	cz_name_qualified_msgs(key, add_msg, &msgs);
 	rc = invalid(err, path, key, &msgs);
+	cz_buf_release(&msgs);
+	return rc;
+}
+
+/* Runs one name rule over s; its messages, "; "-joined, become err. */
+static int check_rule(void (*rule)(const char *, cz_name_msg_fn, void *),
+		      const char *s, cz_error *err)
+{
+	cz_buf msgs;
+	int rc = CZ_OK;
+
+	cz_buf_init(&msgs, CZ_BUF_UNLIMITED);
+	rule(s, add_msg, &msgs);
+	if (msgs.len)
+		rc = cz_fail(err, CZ_EINVALID, "%s", msgs.data);
 	cz_buf_release(&msgs);
 	return rc;
 }
 
 int cz_validate_label_key(const char *key, cz_error *err)
 {
-	cz_buf msgs;
-	int rc = CZ_OK;
-
-	cz_buf_init(&msgs, CZ_BUF_UNLIMITED);
-	qualified_name_msgs(&msgs, key);
-	if (msgs.len)
-		rc = cz_fail(err, CZ_EINVALID, "%s", msgs.data);
-	cz_buf_release(&msgs);
-	return rc;
+	return check_rule(cz_name_qualified_msgs, key, err);
 }
 
 int cz_validate_label_value(const char *value, cz_error *err)
 {
-	cz_buf msgs;
-	int rc = CZ_OK;
-
-	cz_buf_init(&msgs, CZ_BUF_UNLIMITED);
-	label_value_msgs(&msgs, value);
-	if (msgs.len)
-		rc = cz_fail(err, CZ_EINVALID, "%s", msgs.data);
-	cz_buf_release(&msgs);
-	return rc;
+	return check_rule(cz_name_label_value_msgs, value, err);
 }
 
 int cz_validate_dns_subdomain(const char *name, cz_error *err)
 {
-	cz_buf msgs;
-	int rc = CZ_OK;
-
-	cz_buf_init(&msgs, CZ_BUF_UNLIMITED);
-	subdomain_msgs(&msgs, "", name, strlen(name));
-	if (msgs.len)
-		rc = cz_fail(err, CZ_EINVALID, "%s", msgs.data);
-	cz_buf_release(&msgs);
-	return rc;
+	return check_rule(cz_name_subdomain_msgs, name, err);
 }
 
 /* ------------------------------------------------------------------ */
@@ -510,14 +377,14 @@ static int check_values(const cz_label_req *r, cz_error *err)
 		    !is_int64(r->values[i])) {
 			snprintf(path, sizeof(path), "values[%zu]", i);
 			cz_buf_init(&msgs, CZ_BUF_UNLIMITED);
-			add_msg(&msgs, "", "for 'Gt', 'Lt' operators, the value "
-					   "must be an integer");
+			add_msg(&msgs, "for 'Gt', 'Lt' operators, the value "
+				       "must be an integer");
 			rc = invalid(err, path, r->values[i], &msgs);
 			cz_buf_release(&msgs);
 			return rc;
 		}
 		cz_buf_init(&msgs, CZ_BUF_UNLIMITED);
-		label_value_msgs(&msgs, r->values[i]);
+		cz_name_label_value_msgs(r->values[i], add_msg, &msgs);
 		if (msgs.len) {
 			char *at = cz_xasprintf("values[%zu][%s]", i, r->key);
 

@@ -3,48 +3,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/names.h"
 #include "model/schema.h"
 #include "util/buf.h"
 #include "util/mem.h"
 
-/* Kubernetes limits and message pieces (k8s.io/apimachinery validation). */
-#define LABEL_MAX 63
-#define SUBDOMAIN_MAX 253
+/* Kubernetes' limit on the total size of an object's annotations. */
 #define ANNOTATIONS_MAX_BYTES (256 * 1024)
-
-#define LABEL_REGEX "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
-#define SUBDOMAIN_REGEX LABEL_REGEX "(\\." LABEL_REGEX ")*"
-#define QNAME_REGEX "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
-#define QNAME_MSG                                                              \
-	"must consist of alphanumeric characters, '-', '_' or '.', and must "  \
-	"start and end with an alphanumeric character"
-
-static const char label_msg[] =
-	"a lowercase RFC 1123 label must consist of lower case alphanumeric "
-	"characters or '-', and must start and end with an alphanumeric "
-	"character (e.g. 'my-name',  or '123-abc', regex used for validation "
-	"is '" LABEL_REGEX "')";
-static const char subdomain_msg[] =
-	"a lowercase RFC 1123 subdomain must consist of lower case "
-	"alphanumeric characters, '-' or '.', and must start and end with an "
-	"alphanumeric character (e.g. 'example.com', regex used for "
-	"validation is '" SUBDOMAIN_REGEX "')";
-static const char qname_msg[] =
-	QNAME_MSG " (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used "
-		  "for validation is '" QNAME_REGEX "')";
-static const char qname_bad_msg[] =
-	"a qualified name " QNAME_MSG " (e.g. 'MyName',  or 'my.name',  or "
-	"'123-abc', regex used for validation is '" QNAME_REGEX "') with an "
-	"optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')";
-static const char label_value_msg[] =
-	"a valid label must be an empty string or consist of alphanumeric "
-	"characters, '-', '_' or '.', and must start and end with an "
-	"alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', "
-	"regex used for validation is '(" QNAME_REGEX ")?')";
-static const char config_key_msg[] =
-	"a valid config key must consist of alphanumeric characters, '-', '_' "
-	"or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used "
-	"for validation is '[-._a-zA-Z0-9]+')";
 
 int cz_field_validation_parse(const char *text, cz_field_validation *out,
 			      cz_error *err)
@@ -122,29 +87,6 @@ size_t cz_problems_count(const cz_problems *p, cz_cause cause)
 	return n;
 }
 
-/* Appends s quoted as Go's %q does for printable text. */
-static void put_quoted(cz_buf *b, const char *s)
-{
-	cz_buf_putc(b, '"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			cz_buf_printf(b, "\\%c", c);
-		else if (c == '\n')
-			cz_buf_puts(b, "\\n");
-		else if (c == '\t')
-			cz_buf_puts(b, "\\t");
-		else if (c == '\r')
-			cz_buf_puts(b, "\\r");
-		else if (c < 0x20 || c == 0x7f)
-			cz_buf_printf(b, "\\x%02x", c);
-		else
-			cz_buf_putc(b, *s);
-	}
-	cz_buf_putc(b, '"');
-}
-
 /* Adds "Invalid value: "<value>": <detail>" (field.Invalid). */
 static void add_invalid(cz_problems *p, cz_cause cause, const char *field,
 			const char *value, const char *detail)
@@ -153,7 +95,7 @@ static void add_invalid(cz_problems *p, cz_cause cause, const char *field,
 
 	cz_buf_init(&msg, CZ_BUF_UNLIMITED);
 	cz_buf_puts(&msg, "Invalid value: ");
-	put_quoted(&msg, value);
+	cz_buf_put_quoted(&msg, value);
 	cz_buf_printf(&msg, ": %s", detail);
 	cz_problems_add(p, cause, field, msg.data);
 	cz_buf_release(&msg);
@@ -166,32 +108,6 @@ typedef struct api_report {
 	cz_field_validation mode;
 } api_report;
 
-static const char *json_type_name(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT: return "object";
-	case JSON_ARRAY: return "array";
-	case JSON_STRING: return "string";
-	case JSON_INTEGER: return "integer";
-	case JSON_REAL: return "number";
-	case JSON_TRUE:
-	case JSON_FALSE: return "boolean";
-	default: return "null";
-	}
-}
-
-static const char *schema_type_name(cz_type t)
-{
-	switch (t) {
-	case CZ_T_STRING: return "string";
-	case CZ_T_BOOL: return "boolean";
-	case CZ_T_INT: return "integer";
-	case CZ_T_NUMBER: return "number";
-	case CZ_T_ARRAY: return "array";
-	default: return "object";
-	}
-}
-
 /* "<path> in body must be of type <want>: "<got>"", the kube-openapi
  * type and format error, as a FieldValueTypeInvalid with value got. */
 static void add_type_invalid(cz_problems *p, const char *path,
@@ -201,7 +117,7 @@ static void add_type_invalid(cz_problems *p, const char *path,
 
 	cz_buf_init(&detail, CZ_BUF_UNLIMITED);
 	cz_buf_printf(&detail, "%s in body must be of type %s: ", path, want);
-	put_quoted(&detail, got);
+	cz_buf_put_quoted(&detail, got);
 	add_invalid(p, CZ_CAUSE_TYPE_INVALID, path, got, detail.data);
 	cz_buf_release(&detail);
 }
@@ -213,12 +129,12 @@ static void add_not_supported(cz_problems *p, const char *path,
 
 	cz_buf_init(&msg, CZ_BUF_UNLIMITED);
 	cz_buf_puts(&msg, "Unsupported value: ");
-	put_quoted(&msg, value);
+	cz_buf_put_quoted(&msg, value);
 	cz_buf_puts(&msg, ": supported values: ");
 	for (const char *const *e = enums; *e; e++) {
 		if (e != enums)
 			cz_buf_puts(&msg, ", ");
-		put_quoted(&msg, *e);
+		cz_buf_put_quoted(&msg, *e);
 	}
 	cz_problems_add(p, CZ_CAUSE_NOT_SUPPORTED, path, msg.data);
 	cz_buf_release(&msg);
@@ -232,7 +148,7 @@ static void add_unknown(api_report *ar, const char *path)
 		return;
 	cz_buf_init(&msg, CZ_BUF_UNLIMITED);
 	cz_buf_puts(&msg, "unknown field ");
-	put_quoted(&msg, path);
+	cz_buf_put_quoted(&msg, path);
 	if (ar->mode == CZ_FIELD_VALIDATION_STRICT)
 		cz_problems_add(ar->out, CZ_CAUSE_UNKNOWN_FIELD, path,
 				msg.data);
@@ -256,8 +172,8 @@ static void api_report_issue(void *ctx, const cz_schema_issue *issue)
 		break;
 	case CZ_V_TYPE:
 		add_type_invalid(ar->out, issue->path,
-				 schema_type_name(issue->schema->type),
-				 json_type_name(issue->value));
+				 cz_schema_type_name(issue->schema->type),
+				 cz_json_type_name(issue->value));
 		break;
 	case CZ_V_FORMAT:
 		text = json_is_string(issue->value)
@@ -276,149 +192,6 @@ static void api_report_issue(void *ctx, const cz_schema_issue *issue)
 	free(text);
 }
 
-/* Name rules, as k8s.io/apimachinery/pkg/util/validation words them. */
-
-static bool is_lower_alnum(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-}
-
-static bool is_alnum(char c)
-{
-	return is_lower_alnum(c) || (c >= 'A' && c <= 'Z');
-}
-
-/* s[0..n) matches LABEL_REGEX. */
-static bool label_shape(const char *s, size_t n)
-{
-	if (n == 0 || !is_lower_alnum(s[0]) || !is_lower_alnum(s[n - 1]))
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!is_lower_alnum(s[i]) && s[i] != '-')
-			return false;
-	return true;
-}
-
-static bool subdomain_shape(const char *s, size_t n)
-{
-	size_t start = 0;
-
-	for (size_t i = 0; i <= n; i++) {
-		if (i < n && s[i] != '.')
-			continue;
-		if (!label_shape(s + start, i - start))
-			return false;
-		start = i + 1;
-	}
-	return true;
-}
-
-/* s[0..n) matches QNAME_REGEX (empty does not). */
-static bool qname_shape(const char *s, size_t n)
-{
-	if (n == 0 || !is_alnum(s[0]) || !is_alnum(s[n - 1]))
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!is_alnum(s[i]) && s[i] != '-' && s[i] != '_' &&
-		    s[i] != '.')
-			return false;
-	return true;
-}
-
-typedef void (*msg_fn)(void *ctx, const char *msg);
-
-static void max_len_msg(msg_fn emit, void *ctx, const char *prefix, size_t max)
-{
-	char msg[128];
-
-	snprintf(msg, sizeof(msg), "%smust be no more than %zu characters",
-		 prefix, max);
-	emit(ctx, msg);
-}
-
-static void subdomain_msgs(const char *s, size_t n, const char *prefix,
-			   msg_fn emit, void *ctx)
-{
-	char msg[sizeof(subdomain_msg) + 32];
-
-	if (n > SUBDOMAIN_MAX)
-		max_len_msg(emit, ctx, prefix, SUBDOMAIN_MAX);
-	if (!subdomain_shape(s, n)) {
-		snprintf(msg, sizeof(msg), "%s%s", prefix, subdomain_msg);
-		emit(ctx, msg);
-	}
-}
-
-static void label_msgs(const char *s, msg_fn emit, void *ctx)
-{
-	size_t n = strlen(s);
-
-	if (n > LABEL_MAX)
-		max_len_msg(emit, ctx, "", LABEL_MAX);
-	if (label_shape(s, n))
-		return;
-	/* A valid subdomain of the right length fails only by its dots. */
-	emit(ctx, subdomain_shape(s, n) ? "must not contain dots" : label_msg);
-}
-
-static void qualified_name_msgs(const char *s, msg_fn emit, void *ctx)
-{
-	const char *slash = strchr(s, '/');
-	const char *name = s;
-	char msg[sizeof(qname_msg) + 32];
-
-	if (slash && strchr(slash + 1, '/')) {
-		emit(ctx, qname_bad_msg);
-		return;
-	}
-	if (slash) {
-		if (slash == s)
-			emit(ctx, "prefix part must be non-empty");
-		else
-			subdomain_msgs(s, (size_t)(slash - s), "prefix part ",
-				       emit, ctx);
-		name = slash + 1;
-	}
-	if (!*name)
-		emit(ctx, "name part must be non-empty");
-	else if (strlen(name) > LABEL_MAX)
-		max_len_msg(emit, ctx, "name part ", LABEL_MAX);
-	if (!qname_shape(name, strlen(name))) {
-		snprintf(msg, sizeof(msg), "name part %s", qname_msg);
-		emit(ctx, msg);
-	}
-}
-
-static void label_value_msgs(const char *s, msg_fn emit, void *ctx)
-{
-	size_t n = strlen(s);
-
-	if (n > LABEL_MAX)
-		max_len_msg(emit, ctx, "", LABEL_MAX);
-	if (n && !qname_shape(s, n))
-		emit(ctx, label_value_msg);
-}
-
-static void config_key_msgs(const char *s, msg_fn emit, void *ctx)
-{
-	size_t n = strlen(s);
-	bool ok = n > 0;
-
-	if (n > SUBDOMAIN_MAX)
-		max_len_msg(emit, ctx, "", SUBDOMAIN_MAX);
-	for (size_t i = 0; i < n; i++)
-		ok = ok && (is_alnum(s[i]) || s[i] == '-' || s[i] == '_' ||
-			    s[i] == '.');
-	if (!ok)
-		emit(ctx, config_key_msg);
-	if (strcmp(s, ".") == 0)
-		emit(ctx, "must not be '.'");
-	else if (strcmp(s, "..") == 0)
-		emit(ctx, "must not be '..'");
-	else if (strncmp(s, "..", 2) == 0)
-		emit(ctx, "must not start with '..'");
-}
-
 /* Each message becomes one FieldValueInvalid at field, with value. */
 typedef struct invalid_sink {
 	cz_problems *out;
@@ -435,16 +208,11 @@ static void emit_invalid(void *ctx, const char *msg)
 
 static void check_strings(cz_problems *out, const char *field,
 			  const char *value,
-			  void (*rule)(const char *, msg_fn, void *))
+			  void (*rule)(const char *, cz_name_msg_fn, void *))
 {
 	invalid_sink sink = { out, field, value };
 
 	rule(value, emit_invalid, &sink);
-}
-
-static void subdomain_rule(const char *s, msg_fn emit, void *ctx)
-{
-	subdomain_msgs(s, strlen(s), "", emit, ctx);
 }
 
 /* generateName is checked as a prefix: a trailing '-' is allowed. */
@@ -458,9 +226,9 @@ static void check_generate_name(cz_problems *out, const char *prefix,
 	if (n && masked[n - 1] == '-')
 		masked[n - 1] = 'a';
 	if (rule == CZ_NAME_LABEL)
-		label_msgs(masked, emit_invalid, &sink);
+		cz_name_label_msgs(masked, emit_invalid, &sink);
 	else
-		subdomain_rule(masked, emit_invalid, &sink);
+		cz_name_subdomain_msgs(masked, emit_invalid, &sink);
 	free(masked);
 }
 
@@ -480,11 +248,12 @@ static void check_names(const cz_resource *r, json_t *meta, cz_problems *out)
 					"is required");
 	} else {
 		check_strings(out, "metadata.name", name,
-			      r->name_rule == CZ_NAME_LABEL ? label_msgs
-							    : subdomain_rule);
+			      r->name_rule == CZ_NAME_LABEL
+				      ? cz_name_label_msgs
+				      : cz_name_subdomain_msgs);
 	}
 	if (r->namespaced && ns && *ns)
-		check_strings(out, "metadata.namespace", ns, label_msgs);
+		check_strings(out, "metadata.namespace", ns, cz_name_label_msgs);
 }
 
 static void check_labels(json_t *meta, cz_problems *out)
@@ -494,11 +263,11 @@ static void check_labels(json_t *meta, cz_problems *out)
 	json_t *value;
 
 	json_object_foreach (labels, key, value) {
-		check_strings(out, "metadata.labels", key, qualified_name_msgs);
+		check_strings(out, "metadata.labels", key, cz_name_qualified_msgs);
 		if (json_is_string(value))
 			check_strings(out, "metadata.labels",
 				      json_string_value(value),
-				      label_value_msgs);
+				      cz_name_label_value_msgs);
 	}
 }
 
@@ -516,7 +285,7 @@ static void check_annotations(json_t *meta, cz_problems *out)
 		for (char *c = lower; *c; c++)
 			if (*c >= 'A' && *c <= 'Z')
 				*c = (char)(*c - 'A' + 'a');
-		qualified_name_msgs(lower, emit_invalid, &sink);
+		cz_name_qualified_msgs(lower, emit_invalid, &sink);
 		free(lower);
 		total += strlen(key) + strlen(json_string_value(value) ?
 						      json_string_value(value) :
@@ -565,7 +334,7 @@ static void check_config_keys(const cz_resource *r, json_t *obj,
 		json_object_foreach (map, key, value) {
 			char *field = cz_xasprintf("%s[%s]", k->field, key);
 
-			check_strings(out, field, key, config_key_msgs);
+			check_strings(out, field, key, cz_name_config_key_msgs);
 			free(field);
 		}
 	}

@@ -1,7 +1,6 @@
 #include "kube/kubeconfig.h"
 
 #include <ctype.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,10 +8,10 @@
 
 #include <jansson.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 #include "object/emit.h"
 #include "object/yaml.h"
+#include "util/base64.h"
 #include "util/buf.h"
 #include "util/fileio.h"
 #include "util/mem.h"
@@ -21,41 +20,6 @@
  * document may be. */
 #define KUBECONFIG_FILE_MAX (4 * 1024 * 1024)
 #define WHERE_MAX 128
-
-/* ---- base64 ----------------------------------------------------------- */
-
-static char *base64_encode(const char *data, size_t len)
-{
-	char *out = cz_xmalloc(4 * ((len + 2) / 3) + 1);
-
-	EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)data,
-			(int)len);
-	return out;
-}
-
-/* Decodes standard base64 (line breaks allowed, as Go's decoder allows
- * them) into a NUL-terminated string; NULL when text is not base64. */
-static char *base64_decode(const char *text)
-{
-	size_t len = strlen(text);
-	EVP_ENCODE_CTX *ctx = EVP_ENCODE_CTX_new();
-	unsigned char *out = cz_xmalloc(len / 4 * 3 + 4);
-	int n = 0, tail = 0;
-	bool ok;
-
-	EVP_DecodeInit(ctx);
-	ok = len <= INT_MAX &&
-	     EVP_DecodeUpdate(ctx, out, &n, (const unsigned char *)text,
-			      (int)len) >= 0 &&
-	     EVP_DecodeFinal(ctx, out + n, &tail) == 1;
-	EVP_ENCODE_CTX_free(ctx);
-	if (!ok) {
-		free(out);
-		return NULL;
-	}
-	out[n + tail] = '\0';
-	return (char *)out;
-}
 
 /* ---- writing ---------------------------------------------------------- */
 
@@ -100,7 +64,7 @@ int cz_kubeconfig_write(const char *path, const char *server_url,
 			     path);
 		goto cleanup;
 	}
-	ca_b64 = base64_encode(ca_pem, strlen(ca_pem));
+	ca_b64 = cz_base64_encode(ca_pem, strlen(ca_pem));
 	doc = kubeconfig_doc(server_url, ca_b64, token, name);
 	if (!doc) {
 		rc = cz_fail(err, CZ_EINVALID,
@@ -275,7 +239,8 @@ static int data_or_file(const kc_reader *r, const json_t *obj,
 	    (rc = get_string(r, obj, file_key, where, &file)) < 0)
 		return rc;
 	if (data && *data) {
-		*out = decode ? base64_decode(data) : cz_xstrdup(data);
+		*out = decode ? cz_base64_decode(data, strlen(data), NULL)
+			      : cz_xstrdup(data);
 		if (*out)
 			return CZ_OK;
 		return kc_fail_field(r, CZ_EINVALID, where, data_key,

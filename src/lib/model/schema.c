@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "model/schema_common.h"
+#include "util/base64.h"
 #include "util/buf.h"
 
 /*
@@ -123,41 +124,6 @@ static bool type_matches(const json_t *v, cz_type t)
 	}
 }
 
-static int b64_value(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/* Standard base64 with padding, as Go decodes []byte from JSON; line
- * breaks are skipped as Go does. */
-static bool is_base64(const char *s)
-{
-	size_t n = 0;
-	size_t pad = 0;
-
-	for (; *s; s++) {
-		if (*s == '\r' || *s == '\n')
-			continue;
-		if (*s == '=') {
-			pad++;
-		} else if (pad || b64_value(*s) < 0) {
-			return false;
-		}
-		n++;
-	}
-	return n % 4 == 0 && pad <= 2;
-}
-
 static bool all_digits(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -196,7 +162,8 @@ static bool is_date_time(const char *s)
 static bool format_holds(const json_t *v, const char *format)
 {
 	if (strcmp(format, "byte") == 0 && json_is_string(v))
-		return is_base64(json_string_value(v));
+		return cz_base64_valid(json_string_value(v),
+				       json_string_length(v));
 	if (strcmp(format, "date-time") == 0 && json_is_string(v))
 		return is_date_time(json_string_value(v));
 	if (strcmp(format, "int32") == 0 && json_is_integer(v))
@@ -347,6 +314,34 @@ typedef struct file_report {
 	bool ok;
 } file_report;
 
+const char *cz_json_type_name(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT: return "object";
+	case JSON_ARRAY: return "array";
+	case JSON_STRING: return "string";
+	case JSON_INTEGER: return "integer";
+	case JSON_REAL: return "number";
+	case JSON_TRUE:
+	case JSON_FALSE: return "boolean";
+	default: return "null";
+	}
+}
+
+const char *cz_schema_type_name(cz_type t)
+{
+	switch (t) {
+	case CZ_T_STRING: return "string";
+	case CZ_T_BOOL: return "boolean";
+	case CZ_T_INT: return "integer";
+	case CZ_T_NUMBER: return "number";
+	case CZ_T_ARRAY: return "array";
+	case CZ_T_OBJECT:
+	case CZ_T_MAP: return "object";
+	default: return NULL;
+	}
+}
+
 static unsigned resolve_line(const cz_where *where, const cz_schema_loc *at)
 {
 	for (; at && at->container && where->lines; at = at->up) {
@@ -389,32 +384,6 @@ static void file_error(file_report *fr, const cz_schema_loc *at,
 			     msg);
 }
 
-static const char *json_type_name(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT: return "object";
-	case JSON_ARRAY: return "array";
-	case JSON_STRING: return "string";
-	case JSON_INTEGER: return "integer";
-	case JSON_REAL: return "number";
-	case JSON_TRUE:
-	case JSON_FALSE: return "boolean";
-	default: return "null";
-	}
-}
-
-static const char *schema_type_name(cz_type t)
-{
-	switch (t) {
-	case CZ_T_STRING: return "string";
-	case CZ_T_BOOL: return "boolean";
-	case CZ_T_INT: return "integer";
-	case CZ_T_NUMBER: return "number";
-	case CZ_T_ARRAY: return "array";
-	default: return "object";
-	}
-}
-
 static void file_report_issue(void *ctx, const cz_schema_issue *issue)
 {
 	file_report *fr = ctx;
@@ -429,8 +398,8 @@ static void file_report_issue(void *ctx, const cz_schema_issue *issue)
 		break;
 	case CZ_V_TYPE:
 		file_error(fr, issue->at, issue->path, "expected %s, got %s",
-			   schema_type_name(issue->schema->type),
-			   json_type_name(issue->value));
+			   cz_schema_type_name(issue->schema->type),
+			   cz_json_type_name(issue->value));
 		break;
 	case CZ_V_FORMAT:
 		file_error(fr, issue->at, issue->path,
@@ -500,44 +469,3 @@ bool cz_validate_object(json_t *obj, cz_kind kind, const cz_where *where,
 	return fr.ok;
 }
 
-static bool is_alnum_lower(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-}
-
-bool cz_is_dns_label(const char *name)
-{
-	size_t len = strlen(name);
-
-	if (len == 0 || len > 63)
-		return false;
-	if (!is_alnum_lower(name[0]) || !is_alnum_lower(name[len - 1]))
-		return false;
-	for (size_t i = 0; i < len; i++)
-		if (!is_alnum_lower(name[i]) && name[i] != '-')
-			return false;
-	return true;
-}
-
-bool cz_is_dns_subdomain(const char *name)
-{
-	size_t len = strlen(name);
-	size_t start = 0;
-
-	if (len == 0 || len > 253)
-		return false;
-	for (size_t i = 0; i <= len; i++) {
-		if (name[i] != '.' && name[i] != '\0')
-			continue;
-		/* Each dot-separated part must itself look like a label; the
-		 * 63-character limit applies only to labels, not here. */
-		if (i == start || !is_alnum_lower(name[start]) ||
-		    !is_alnum_lower(name[i - 1]))
-			return false;
-		for (size_t j = start; j < i; j++)
-			if (!is_alnum_lower(name[j]) && name[j] != '-')
-				return false;
-		start = i + 1;
-	}
-	return true;
-}

@@ -15,6 +15,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+#include "model/names.h"
 #include "model/schema_types.h"
 #include "object/linemap.h"
 #include "util/diags.h"
@@ -108,10 +109,12 @@ typedef struct cz_where {
 bool cz_validate_object(json_t *obj, cz_kind kind, const cz_where *where,
 			cz_diags *diags);
 
-/* True when name is an RFC 1123 subdomain, as Kubernetes requires for the
- * names of most objects. */
-bool cz_is_dns_subdomain(const char *name);
-/* True when name is an RFC 1123 label (namespaces). */
-bool cz_is_dns_label(const char *name);
+/* JSON type names as kube-openapi words them in messages: "object",
+ * "array", "string", "integer", "number", "boolean", "null"; for a schema
+ * type, NULL when it allows anything (x-kubernetes-preserve-unknown-fields
+ * without a type). */
+const char *cz_json_type_name(const json_t *v);
+const char *cz_schema_type_name(cz_type t);
+
 
 #endif

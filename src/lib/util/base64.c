@@ -2,7 +2,6 @@
 
 #include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "util/mem.h"
 
@@ -39,55 +38,55 @@ static int sextet(char c)
 		return c - 'a' + 26;
 	if (c >= '0' && c <= '9')
 		return c - '0' + 52;
-	if (c == '+' || c == '-')
+	if (c == '+')
 		return 62;
-	if (c == '/' || c == '_')
+	if (c == '/')
 		return 63;
 	return -1;
 }
 
+static bool is_line_break(char c)
+{
+	return c == '\r' || c == '\n';
+}
+
+bool cz_base64_valid(const char *text, size_t len)
+{
+	size_t n = 0, pad = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		if (is_line_break(text[i]))
+			continue;
+		if (text[i] == '=')
+			pad++;
+		else if (pad || sextet(text[i]) < 0)
+			return false; /* padding only at the end */
+		n++;
+	}
+	return n % 4 == 0 && pad <= 2;
+}
+
 char *cz_base64_decode(const char *text, size_t len, size_t *out_len)
 {
-	char *out = cz_xmalloc(len / 4 * 3 + 4);
+	char *out;
 	uint32_t acc = 0;
 	size_t bits = 0, o = 0;
 
-	while (len && text[len - 1] == '=')
-		len--;
-	for (size_t i = 0; i < len; i++) {
-		int v = sextet(text[i]);
-
-		if (v < 0) {
-			free(out);
-			return NULL;
-		}
-		acc = (acc << 6) | (uint32_t)v;
+	if (!cz_base64_valid(text, len))
+		return NULL;
+	out = cz_xmalloc(len / 4 * 3 + 4);
+	for (size_t i = 0; i < len && text[i] != '='; i++) {
+		if (is_line_break(text[i]))
+			continue;
+		acc = (acc << 6) | (uint32_t)sextet(text[i]);
 		bits += 6;
 		if (bits >= 8) {
 			bits -= 8;
 			out[o++] = (char)((acc >> bits) & 0xff);
 		}
 	}
-	if (bits >= 6) { /* a lone trailing character carries no byte */
-		free(out);
-		return NULL;
-	}
 	out[o] = '\0';
 	if (out_len)
 		*out_len = o;
 	return out;
-}
-
-bool cz_base64_valid(const char *text, size_t len)
-{
-	size_t pad = 0;
-
-	if (len % 4)
-		return false;
-	while (pad < 2 && pad < len && text[len - 1 - pad] == '=')
-		pad++;
-	for (size_t i = 0; i < len - pad; i++)
-		if (!strchr(alphabet, text[i]) || !text[i])
-			return false;
-	return true;
 }

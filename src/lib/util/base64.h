@@ -1,19 +1,24 @@
 #ifndef CZ_UTIL_BASE64_H
 #define CZ_UTIL_BASE64_H
 
+/*
+ * Standard base64 (RFC 4648 §4, padded) as Go's encoding/base64.StdEncoding
+ * reads and writes it: the form of Secret data, kubeconfig *-data fields and
+ * bytes in Kubernetes JSON.  Like Go's decoder, line breaks are skipped.
+ */
+
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Standard base64 (RFC 4648 §4) with padding.  Returns a NUL-terminated
- * string the caller frees. */
+/* Returns a NUL-terminated string the caller frees. */
 char *cz_base64_encode(const void *data, size_t len);
 
-/* Decodes standard or URL-safe base64, padded or not.  Returns the bytes
- * (NUL-terminated for convenience; the caller frees) and their length in
- * *out_len, or NULL when text is not valid base64. */
+/* Returns the decoded bytes (NUL-terminated for convenience; the caller
+ * frees them) and their length in *out_len (optional), or NULL when text is
+ * not valid padded standard base64. */
 char *cz_base64_decode(const char *text, size_t len, size_t *out_len);
 
-/* True when text is valid standard padded base64 (Secret data). */
+/* True when text is valid padded standard base64. */
 bool cz_base64_valid(const char *text, size_t len);
 
 #endif

@@ -119,3 +119,26 @@ char *cz_buf_detach(cz_buf *b, size_t *len_out)
 	b->cap = 0;
 	return out;
 }
+
+int cz_buf_put_quoted(cz_buf *b, const char *s)
+{
+	int rc = cz_buf_putc(b, '"');
+
+	for (; *s && rc == CZ_OK; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			rc = cz_buf_printf(b, "\\%c", c);
+		else if (c == '\n')
+			rc = cz_buf_puts(b, "\\n");
+		else if (c == '\t')
+			rc = cz_buf_puts(b, "\\t");
+		else if (c == '\r')
+			rc = cz_buf_puts(b, "\\r");
+		else if (c < 0x20 || c == 0x7f)
+			rc = cz_buf_printf(b, "\\x%02x", c);
+		else
+			rc = cz_buf_putc(b, *s);
+	}
+	return rc == CZ_OK ? cz_buf_putc(b, '"') : rc;
+}

@@ -38,6 +38,11 @@ int cz_buf_printf(cz_buf *b, const char *fmt, ...)
 int cz_buf_vprintf(cz_buf *b, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
 
+/* Appends s in double quotes as Go's %q writes printable text: quote and
+ * backslash escaped, \n \t \r, other control bytes as \xNN.  Kubernetes
+ * messages quote values this way. */
+int cz_buf_put_quoted(cz_buf *b, const char *s);
+
 /* Hands the bytes to the caller, who frees them with free(); the buffer is
  * left empty.  *len_out (optional) receives the length. */
 char *cz_buf_detach(cz_buf *b, size_t *len_out);
