@@ -16,12 +16,18 @@
 typedef enum flavor {
 	SWAGGER_2,
 	OPENAPI_3,
+	CRD_SCHEMA, /* one self-contained structural schema, no $ref */
 } flavor;
+
+/* How deep CRD_SCHEMA inlines before it stops (a guard against a schema
+ * that contains itself; the served schemas nest about ten levels). */
+#define CRD_MAX_DEPTH 64
 
 /* One document being built: its flavor and its definitions, by name. */
 typedef struct doc {
 	flavor flavor;
-	json_t *defs; /* name -> schema; borrowed from the document */
+	json_t *defs;   /* name -> schema; borrowed from the document */
+	unsigned depth; /* CRD_SCHEMA: current nesting */
 } doc;
 
 /* Schemas */
@@ -72,12 +78,15 @@ static void add_list_parts(doc *d, json_t *o, const cz_schema *s)
 		return;
 	json_object_set_new(o, "x-kubernetes-list-type",
 			    json_string(s->list_type));
-	if (s->list_map_key) {
+	if (s->list_map_key)
 		json_object_set_new(o, "x-kubernetes-list-map-keys",
 				    json_pack("[s]", s->list_map_key));
+	/* A CRD's JSONSchemaProps has no strategic-merge extensions. */
+	if (d->flavor == CRD_SCHEMA)
+		return;
+	if (s->list_map_key)
 		json_object_set_new(o, "x-kubernetes-patch-merge-key",
 				    json_string(s->list_map_key));
-	}
 	/* Keyed lists and sets merge under strategic merge patch. */
 	if (s->list_map_key || strcmp(s->list_type, "set") == 0)
 		json_object_set_new(o, "x-kubernetes-patch-strategy",
@@ -128,10 +137,29 @@ static void add_definition(doc *d, const char *name, const cz_schema *s)
 
 static json_t *schema_json(doc *d, const cz_schema *s, const char *desc)
 {
+	json_t *o;
+
+	if (d->flavor == CRD_SCHEMA) {
+		if (d->depth >= CRD_MAX_DEPTH)
+			return json_pack("{s:b}",
+					 "x-kubernetes-preserve-unknown-fields",
+					 1);
+		d->depth++;
+		o = schema_body(d, s, desc);
+		d->depth--;
+		return o;
+	}
 	if (!s->definition)
 		return schema_body(d, s, desc);
 	add_definition(d, s->definition, s);
 	return ref_json(d, s->definition, desc);
+}
+
+json_t *cz_openapi_crd_schema(const cz_schema *s)
+{
+	doc d = { CRD_SCHEMA, NULL, 0 };
+
+	return schema_json(&d, s, NULL);
 }
 
 static json_t *gvk_json(const cz_resource *r, const char *kind)
@@ -649,7 +677,7 @@ static json_t *info_json(void)
 
 int cz_openapi_v2(cz_buf *out, cz_error *err)
 {
-	doc d = { SWAGGER_2, json_object() };
+	doc d = { SWAGGER_2, json_object(), 0 };
 	json_t *paths = json_object();
 	json_t *root = NULL;
 	int rc;
@@ -693,7 +721,7 @@ int cz_openapi_v3_group(const char *group_version_path, cz_buf *out,
 			cz_error *err)
 {
 	const char *gv = served_group_version(group_version_path);
-	doc d = { OPENAPI_3, json_object() };
+	doc d = { OPENAPI_3, json_object(), 0 };
 	json_t *paths = json_object();
 	json_t *root = NULL;
 	int rc;

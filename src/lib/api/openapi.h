@@ -20,6 +20,9 @@
  * "OpenAPI".
  */
 
+#include <jansson.h>
+
+#include "model/schema_types.h"
 #include "util/buf.h"
 #include "util/error.h"
 
@@ -36,5 +39,13 @@ int cz_openapi_v3_index(cz_buf *out, cz_error *err);
  * index).  CZ_ENOTFOUND when that group-version is not served. */
 int cz_openapi_v3_group(const char *group_version_path, cz_buf *out,
 			cz_error *err);
+
+/* The schema s as one self-contained structural OpenAPI v3 schema, the
+ * form a CustomResourceDefinition's openAPIV3Schema takes: every named
+ * definition is inlined (CRDs allow no $ref), nodes that allow anything
+ * carry x-kubernetes-preserve-unknown-fields instead of a type, and the
+ * strategic-merge extensions (x-kubernetes-patch-*), which JSONSchemaProps
+ * does not have, are left out.  Returns a new reference. */
+json_t *cz_openapi_crd_schema(const cz_schema *s);
 
 #endif
