@@ -4,7 +4,7 @@
 
 CC      ?= cc
 BUILD   ?= build
-PKGS    := jansson yaml-0.1 cmocka sqlite3 libmicrohttpd libcrypto
+PKGS    := jansson yaml-0.1 cmocka sqlite3 libmicrohttpd libcrypto libcurl
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
@@ -13,8 +13,8 @@ CFLAGS  ?= -O2 -g
 SAN     ?=
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) \
            $(CFLAGS) $(SAN) -Isrc/lib -DCZ_VERSION='"$(VERSION)"' \
-           $(shell pkg-config --cflags jansson yaml-0.1 sqlite3 libcrypto) -pthread
-LIBS     = $(shell pkg-config --libs jansson yaml-0.1 sqlite3 libcrypto) -lm -pthread
+           $(shell pkg-config --cflags jansson yaml-0.1 sqlite3 libcrypto libcurl) -pthread
+LIBS     = $(shell pkg-config --libs jansson yaml-0.1 sqlite3 libcrypto libcurl) -lm -pthread
 SRVLIBS  = $(shell pkg-config --libs libmicrohttpd)
 TESTLIBS = $(shell pkg-config --libs cmocka)
 
@@ -23,12 +23,15 @@ CLI_SRCS  := $(sort $(wildcard src/cli/*.c))
 SRV_SRCS  := $(sort $(wildcard src/server/*.c))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 BENCH_SRCS := $(sort $(wildcard bench/*.c))
+# Test drivers: small programs the end-to-end tests run against a server.
+DRIVER_SRCS := $(sort $(wildcard tests/drivers/*.c))
 
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 CLI_OBJS  := $(CLI_SRCS:%.c=$(BUILD)/%.o)
 SRV_OBJS  := $(SRV_SRCS:%.c=$(BUILD)/%.o)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
+DRIVER_BINS := $(DRIVER_SRCS:tests/drivers/%.c=$(BUILD)/tests/drivers/%)
 
 LIBCZ := $(BUILD)/libcozypkg.a
 CLI   := $(BUILD)/cozypkg
@@ -36,7 +39,7 @@ SRV   := $(BUILD)/cozypkgd
 
 .SECONDARY:
 .PHONY: all deps test check unit e2e sanitize fuzz bench run clean
-all: $(CLI) $(SRV) $(UNIT_BINS) $(BENCH_BINS)
+all: $(CLI) $(SRV) $(UNIT_BINS) $(BENCH_BINS) $(DRIVER_BINS)
 
 # Installs the Debian packages when pkg-config cannot find them.
 $(BUILD)/.deps:
@@ -62,6 +65,10 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBCZ)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBCZ) $(LIBS) $(TESTLIBS)
 
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIBCZ)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBCZ) $(LIBS)
+
+# A static pattern, so that it wins over $(BUILD)/tests/% above.
+$(DRIVER_BINS): $(BUILD)/tests/drivers/%: $(BUILD)/tests/drivers/%.o $(LIBCZ)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBCZ) $(LIBS)
 
 # The whole suite: unit tests, then the end-to-end tests, then one
@@ -97,4 +104,5 @@ run: all
 clean:
 	rm -rf build
 
--include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(SRV_OBJS:.o=.d) $(UNIT_BINS:$(BUILD)/tests/%=$(BUILD)/tests/unit/%.d)
+-include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(SRV_OBJS:.o=.d) $(UNIT_BINS:$(BUILD)/tests/%=$(BUILD)/tests/unit/%.d) \
+         $(DRIVER_BINS:%=%.d)

@@ -83,6 +83,42 @@ bool cz_strmap_has(const cz_strmap *m, const char *key)
 	return find_slot(m->slots, m->cap, key, cz_strhash(key))->key != NULL;
 }
 
+/* True when slot j may stay where it is after slot i is emptied: its home
+ * slot lies cyclically in (i, j], so lookups still reach it. */
+static bool stays(size_t i, size_t j, size_t home)
+{
+	if (i < j)
+		return home > i && home <= j;
+	return home > i || home <= j;
+}
+
+void *cz_strmap_del(cz_strmap *m, const char *key)
+{
+	size_t mask = m->cap - 1;
+	cz_strmap_slot *slot;
+	size_t i, j;
+	void *value;
+
+	if (!m->len)
+		return NULL;
+	slot = find_slot(m->slots, m->cap, key, cz_strhash(key));
+	if (!slot->key)
+		return NULL;
+	value = slot->value;
+	/* Backward-shift deletion: linear probing has no tombstones, so the
+	 * entries after the hole move up until none depends on it. */
+	i = (size_t)(slot - m->slots);
+	for (j = (i + 1) & mask; m->slots[j].key; j = (j + 1) & mask) {
+		if (stays(i, j, m->slots[j].hash & mask))
+			continue;
+		m->slots[i] = m->slots[j];
+		i = j;
+	}
+	m->slots[i] = (cz_strmap_slot){ NULL, NULL, 0 };
+	m->len--;
+	return value;
+}
+
 bool cz_strmap_next(const cz_strmap *m, size_t *pos, const char **key,
 		    void **value)
 {

@@ -31,6 +31,13 @@ void *cz_strmap_put(cz_strmap *m, const char *key, void *value);
 /* The value for key, or NULL. */
 void *cz_strmap_get(const cz_strmap *m, const char *key);
 bool cz_strmap_has(const cz_strmap *m, const char *key);
+/*
+ * Removes key; returns its value, or NULL when key was absent.  The key
+ * pointer the map held is the caller's as before: a set that stores each
+ * owned key as its own value frees the returned value.  Entries may move,
+ * so do not delete while iterating.
+ */
+void *cz_strmap_del(cz_strmap *m, const char *key);
 void cz_strmap_release(cz_strmap *m);
 
 /* Iterate: for (size_t i = 0; cz_strmap_next(m, &i, &k, &v);) */
