@@ -12,9 +12,10 @@
  *
  * A verb prints the returned object (compact JSON) and exits 0, or prints
  * "CODE-NAME: message" on stderr and exits 1.  watch prints "TYPE NAME"
- * per event and exits 0 after COUNT events (1 if the stream ends first or
- * SECONDS, default 20, pass).  watch-stop sets the stop flag after SECONDS
- * and prints how long the watch took to notice, e.g. "stopped 1.2".
+ * per event ("ERROR CODE" for an error event) and exits 0 after COUNT
+ * events (1 if the stream ends first or SECONDS, default 20, pass).
+ * watch-stop sets the stop flag after SECONDS and prints how long the
+ * watch took to notice, e.g. "stopped 0.4".
  */
 
 #include <pthread.h>
@@ -105,7 +106,12 @@ static int on_event(void *ctx, const char *type, json_t *object)
 	const char *name = json_string_value(json_object_get(
 		json_object_get(object, "metadata"), "name"));
 
-	printf("%s %s\n", type, name ? name : "-");
+	if (!strcmp(type, "ERROR"))
+		printf("ERROR %lld\n",
+		       (long long)json_integer_value(
+			       json_object_get(object, "code")));
+	else
+		printf("%s %s\n", type, name ? name : "-");
 	fflush(stdout);
 	return ++w->seen >= w->want ? 1 : 0;
 }
