@@ -384,7 +384,9 @@ static void describe_failure(const cz_kube *k, CURLcode cc, char *out,
 	for (char *p = out; *p; p++)
 		if (*p == '\n' || *p == '\r')
 			*p = ' ';
-	if (out[0])
+	/* "Failed to ..." reads as "failed to ..." after "SERVER: ", but an
+	 * acronym ("SSL: ...") keeps its case. */
+	if (out[0] && islower((unsigned char)out[1]))
 		out[0] = (char)tolower((unsigned char)out[0]);
 }
 
