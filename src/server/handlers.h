@@ -3,6 +3,7 @@
 
 /* Shared by the resource handlers (objects.c, update.c, watch.c, gc.c). */
 
+#include "object/meta.h"
 #include "server.h"
 
 /* Decodes the request body (JSON or YAML, one document, an object) into
@@ -19,7 +20,6 @@ json_t *cz_blob_json(const cz_blob *b);
 
 /* obj.metadata, created when missing (borrowed). */
 json_t *cz_meta(json_t *obj);
-const char *cz_meta_str(const json_t *obj, const char *field);
 int64_t cz_meta_rv(const json_t *obj);
 
 /* Index of the string s in array, or -1. */

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "auth/pki.h"
+#include "controllers.h"
 #include "auth/token.h"
 #include "kube/kubeconfig.h"
 #include "log.h"
@@ -53,7 +54,8 @@ static const char usage[] =
 	"durability)\n"
 	"  -q, --quiet                no per-request log lines\n"
 	"  -h, --help                 this help\n"
-	"      --version              print the version\n";
+	"      --version              print the version\n"
+	"\n";
 
 static int parse_size(const char *text, size_t *out)
 {
@@ -78,7 +80,7 @@ enum {
 	OPT_VERSION,
 };
 
-static const struct option long_options[] = {
+static const struct option server_options[] = {
 	{ "data", required_argument, NULL, 'd' },
 	{ "listen", required_argument, NULL, 'l' },
 	{ "insecure-http", no_argument, NULL, OPT_INSECURE },
@@ -93,51 +95,90 @@ static const struct option long_options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-/* 0: run; 1: exit 0 (help, version); 2: usage error (message printed). */
-static int parse_args(int argc, char **argv, cz_server_opts *o)
+/* The server's options followed by the controllers'. */
+static struct option *all_options(void)
+{
+	size_t ns = 0, nc = 0;
+	struct option *all;
+
+	while (server_options[ns].name)
+		ns++;
+	while (cz_ctl_long_options[nc].name)
+		nc++;
+	all = cz_xcalloc(ns + nc + 1, sizeof(*all));
+	memcpy(all, server_options, ns * sizeof(*all));
+	memcpy(all + ns, cz_ctl_long_options, nc * sizeof(*all));
+	return all;
+}
+
+static int parse_option(int c, cz_server_opts *o, cz_ctl_config *ctl)
 {
 	size_t n;
-	int c;
 
-	while ((c = getopt_long(argc, argv, "d:l:qh", long_options, NULL)) !=
-	       -1) {
-		switch (c) {
-		case 'd': o->data_dir = optarg; break;
-		case 'l': o->listen = optarg; break;
-		case 'q': o->quiet = true; break;
-		case OPT_INSECURE: o->insecure_http = true; break;
-		case OPT_TOKEN_FILE: o->token_file = optarg; break;
-		case OPT_SYNC_FULL: o->sync_full = true; break;
-		case OPT_MAX_BODY:
-		case OPT_MAX_WATCHES:
-		case OPT_IDLE:
-			if (parse_size(optarg, &n) != CZ_OK) {
-				fprintf(stderr,
-					"cozypkgd: %s: expected a positive "
-					"number\n",
-					optarg);
-				return 2;
-			}
-			if (c == OPT_MAX_BODY)
-				o->max_request_bytes = n;
-			else if (c == OPT_MAX_WATCHES)
-				o->max_watches_per_user = (unsigned)n;
-			else
-				o->idle_timeout_seconds = (unsigned)n;
-			break;
-		case 'h': fputs(usage, stdout); return 1;
-		case OPT_VERSION: printf("cozypkgd %s\n", CZ_VERSION); return 1;
-		default:
-			fputs("Run 'cozypkgd --help' for usage.\n", stderr);
+	if (c >= CZ_CTL_OPT_FIRST)
+		return cz_ctl_parse_option(c, optarg, ctl);
+	switch (c) {
+	case 'd': o->data_dir = optarg; break;
+	case 'l': o->listen = optarg; break;
+	case 'q': o->quiet = true; break;
+	case OPT_INSECURE: o->insecure_http = true; break;
+	case OPT_TOKEN_FILE: o->token_file = optarg; break;
+	case OPT_SYNC_FULL: o->sync_full = true; break;
+	case OPT_MAX_BODY:
+	case OPT_MAX_WATCHES:
+	case OPT_IDLE:
+		if (parse_size(optarg, &n) != CZ_OK) {
+			fprintf(stderr,
+				"cozypkgd: %s: expected a positive "
+				"number\n",
+				optarg);
 			return 2;
 		}
+		if (c == OPT_MAX_BODY)
+			o->max_request_bytes = n;
+		else if (c == OPT_MAX_WATCHES)
+			o->max_watches_per_user = (unsigned)n;
+		else
+			o->idle_timeout_seconds = (unsigned)n;
+		break;
+	case 'h':
+		fputs(usage, stdout);
+		fputs(cz_ctl_usage, stdout);
+		return 1;
+	case OPT_VERSION: printf("cozypkgd %s\n", CZ_VERSION); return 1;
+	default:
+		return 2;
 	}
+	return 0;
+}
+
+/* 0: run; 1: exit 0 (help, version); 2: usage error (message printed). */
+static int parse_args(int argc, char **argv, cz_server_opts *o,
+		      cz_ctl_config *ctl)
+{
+	struct option *options = all_options();
+	int c, rc = 0;
+
+	while (rc == 0 && (c = getopt_long(argc, argv, "d:l:qh", options,
+					   NULL)) != -1)
+		rc = parse_option(c, o, ctl);
+	free(options);
+	if (rc == 2)
+		fputs("Run 'cozypkgd --help' for usage.\n", stderr);
+	if (rc)
+		return rc;
 	if (optind < argc) {
 		fprintf(stderr, "cozypkgd: unexpected argument '%s'\n",
 			argv[optind]);
 		return 2;
 	}
-	if (!o->data_dir) {
+	if (ctl->only && o->data_dir) {
+		fputs("cozypkgd: --controllers-only serves no API and takes no "
+		      "--data\n",
+		      stderr);
+		return 2;
+	}
+	if (!o->data_dir && !ctl->only) {
 		fputs("cozypkgd: --data DIR is required\n"
 		      "Run 'cozypkgd --help' for usage.\n",
 		      stderr);
@@ -220,7 +261,8 @@ static int ensure_default_namespace(cz_server *srv, cz_error *err)
 	return rc;
 }
 
-static int start(cz_server *srv, cz_pki *pki, cz_error *err)
+static int start(cz_server *srv, cz_pki *pki, cz_ctl_config *ctl,
+		 cz_manager **mgr, cz_error *err)
 {
 	char token[65] = "";
 	char *db = NULL;
@@ -255,6 +297,12 @@ static int start(cz_server *srv, cz_pki *pki, cz_error *err)
 	if (rc == CZ_OK) {
 		cz_log("info", "serving", "url=%s kubeconfig=%s", srv->url,
 		       kubeconfig);
+	}
+	if (rc == CZ_OK && ctl->enabled)
+		rc = cz_ctl_start_inprocess(srv, ctl, pki->ca_cert_pem, mgr,
+					    err);
+	/* Printed last: once it shows, the API and the controllers run. */
+	if (rc == CZ_OK) {
 		printf("kubeconfig: %s\n", kubeconfig);
 		fflush(stdout);
 	}
@@ -264,8 +312,10 @@ cleanup:
 	return rc;
 }
 
-static void stop(cz_server *srv)
+static void stop(cz_server *srv, cz_manager *mgr)
 {
+	/* The controllers go first: their requests need the server. */
+	cz_manager_stop(mgr);
 	srv->stopping = 1;
 	cz_http_stop(srv);
 	cz_gc_stop(srv);
@@ -291,6 +341,8 @@ static void block_signals(sigset_t *set)
 int main(int argc, char **argv)
 {
 	cz_server srv;
+	cz_ctl_config ctl;
+	cz_manager *mgr = NULL;
 	cz_pki pki;
 	cz_error err = CZ_ERROR_INIT;
 	sigset_t signals;
@@ -304,23 +356,26 @@ int main(int argc, char **argv)
 	srv.opts.max_watches_per_user = 256;
 	srv.opts.idle_timeout_seconds = 60;
 	srv.opts.max_connections = 1024;
-	rc = parse_args(argc, argv, &srv.opts);
+	cz_ctl_config_default(&ctl);
+	rc = parse_args(argc, argv, &srv.opts, &ctl);
 	if (rc)
 		return rc == 1 ? 0 : 2;
 	signal(SIGPIPE, SIG_IGN);
 	block_signals(&signals);
+	if (ctl.only)
+		return cz_ctl_run_only(&ctl, &signals);
 	pthread_mutex_init(&srv.lock, NULL);
 	srv.watches_by_user = json_object();
 	srv.metrics = cz_metrics_new();
 	clock_gettime(CLOCK_MONOTONIC, &srv.started);
-	rc = start(&srv, &pki, &err);
+	rc = start(&srv, &pki, &ctl, &mgr, &err);
 	if (rc == CZ_OK) {
 		sigwait(&signals, &sig);
 		cz_log("info", "shutting down", "signal=%d", sig);
 	} else {
 		fprintf(stderr, "cozypkgd: %s\n", err.msg);
 	}
-	stop(&srv);
+	stop(&srv, mgr);
 	cz_pki_release(&pki);
 	if (rc == CZ_OK)
 		cz_log("info", "stopped", NULL);

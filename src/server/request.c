@@ -116,12 +116,6 @@ json_t *cz_meta(json_t *obj)
 	return meta;
 }
 
-const char *cz_meta_str(const json_t *obj, const char *field)
-{
-	return json_string_value(
-		json_object_get(json_object_get(obj, "metadata"), field));
-}
-
 int64_t cz_meta_rv(const json_t *obj)
 {
 	const char *rv = cz_meta_str(obj, "resourceVersion");

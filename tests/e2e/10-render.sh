@@ -1,24 +1,5 @@
 # cozypkg render on the 99 real Cozystack PackageSources.
 
-# packages_for_all: one Package per real source; the sources without a
-# "default" variant get one chosen here.
-packages_for_all() {
-  local f name variant
-  for f in "$SOURCES"/*.yaml; do
-    name=cozystack.$(basename "$f" .yaml)
-    case $name in
-      cozystack.networking) variant=kubeovn-cilium ;;
-      cozystack.computeplane-application|cozystack.kubernetes-application|\
-      cozystack.kubernetes-nodes-application|cozystack.virtualprivatecloud-application|\
-      cozystack.vm-disk-application|cozystack.vm-instance-application) variant=kubevirt ;;
-      *) variant= ;;
-    esac
-    printf -- '---\napiVersion: cozystack.io/v1alpha1\nkind: Package\nmetadata:\n  name: %s\n' "$name"
-    [[ -n $variant ]] && printf 'spec:\n  variant: %s\n' "$variant"
-  done
-  return 0
-}
-
 render_all() {
   need_fixtures
   packages_for_all >packages.yaml

@@ -65,6 +65,25 @@ print(v if isinstance(v, str) else json.dumps(v, sort_keys=True))
 PY
 }
 
+# packages_for_all: one Package per real source; the sources without a
+# "default" variant get one chosen here.
+packages_for_all() {
+  local f name variant
+  for f in "$SOURCES"/*.yaml; do
+    name=cozystack.$(basename "$f" .yaml)
+    case $name in
+      cozystack.networking) variant=kubeovn-cilium ;;
+      cozystack.computeplane-application|cozystack.kubernetes-application|\
+      cozystack.kubernetes-nodes-application|cozystack.virtualprivatecloud-application|\
+      cozystack.vm-disk-application|cozystack.vm-instance-application) variant=kubevirt ;;
+      *) variant= ;;
+    esac
+    printf -- '---\napiVersion: cozystack.io/v1alpha1\nkind: Package\nmetadata:\n  name: %s\n' "$name"
+    [[ -n $variant ]] && printf 'spec:\n  variant: %s\n' "$variant"
+  done
+  return 0
+}
+
 # --- cozypkgd ------------------------------------------------------------
 
 # start_server [ARGS...]: starts cozypkgd on a free loopback port with its
@@ -76,7 +95,7 @@ start_server() {
   "$BUILD/cozypkgd" --data "$data" --listen 127.0.0.1:0 "$@" \
     >"$PWD/.srv/stdout" 2>>"$PWD/.srv/log" &
   SERVER_PID=$!
-  trap 'stop_server || exit 1' EXIT
+  trap 'stop_operators && stop_server || exit 1' EXIT
   local i
   for i in $(seq 1 200); do
     grep -q '^kubeconfig:' "$PWD/.srv/stdout" 2>/dev/null && break
@@ -108,6 +127,43 @@ stop_server() {
     tail -30 "$PWD/.srv/log" >&2
     fail "cozypkgd exited with status $status"
   fi
+}
+
+# start_operator NAME ARGS...: starts `cozypkgd --controllers-only ARGS`
+# with its log in ./NAME.log; LAST_OP is its pid.  Stopped (and required
+# to exit cleanly) when the test ends, unless killed by the test first
+# (then the test removes it with forget_operator PID).
+OP_PIDS=()
+start_operator() {
+  local name=$1; shift
+  "$BUILD/cozypkgd" --controllers-only "$@" >"$PWD/$name.out" 2>"$PWD/$name.log" &
+  LAST_OP=$!
+  OP_PIDS+=("$LAST_OP")
+}
+forget_operator() {
+  local keep=() p
+  for p in "${OP_PIDS[@]}"; do [[ $p == "$1" ]] || keep+=("$p"); done
+  OP_PIDS=("${keep[@]}")
+}
+stop_operators() {
+  local p status=0 rc
+  for p in "${OP_PIDS[@]}"; do
+    kill -TERM "$p" 2>/dev/null || true
+    rc=0; wait "$p" 2>/dev/null || rc=$?
+    ((rc == 0)) || { echo "operator $p exited with status $rc" >&2; status=1; }
+  done
+  OP_PIDS=()
+  return $status
+}
+
+# wait_until SECONDS CMD...: runs CMD every 0.1 s until it succeeds.
+wait_until() {
+  local limit=$1; shift
+  local end=$((SECONDS + limit))
+  until "$@" >/dev/null 2>&1; do
+    ((SECONDS < end)) || { "$@" || true; fail "not true after ${limit}s: $*"; }
+    sleep 0.1
+  done
 }
 
 # api METHOD PATH [curl args...]: one request with the admin token.

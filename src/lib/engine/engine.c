@@ -32,6 +32,66 @@ static const cz_variant *active_variant(const cz_catalog *cat,
 	return src ? cz_source_variant(src, pkg->variant) : NULL;
 }
 
+/* The namespaces where pkg's active variant installs an enabled
+ * privileged component, as a new JSON array (repeats allowed). */
+static json_t *privileged_namespaces(const cz_catalog *cat,
+				     const cz_package *pkg)
+{
+	const cz_variant *v = active_variant(cat, pkg);
+	json_t *out = json_array();
+
+	for (size_t j = 0; v && j < v->ncomponents; j++) {
+		const cz_component *c = &v->components[j];
+
+		if (component_enabled(pkg, c) && c->install->privileged)
+			json_array_append_new(out,
+					      json_string(c->install->namespace));
+	}
+	return out;
+}
+
+/* Adds delta to the count of each namespace in list; a count that moves
+ * between zero and non-zero is a flip, reported in flipped. */
+static void count_privileged(cz_engine *e, const json_t *list, int delta,
+			     json_t *flipped)
+{
+	size_t i;
+	json_t *ns;
+
+	json_array_foreach (list, i, ns) {
+		const char *name = json_string_value(ns);
+		json_int_t n = json_integer_value(
+			json_object_get(e->privileged, name));
+		json_int_t after = n + delta;
+
+		if (after > 0)
+			json_object_set_new(e->privileged, name,
+					    json_integer(after));
+		else
+			json_object_del(e->privileged, name);
+		if (flipped && (n == 0) != (after <= 0))
+			json_array_append_new(flipped, json_string(name));
+	}
+}
+
+void cz_engine_refresh_package(cz_engine *e, const char *name,
+			       json_t *flipped)
+{
+	const cz_package *pkg = cz_catalog_package(e->catalog, name);
+	json_t *before = json_object_get(e->contributions, name);
+	json_t *after = pkg ? privileged_namespaces(e->catalog, pkg) : NULL;
+
+	if (before)
+		count_privileged(e, before, -1, flipped);
+	if (after && json_array_size(after)) {
+		count_privileged(e, after, +1, flipped);
+		json_object_set_new(e->contributions, name, after);
+	} else {
+		json_object_del(e->contributions, name);
+		json_decref(after);
+	}
+}
+
 void cz_engine_init(cz_engine *e, const cz_catalog *cat,
 		    const cz_engine_opts *opts)
 {
@@ -41,28 +101,22 @@ void cz_engine_init(cz_engine *e, const cz_catalog *cat,
 		e->opts = *opts;
 	else
 		cz_engine_opts_default(&e->opts);
-	for (size_t i = 0; i < cat->npackages; i++) {
-		const cz_package *pkg = cat->packages[i];
-		const cz_variant *v = active_variant(cat, pkg);
-
-		for (size_t j = 0; v && j < v->ncomponents; j++) {
-			const cz_component *c = &v->components[j];
-
-			if (component_enabled(pkg, c) && c->install->privileged)
-				cz_strmap_put(&e->privileged, c->install->namespace,
-					      (void *)c->install->namespace);
-		}
-	}
+	e->privileged = json_object();
+	e->contributions = json_object();
+	for (size_t i = 0; i < cat->npackages; i++)
+		cz_engine_refresh_package(e, cat->packages[i]->name, NULL);
 }
 
 void cz_engine_release(cz_engine *e)
 {
-	cz_strmap_release(&e->privileged);
+	json_decref(e->privileged);
+	json_decref(e->contributions);
+	e->privileged = e->contributions = NULL;
 }
 
 bool cz_engine_is_privileged(const cz_engine *e, const char *ns)
 {
-	return cz_strmap_has(&e->privileged, ns);
+	return json_object_get(e->privileged, ns) != NULL;
 }
 
 const char *cz_reason_name(cz_reason r)

@@ -38,8 +38,11 @@ typedef struct cz_engine {
 	const cz_catalog *catalog;
 	cz_engine_opts opts;
 	/* Namespaces where some Package's active variant installs an enabled
-	 * privileged component (resolved across all Packages, §2.3.4). */
-	cz_strmap privileged;
+	 * privileged component (resolved across all Packages, §2.3.4): name
+	 * -> number of such components.  Kept per Package in contributions
+	 * (name -> array of namespaces) so one change costs one Package. */
+	json_t *privileged;
+	json_t *contributions;
 } cz_engine;
 
 /* Prepares an engine over a finished catalog; the catalog must outlive it. */
@@ -47,6 +50,14 @@ void cz_engine_init(cz_engine *e, const cz_catalog *cat,
 		    const cz_engine_opts *opts);
 void cz_engine_release(cz_engine *e);
 bool cz_engine_is_privileged(const cz_engine *e, const char *ns);
+/*
+ * Live use: recomputes what the Package name (present or gone from the
+ * catalog) contributes to the privileged namespaces, after it or its
+ * PackageSource changed.  Namespaces that became or stopped being
+ * privileged are appended to flipped (a JSON array; may be NULL).
+ */
+void cz_engine_refresh_package(cz_engine *e, const char *name,
+			       json_t *flipped);
 
 typedef struct cz_hr_ref {
 	const char *name;

@@ -13,12 +13,25 @@ void cz_catalog_init(cz_catalog *cat)
 	memset(cat, 0, sizeof(*cat));
 }
 
+/* Objects put live own an arena of their own, which holds them. */
+static void free_own(cz_arena *own)
+{
+	if (own) {
+		cz_arena_release(own);
+		free(own);
+	}
+}
+
 void cz_catalog_release(cz_catalog *cat)
 {
-	for (size_t i = 0; i < cat->nsources; i++)
+	for (size_t i = 0; i < cat->nsources; i++) {
 		json_decref(cat->sources[i]->object);
-	for (size_t i = 0; i < cat->npackages; i++)
+		free_own(cat->sources[i]->own);
+	}
+	for (size_t i = 0; i < cat->npackages; i++) {
 		json_decref(cat->packages[i]->object);
+		free_own(cat->packages[i]->own);
+	}
 	free(cat->sources);
 	free(cat->packages);
 	cz_strmap_release(&cat->source_index);
@@ -355,4 +368,79 @@ bool cz_strlist_has(const cz_strlist *l, const char *s)
 		if (strcmp(l->items[i], s) == 0)
 			return true;
 	return false;
+}
+
+/*
+ * Live use.  The object is decoded into an arena of its own so that
+ * replacing or removing it frees exactly its memory; the old struct is
+ * released only after the index has been re-keyed to the new name string.
+ */
+#define LIVE_ORIGIN "(api)"
+
+void cz_catalog_put_source(cz_catalog *cat, json_t *obj)
+{
+	cz_arena *own = cz_xcalloc(1, sizeof(*own));
+	cz_source *src = decode_source(own, obj);
+	cz_source *old = cz_strmap_get(&cat->source_index, src->name);
+
+	src->own = own;
+	src->origin.file = LIVE_ORIGIN;
+	cz_strmap_put(&cat->source_index, src->name, src);
+	if (old) {
+		src->index = old->index;
+		cat->sources[src->index] = src;
+		json_decref(old->object);
+		free_own(old->own);
+		return;
+	}
+	src->index = cat->nsources;
+	CZ_GROW(cat->sources, cat->nsources + 1, cat->sources_cap);
+	cat->sources[cat->nsources++] = src;
+}
+
+void cz_catalog_put_package(cz_catalog *cat, json_t *obj)
+{
+	cz_arena *own = cz_xcalloc(1, sizeof(*own));
+	cz_package *pkg = decode_package(own, obj);
+	cz_package *old = cz_strmap_get(&cat->package_index, pkg->name);
+
+	pkg->own = own;
+	pkg->origin.file = LIVE_ORIGIN;
+	cz_strmap_put(&cat->package_index, pkg->name, pkg);
+	if (old) {
+		pkg->index = old->index;
+		cat->packages[pkg->index] = pkg;
+		json_decref(old->object);
+		free_own(old->own);
+		return;
+	}
+	pkg->index = cat->npackages;
+	CZ_GROW(cat->packages, cat->npackages + 1, cat->packages_cap);
+	cat->packages[cat->npackages++] = pkg;
+}
+
+bool cz_catalog_remove_source(cz_catalog *cat, const char *name)
+{
+	cz_source *old = cz_strmap_del(&cat->source_index, name);
+
+	if (!old)
+		return false;
+	cat->sources[old->index] = cat->sources[--cat->nsources];
+	cat->sources[old->index]->index = old->index;
+	json_decref(old->object);
+	free_own(old->own);
+	return true;
+}
+
+bool cz_catalog_remove_package(cz_catalog *cat, const char *name)
+{
+	cz_package *old = cz_strmap_del(&cat->package_index, name);
+
+	if (!old)
+		return false;
+	cat->packages[old->index] = cat->packages[--cat->npackages];
+	cat->packages[old->index]->index = old->index;
+	json_decref(old->object);
+	free_own(old->own);
+	return true;
 }

@@ -67,6 +67,7 @@ typedef struct cz_origin {
 
 typedef struct cz_source {
 	const char *name;
+	cz_arena *own; /* the object's own arena when put live, else NULL */
 	size_t index; /* position in cz_catalog.sources */
 	json_t *object; /* owned reference */
 	cz_origin origin;
@@ -84,6 +85,7 @@ typedef struct cz_package_component {
 
 typedef struct cz_package {
 	const char *name;
+	cz_arena *own; /* the object's own arena when put live, else NULL */
 	size_t index; /* position in cz_catalog.packages */
 	json_t *object; /* owned reference */
 	cz_origin origin;
@@ -118,6 +120,20 @@ void cz_catalog_add_package(cz_catalog *cat, json_t *obj, const char *file,
 
 /* Sorts sources and packages by name.  Call once all objects are in. */
 void cz_catalog_finish(cz_catalog *cat);
+
+/*
+ * Live use, for controllers that follow an API server: objects come and go
+ * one at a time.  put adds obj (the catalog takes its own reference) or
+ * replaces the object of the same kind and name; remove drops it and
+ * returns false when it was absent.  Pointers borrowed from a replaced or
+ * removed object are invalid afterwards.  Arrays stay unsorted and
+ * cz_catalog_finish() is not needed; index stays the position in the
+ * array.
+ */
+void cz_catalog_put_source(cz_catalog *cat, json_t *obj);
+void cz_catalog_put_package(cz_catalog *cat, json_t *obj);
+bool cz_catalog_remove_source(cz_catalog *cat, const char *name);
+bool cz_catalog_remove_package(cz_catalog *cat, const char *name);
 
 /* Lookups; NULL when absent.  Pointers are borrowed from the catalog. */
 const cz_source *cz_catalog_source(const cz_catalog *cat, const char *name);

@@ -1,0 +1,157 @@
+/* Helpers every controller uses: metadata, conditions, status writes. */
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "controller/internal.h"
+#include "util/buf.h"
+#include "util/mem.h"
+
+void cz_ctl_log(cz_manager *m, const char *level, const char *controller,
+		const char *key, const char *fmt, ...)
+{
+	char msg[1024];
+	char when[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	cz_buf line;
+	va_list ap;
+
+	if (m->opts.quiet && strcmp(level, "error") != 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	cz_buf_init(&line, CZ_BUF_UNLIMITED);
+	cz_buf_printf(&line, "time=%s level=%s controller=%s key=", when,
+		      level, controller);
+	cz_buf_put_quoted(&line, key);
+	cz_buf_puts(&line, " msg=");
+	cz_buf_put_quoted(&line, msg);
+	cz_buf_putc(&line, '\n');
+	fputs(line.data, stderr);
+	cz_buf_release(&line);
+}
+
+static void now_rfc3339(char out[32])
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+json_t *cz_condition_new(const json_t *previous, const char *type,
+			 const char *status, const char *reason,
+			 const char *message, int64_t observed_generation)
+{
+	const char *prev_status =
+		json_string_value(json_object_get(previous, "status"));
+	json_t *prev_time = json_object_get(previous, "lastTransitionTime");
+	json_t *c = json_pack("{s:s, s:s, s:s, s:s}", "type", type, "status",
+			      status, "reason", reason, "message", message);
+	char now[32];
+
+	if (observed_generation >= 0)
+		json_object_set_new(c, "observedGeneration",
+				    json_integer(observed_generation));
+	if (prev_status && strcmp(prev_status, status) == 0 &&
+	    json_is_string(prev_time)) {
+		json_object_set(c, "lastTransitionTime", prev_time);
+	} else {
+		now_rfc3339(now);
+		json_object_set_new(c, "lastTransitionTime", json_string(now));
+	}
+	return c;
+}
+
+bool cz_condition_same(const json_t *a, const json_t *b)
+{
+	static const char *const keys[] = { "type", "status", "reason",
+					    "message", "observedGeneration" };
+
+	if (!a || !b)
+		return a == b;
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		json_t *x = json_object_get(a, keys[i]);
+		json_t *y = json_object_get(b, keys[i]);
+
+		if (!(x == y || (x && y && json_equal(x, y))))
+			return false;
+	}
+	return true;
+}
+
+int cz_write_status(cz_kube *kube, const cz_resource *r, const json_t *obj,
+		    json_t *status, json_t **out, cz_error *err)
+{
+	json_t *copy = json_deep_copy(obj);
+	char *path = cz_kube_path(r, cz_meta_str(obj, "namespace"),
+				  cz_meta_str(obj, "name"), "status", NULL);
+	int rc;
+
+	json_object_set(copy, "status", status);
+	rc = cz_kube_update(kube, path, copy, out, err);
+	json_decref(copy);
+	free(path);
+	return rc;
+}
+
+int cz_apply_object(cz_kube *kube, const cz_resource *r, const json_t *obj,
+		    const char *manager, json_t **out, cz_error *err)
+{
+	char *mgr = cz_kube_escape(manager);
+	char *query = NULL;
+	char *path = NULL;
+	int rc;
+
+	query = cz_xasprintf("fieldManager=%s&force=true", mgr);
+	path = cz_kube_path(r, cz_meta_str(obj, "namespace"),
+			    cz_meta_str(obj, "name"), NULL, query);
+	rc = cz_kube_patch(kube, path, "application/apply-patch+yaml", obj,
+			   out, err);
+	free(path);
+	free(query);
+	free(mgr);
+	return rc;
+}
+
+bool cz_rv_newer_or_same(const json_t *candidate, const json_t *current)
+{
+	const char *a = cz_meta_str(candidate, "resourceVersion");
+	const char *b = cz_meta_str(current, "resourceVersion");
+	char *end_a = NULL;
+	char *end_b = NULL;
+	unsigned long long x, y;
+
+	if (!a || !b)
+		return true;
+	x = strtoull(a, &end_a, 10);
+	y = strtoull(b, &end_b, 10);
+	if (*end_a || *end_b || end_a == a || end_b == b)
+		return true;
+	return x >= y;
+}
+
+void cz_enqueue_object(cz_controller *c, const json_t *obj)
+{
+	const char *ns = cz_meta_str(obj, "namespace");
+	const char *name = cz_meta_str(obj, "name");
+	char *key;
+
+	if (!name)
+		return;
+	if (!ns || !*ns) {
+		cz_queue_add(c->queue, name);
+		return;
+	}
+	key = cz_xasprintf("%s/%s", ns, name);
+	cz_queue_add(c->queue, key);
+	free(key);
+}

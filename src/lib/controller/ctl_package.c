@@ -1,0 +1,679 @@
+/*
+ * The Package controller (cozystack-operator §2.3): one reconcile turns a
+ * Package into its namespaces, status.dependencies, HelmReleases, orphan
+ * cleanup and Ready condition, in the real operator's order.  The
+ * decisions come from the engine over a live catalog; this file does the
+ * I/O and keeps the catalog and the reverse dependency index current.
+ */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "controller/internal.h"
+#include "engine/engine.h"
+#include "util/arena.h"
+#include "util/buf.h"
+#include "util/mem.h"
+
+#define PACKAGE_LABEL "cozystack.io/package"
+#define FIELD_MANAGER "cozystack-package-controller"
+#define NOT_READY_REASON "HelmReleasesNotReady"
+
+static const cz_resource *res_packages(void)
+{
+	return cz_resource_find("cozystack.io", "v1alpha1", "packages");
+}
+
+static const cz_resource *res_releases(void)
+{
+	return cz_resource_find("helm.toolkit.fluxcd.io", "v2", "helmreleases");
+}
+
+static const cz_resource *res_namespaces(void)
+{
+	return cz_resource_find("", "v1", "namespaces");
+}
+
+/* ---- the live catalog and the dependency index (under m->lock) ---- */
+
+static const cz_variant *active_variant(const cz_catalog *cat,
+					const cz_package *pkg)
+{
+	const cz_source *src = cz_catalog_source(cat, pkg->name);
+
+	return src ? cz_source_variant(src, pkg->variant) : NULL;
+}
+
+/* Re-indexes what name depends on, after it or its source changed. */
+static void refresh_depends(cz_manager *m, const char *name)
+{
+	json_t *before = json_object_get(m->depends, name);
+	const cz_package *pkg = cz_catalog_package(&m->catalog, name);
+	const cz_variant *v = pkg ? active_variant(&m->catalog, pkg) : NULL;
+	json_t *after = json_array();
+	size_t i;
+	json_t *dep;
+
+	json_array_foreach (before, i, dep)
+		json_object_del(json_object_get(m->dependents,
+						json_string_value(dep)),
+				name);
+	for (size_t j = 0; v && j < v->depends_on.len; j++) {
+		const char *d = v->depends_on.items[j];
+		json_t *set;
+
+		if (cz_strlist_has(&pkg->ignore_dependencies, d))
+			continue;
+		set = json_object_get(m->dependents, d);
+		if (!set) {
+			set = json_object();
+			json_object_set_new(m->dependents, d, set);
+		}
+		json_object_set_new(set, name, json_true());
+		json_array_append_new(after, json_string(d));
+	}
+	if (json_array_size(after))
+		json_object_set_new(m->depends, name, after);
+	else {
+		json_object_del(m->depends, name);
+		json_decref(after);
+	}
+}
+
+/* The Packages to reconcile after name changed: itself, its dependents,
+ * and those installing into a namespace whose privileged state flipped.
+ * Returns a new array of names; call with m->lock held. */
+static json_t *affected_packages(cz_manager *m, const char *name,
+				 const json_t *flipped)
+{
+	json_t *out = json_pack("[s]", name);
+	json_t *set = json_object_get(m->dependents, name);
+	const char *dep;
+	json_t *unused;
+
+	json_object_foreach (set, dep, unused)
+		json_array_append_new(out, json_string(dep));
+	if (!json_array_size(flipped))
+		return out;
+	for (size_t i = 0; i < m->catalog.npackages; i++) {
+		const cz_package *pkg = m->catalog.packages[i];
+		const cz_variant *v = active_variant(&m->catalog, pkg);
+		size_t k;
+		json_t *ns;
+
+		for (size_t j = 0; v && j < v->ncomponents; j++) {
+			const cz_install *in = v->components[j].install;
+
+			json_array_foreach (flipped, k, ns)
+				if (in && strcmp(in->namespace,
+						 json_string_value(ns)) == 0)
+					json_array_append_new(
+						out, json_string(pkg->name));
+		}
+	}
+	return out;
+}
+
+static void enqueue_names(cz_manager *m, const json_t *names)
+{
+	size_t i;
+	json_t *n;
+
+	json_array_foreach (names, i, n)
+		cz_queue_add(m->ctl[CZ_C_PACKAGE].queue, json_string_value(n));
+}
+
+/* Catalog upkeep for one changed object, then the Packages it affects. */
+static void catalog_changed(cz_manager *m, bool is_source, const json_t *old,
+			    const json_t *new_obj)
+{
+	const char *name = cz_meta_str(new_obj ? new_obj : old, "name");
+	json_t *flipped = json_array();
+	json_t *affected;
+
+	if (!name)
+		goto cleanup;
+	pthread_rwlock_wrlock(&m->lock);
+	if (is_source) {
+		if (new_obj)
+			cz_catalog_put_source(&m->catalog, (json_t *)new_obj);
+		else
+			cz_catalog_remove_source(&m->catalog, name);
+	} else {
+		const cz_package *cur = cz_catalog_package(&m->catalog, name);
+
+		if (!new_obj)
+			cz_catalog_remove_package(&m->catalog, name);
+		else if (!cur || cz_rv_newer_or_same(new_obj, cur->object))
+			cz_catalog_put_package(&m->catalog, (json_t *)new_obj);
+	}
+	cz_engine_refresh_package(&m->engine, name, flipped);
+	refresh_depends(m, name);
+	affected = affected_packages(m, name, flipped);
+	pthread_rwlock_unlock(&m->lock);
+	enqueue_names(m, affected);
+	json_decref(affected);
+cleanup:
+	json_decref(flipped);
+}
+
+static void on_package(void *ctx, const json_t *old, const json_t *new_obj)
+{
+	catalog_changed(ctx, false, old, new_obj);
+}
+
+static void on_source(void *ctx, const json_t *old, const json_t *new_obj)
+{
+	catalog_changed(ctx, true, old, new_obj);
+}
+
+/* Owns(HelmRelease): a change to a generated HelmRelease reconciles its
+ * Package (drift is undone; in healthy mode, health is re-read). */
+static void on_release(void *ctx, const json_t *old, const json_t *new_obj)
+{
+	cz_manager *m = ctx;
+	const char *owner = cz_label(new_obj ? new_obj : old, PACKAGE_LABEL);
+
+	if (owner)
+		cz_queue_add(m->ctl[CZ_C_PACKAGE].queue, owner);
+}
+
+void cz_package_controller_setup(cz_manager *m)
+{
+	cz_informer_on_change(m->inf[CZ_W_SOURCES], on_source, m);
+	cz_informer_on_change(m->inf[CZ_W_PACKAGES], on_package, m);
+	cz_informer_on_change(m->inf[CZ_W_RELEASES], on_release, m);
+}
+
+/* ---- the plan: every decision, taken under the read lock ---- */
+
+typedef struct plan {
+	json_t *object;     /* the Package as cached */
+	json_t *namespaces; /* Namespace objects to apply */
+	json_t *releases;   /* HelmReleases to create or update */
+	json_t *orphans;    /* [{namespace, name}] to delete */
+	json_t *status;     /* desired status, conditions without times */
+	bool write_releases;
+	bool cleanup;
+	bool ready;
+	bool deleting;
+} plan;
+
+static void plan_release(plan *p)
+{
+	json_decref(p->object);
+	json_decref(p->namespaces);
+	json_decref(p->releases);
+	json_decref(p->orphans);
+	json_decref(p->status);
+}
+
+/* "a -> b -> a" when name reaches itself through dependencies that are
+ * not Ready, else NULL.  Depth-first over the active variants; visited
+ * keeps it linear in the part of the graph it can reach. */
+static bool find_cycle(const cz_catalog *cat, const char *start,
+		       const char *name, json_t *visited, json_t *path)
+{
+	const cz_package *pkg = cz_catalog_package(cat, name);
+	const cz_variant *v = pkg ? active_variant(cat, pkg) : NULL;
+
+	json_array_append_new(path, json_string(name));
+	for (size_t i = 0; v && i < v->depends_on.len; i++) {
+		const char *d = v->depends_on.items[i];
+		const cz_package *dp = cz_catalog_package(cat, d);
+
+		if (cz_strlist_has(&pkg->ignore_dependencies, d) || !dp ||
+		    cz_package_status_ready(dp))
+			continue;
+		if (strcmp(d, start) == 0) {
+			json_array_append_new(path, json_string(d));
+			return true;
+		}
+		if (json_object_get(visited, d))
+			continue;
+		json_object_set_new(visited, d, json_true());
+		if (find_cycle(cat, start, d, visited, path))
+			return true;
+	}
+	json_array_remove(path, json_array_size(path) - 1);
+	return false;
+}
+
+static char *cycle_text(const cz_catalog *cat, const char *name)
+{
+	json_t *visited = json_object();
+	json_t *path = json_array();
+	char *text = NULL;
+
+	if (find_cycle(cat, name, name, visited, path)) {
+		cz_buf b;
+		size_t i;
+		json_t *n;
+
+		cz_buf_init(&b, CZ_BUF_UNLIMITED);
+		json_array_foreach (path, i, n)
+			cz_buf_printf(&b, "%s%s", i ? " -> " : "",
+				      json_string_value(n));
+		text = cz_buf_detach(&b, NULL);
+	}
+	json_decref(visited);
+	json_decref(path);
+	return text;
+}
+
+/* The HelmReleases carrying the Package's label, for the orphan cleanup. */
+static cz_hr_ref *existing_releases(cz_manager *m, const char *name,
+				    cz_arena *arena, size_t *n)
+{
+	json_t *list = cz_informer_list(m->inf[CZ_W_RELEASES], NULL,
+					PACKAGE_LABEL, name);
+	cz_hr_ref *refs = cz_arena_array(arena, json_array_size(list) + 1,
+					 sizeof(*refs));
+	size_t i;
+	json_t *hr;
+
+	*n = 0;
+	json_array_foreach (list, i, hr) {
+		refs[*n].name = cz_arena_strdup(arena, cz_meta_str(hr, "name"));
+		refs[*n].namespace =
+			cz_arena_strdup(arena, cz_meta_str(hr, "namespace"));
+		(*n)++;
+	}
+	json_decref(list);
+	return refs;
+}
+
+/* Status the real operator would write: the Ready condition and, once
+ * step 5 ran, status.dependencies; before that the old map stays. */
+static json_t *plan_status(const cz_manager *m, const cz_reconcile *r,
+			   const json_t *object)
+{
+	json_t *status = cz_package_status_json(r);
+	json_t *old = json_object_get(json_object_get(object, "status"),
+				      "dependencies");
+
+	if (!r->has_dependencies && old)
+		json_object_set(status, "dependencies", old);
+	if (r->reason == CZ_REASON_DEPENDENCIES_NOT_READY) {
+		char *cycle = cycle_text(&m->catalog, r->package->name);
+
+		if (cycle) {
+			json_t *c = json_array_get(
+				json_object_get(status, "conditions"), 0);
+			char *msg = cz_xasprintf("%s (dependency cycle: %s)",
+						 r->message, cycle);
+
+			json_object_set_new(c, "message", json_string(msg));
+			free(msg);
+			free(cycle);
+		}
+	}
+	return status;
+}
+
+static void plan_fill(cz_manager *m, const cz_reconcile *r, plan *p)
+{
+	const char *uid = cz_meta_str(p->object, "uid");
+
+	p->namespaces = json_array();
+	for (size_t i = 0; i < r->nnamespaces; i++)
+		json_array_append_new(p->namespaces,
+				      cz_namespace_json(&m->engine,
+							r->namespaces[i]));
+	p->write_releases = r->reason == CZ_REASON_RECONCILIATION_SUCCEEDED ||
+			    r->reason == CZ_REASON_DEPENDS_ON_FAILED;
+	p->releases = json_array();
+	for (size_t i = 0; p->write_releases && i < r->nreleases; i++)
+		json_array_append_new(p->releases,
+				      cz_helmrelease_json(&m->engine,
+							  &r->releases[i], uid));
+	p->cleanup = r->cleanup;
+	p->orphans = json_array();
+	for (size_t i = 0; i < r->norphans; i++)
+		json_array_append_new(p->orphans,
+				      json_pack("{s:s, s:s}", "namespace",
+						r->orphans[i].namespace, "name",
+						r->orphans[i].name));
+	p->ready = r->ready;
+	p->status = plan_status(m, r, p->object);
+}
+
+/* Returns false when the Package is not in the catalog. */
+static bool make_plan(cz_manager *m, const char *name, plan *p)
+{
+	cz_arena arena = CZ_ARENA_INIT;
+	const cz_package *pkg;
+	cz_reconcile r;
+	cz_hr_ref *existing;
+	size_t nexisting;
+	bool found = false;
+
+	pthread_rwlock_rdlock(&m->lock);
+	pkg = cz_catalog_package(&m->catalog, name);
+	if (!pkg)
+		goto cleanup;
+	found = true;
+	p->object = json_incref(pkg->object);
+	if (cz_meta_str(pkg->object, "deletionTimestamp")) {
+		p->deleting = true;
+		goto cleanup;
+	}
+	existing = existing_releases(m, name, &arena, &nexisting);
+	cz_engine_reconcile(&m->engine, &arena, pkg, NULL, existing, nexisting,
+			    &r);
+	plan_fill(m, &r, p);
+cleanup:
+	pthread_rwlock_unlock(&m->lock);
+	cz_arena_release(&arena);
+	return found;
+}
+
+/* ---- the writes ---- */
+
+static bool same_string(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/* A namespace whose labels and annotation already read as desired is not
+ * applied again: the apply would change nothing. */
+static bool namespace_current(cz_manager *m, const json_t *want)
+{
+	static const char *const labels[] = {
+		"cozystack.io/system", "pod-security.kubernetes.io/enforce"
+	};
+	json_t *have = cz_informer_get(m->inf[CZ_W_NAMESPACES], NULL,
+				       cz_meta_str(want, "name"));
+	bool same = have != NULL &&
+		    same_string(cz_annotation(have, "helm.sh/resource-policy"),
+				"keep");
+
+	for (size_t i = 0; same && i < 2; i++)
+		same = same_string(cz_label(have, labels[i]),
+				   cz_label(want, labels[i]));
+	json_decref(have);
+	return same;
+}
+
+static int apply_namespaces(cz_manager *m, cz_kube *kube, const plan *p,
+			    cz_error *err)
+{
+	size_t i;
+	json_t *ns;
+
+	json_array_foreach (p->namespaces, i, ns) {
+		int rc;
+
+		if (namespace_current(m, ns))
+			continue;
+		rc = cz_apply_object(kube, res_namespaces(), ns, FIELD_MANAGER,
+				     NULL, err);
+		if (rc != CZ_OK) {
+			cz_error_prefix(err, "failed to reconcile namespace %s",
+					cz_meta_str(ns, "name"));
+			return rc;
+		}
+	}
+	return CZ_OK;
+}
+
+static void merge_map(json_t *into_meta, const json_t *want_meta,
+		      const char *field)
+{
+	json_t *want = json_object_get(want_meta, field);
+	json_t *have = json_object_get(into_meta, field);
+
+	if (!want)
+		return;
+	if (!json_is_object(have)) {
+		json_object_set_new(into_meta, field, json_deep_copy(want));
+		return;
+	}
+	json_object_update(have, want);
+}
+
+/* §2.3.2 update: labels and annotations merged (desired values win),
+ * ownerReferences and spec replaced, spec.suspend kept. */
+static json_t *merge_release(const json_t *have, const json_t *want)
+{
+	json_t *out = json_deep_copy(have);
+	json_t *meta = json_object_get(out, "metadata");
+	const json_t *want_meta = json_object_get(want, "metadata");
+	json_t *spec = json_deep_copy(json_object_get(want, "spec"));
+	json_t *suspend = json_object_get(json_object_get(have, "spec"),
+					  "suspend");
+
+	merge_map(meta, want_meta, "labels");
+	merge_map(meta, want_meta, "annotations");
+	json_object_set(meta, "ownerReferences",
+			json_object_get(want_meta, "ownerReferences"));
+	if (suspend)
+		json_object_set(spec, "suspend", suspend);
+	json_object_set_new(out, "spec", spec);
+	return out;
+}
+
+/* Get, then create or update (a Get from the cache; a create that finds
+ * the object already there falls back to a live Get and an update). */
+static int write_release(cz_manager *m, cz_kube *kube, const json_t *want,
+			 json_t **result, cz_error *err)
+{
+	const char *ns = cz_meta_str(want, "namespace");
+	const char *name = cz_meta_str(want, "name");
+	json_t *have = cz_informer_get(m->inf[CZ_W_RELEASES], ns, name);
+	json_t *merged = NULL;
+	char *path = NULL;
+	int rc = CZ_OK;
+
+	if (!have) {
+		path = cz_kube_path(res_releases(), ns, NULL, NULL, NULL);
+		rc = cz_kube_create(kube, path, want, result, err);
+		free(path);
+		path = cz_kube_path(res_releases(), ns, name, NULL, NULL);
+		if (rc != CZ_EEXISTS)
+			goto cleanup;
+		rc = cz_kube_get(kube, path, &have, err);
+		if (rc != CZ_OK)
+			goto cleanup;
+	}
+	merged = merge_release(have, want);
+	if (json_equal(merged, have)) {
+		*result = json_incref(have);
+		goto cleanup;
+	}
+	if (!path)
+		path = cz_kube_path(res_releases(), ns, name, NULL, NULL);
+	rc = cz_kube_update(kube, path, merged, result, err);
+cleanup:
+	json_decref(merged);
+	json_decref(have);
+	free(path);
+	return rc;
+}
+
+static void delete_orphans(cz_manager *m, cz_kube *kube, const plan *p)
+{
+	size_t i;
+	json_t *o;
+
+	json_array_foreach (p->orphans, i, o) {
+		const char *ns = cz_meta_str(o, "namespace");
+		const char *name = cz_meta_str(o, "name");
+		char *path = cz_kube_path(res_releases(), ns, name, NULL, NULL);
+		cz_error err = CZ_ERROR_INIT;
+		int rc = cz_kube_delete(kube, path, NULL, NULL, &err);
+
+		if (rc != CZ_OK && rc != CZ_ENOTFOUND)
+			cz_ctl_log(m, "error", "package",
+				   cz_meta_str(p->object, "name"),
+				   "failed to delete orphaned HelmRelease "
+				   "%s/%s: %s",
+				   ns, name, err.msg);
+		free(path);
+	}
+}
+
+/* Healthy mode: Ready only when every HelmRelease reports Ready=True for
+ * its current generation.  Returns the ones still waiting, or NULL. */
+static char *unhealthy_releases(const json_t *written)
+{
+	cz_buf b;
+	size_t i;
+	json_t *hr;
+
+	cz_buf_init(&b, CZ_BUF_UNLIMITED);
+	json_array_foreach (written, i, hr) {
+		json_t *c = cz_condition(hr, "Ready");
+		json_t *gen = json_object_get(json_object_get(hr, "metadata"),
+					      "generation");
+		json_t *seen = json_object_get(json_object_get(hr, "status"),
+					       "observedGeneration");
+		const char *st = json_string_value(json_object_get(c, "status"));
+		bool ok = st && strcmp(st, "True") == 0 &&
+			  (!gen || (seen && json_equal(gen, seen)));
+
+		if (!ok)
+			cz_buf_printf(&b, "%s%s/%s", b.len ? ", " : "",
+				      cz_meta_str(hr, "namespace"),
+				      cz_meta_str(hr, "name"));
+	}
+	if (!b.len) {
+		cz_buf_release(&b);
+		return NULL;
+	}
+	return cz_buf_detach(&b, NULL);
+}
+
+static void set_ready(plan *p, bool ready, const char *reason,
+		      const char *message)
+{
+	json_t *c = json_array_get(json_object_get(p->status, "conditions"), 0);
+
+	json_object_set_new(c, "status", json_string(ready ? "True" : "False"));
+	json_object_set_new(c, "reason", json_string(reason));
+	json_object_set_new(c, "message", json_string(message));
+	p->ready = ready;
+}
+
+static int write_releases(cz_manager *m, cz_kube *kube, plan *p,
+			  cz_error *err)
+{
+	json_t *written = json_array();
+	char *waiting = NULL;
+	size_t i;
+	json_t *want;
+	int rc = CZ_OK;
+
+	json_array_foreach (p->releases, i, want) {
+		json_t *result = NULL;
+
+		rc = write_release(m, kube, want, &result, err);
+		if (rc != CZ_OK) {
+			char *msg = cz_xasprintf(
+				"Failed to create HelmRelease %s: %s",
+				cz_meta_str(want, "name"), err->msg);
+
+			set_ready(p, false, "HelmReleaseFailed", msg);
+			free(msg);
+			goto cleanup;
+		}
+		json_array_append_new(written, result);
+	}
+	if (p->cleanup)
+		delete_orphans(m, kube, p);
+	if (p->ready && m->opts.ready_mode == CZ_READY_HEALTHY &&
+	    (waiting = unhealthy_releases(written))) {
+		char *msg = cz_xasprintf(
+			"Waiting for HelmRelease(s) to become Ready: %s",
+			waiting);
+
+		set_ready(p, false, NOT_READY_REASON, msg);
+		free(msg);
+	}
+cleanup:
+	free(waiting);
+	json_decref(written);
+	return rc;
+}
+
+/* The status as it will be written: lastTransitionTime carried over from
+ * the current condition when its status did not change. */
+static json_t *final_status(const plan *p, bool *changed)
+{
+	json_t *have = json_object_get(p->object, "status");
+	json_t *old = cz_condition(p->object, "Ready");
+	json_t *want = json_array_get(json_object_get(p->status, "conditions"),
+				      0);
+	json_t *cond = cz_condition_new(
+		old, "Ready", json_string_value(json_object_get(want, "status")),
+		json_string_value(json_object_get(want, "reason")),
+		json_string_value(json_object_get(want, "message")), -1);
+	json_t *status = json_deep_copy(p->status);
+	json_t *a = json_object_get(have, "dependencies");
+	json_t *b = json_object_get(status, "dependencies");
+
+	json_array_set_new(json_object_get(status, "conditions"), 0, cond);
+	*changed = !cz_condition_same(old, cond) ||
+		   json_array_size(json_object_get(have, "conditions")) != 1 ||
+		   !((!a && !b) || (a && b && json_equal(a, b)));
+	return status;
+}
+
+static int write_package_status(cz_manager *m, cz_kube *kube, const plan *p,
+				cz_error *err)
+{
+	bool changed = false;
+	json_t *status = final_status(p, &changed);
+	json_t *result = NULL;
+	json_t *affected;
+	int rc = CZ_OK;
+
+	if (!changed)
+		goto cleanup;
+	rc = cz_write_status(kube, res_packages(), p->object, status, &result,
+			     err);
+	if (rc != CZ_OK)
+		goto cleanup;
+	/* The new status is what dependents read: put it in the catalog now
+	 * rather than when the watch brings it, and nudge them. */
+	pthread_rwlock_wrlock(&m->lock);
+	if (cz_rv_newer_or_same(result, p->object))
+		cz_catalog_put_package(&m->catalog, result);
+	affected = affected_packages(m, cz_meta_str(p->object, "name"), NULL);
+	pthread_rwlock_unlock(&m->lock);
+	json_array_remove(affected, 0);
+	enqueue_names(m, affected);
+	json_decref(affected);
+cleanup:
+	json_decref(result);
+	json_decref(status);
+	return rc;
+}
+
+int cz_package_reconcile(cz_manager *m, cz_kube *kube, const char *key,
+			 int64_t *requeue_after_ns, cz_error *err)
+{
+	cz_error status_err = CZ_ERROR_INIT;
+	plan p;
+	int rc = CZ_OK;
+	int wrc = CZ_OK;
+
+	(void)requeue_after_ns;
+	memset(&p, 0, sizeof(p));
+	if (!make_plan(m, key, &p) || p.deleting)
+		goto cleanup;
+	rc = apply_namespaces(m, kube, &p, err);
+	if (rc != CZ_OK)
+		goto cleanup;
+	if (p.write_releases)
+		wrc = write_releases(m, kube, &p, err);
+	/* A failed write is the error to report; the status naming it is
+	 * written all the same. */
+	rc = write_package_status(m, kube, &p,
+				  wrc == CZ_OK ? err : &status_err);
+	if (wrc != CZ_OK)
+		rc = wrc;
+cleanup:
+	plan_release(&p);
+	return rc;
+}

@@ -1,0 +1,178 @@
+/*
+ * The PackageSource controller (cozystack-operator §2.2): status.variants
+ * and a Ready condition.  Until component artifacts are generated, Ready
+ * reflects the Flux source object the PackageSource references: missing,
+ * without a Ready condition, or its own Ready condition copied through.
+ */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "controller/internal.h"
+#include "engine/engine.h"
+#include "util/buf.h"
+#include "util/mem.h"
+
+static const cz_resource *res_sources(void)
+{
+	return cz_resource_find("cozystack.io", "v1alpha1", "packagesources");
+}
+
+static void on_source(void *ctx, const json_t *old, const json_t *new_obj)
+{
+	cz_manager *m = ctx;
+
+	cz_enqueue_object(&m->ctl[CZ_C_SOURCE], new_obj ? new_obj : old);
+}
+
+/* A Flux source changed: every PackageSource that references it. */
+static void on_flux_source(cz_manager *m, const char *kind,
+			   const json_t *obj)
+{
+	const char *ns = cz_meta_str(obj, "namespace");
+	const char *name = cz_meta_str(obj, "name");
+	json_t *names = json_array();
+	size_t i;
+	json_t *n;
+
+	pthread_rwlock_rdlock(&m->lock);
+	for (size_t j = 0; j < m->catalog.nsources; j++) {
+		const cz_source *src = m->catalog.sources[j];
+		const cz_source_ref *ref = src->source_ref;
+
+		if (ref && ns && name && strcmp(ref->kind, kind) == 0 &&
+		    strcmp(ref->name, name) == 0 &&
+		    strcmp(ref->namespace, ns) == 0)
+			json_array_append_new(names, json_string(src->name));
+	}
+	pthread_rwlock_unlock(&m->lock);
+	json_array_foreach (names, i, n)
+		cz_queue_add(m->ctl[CZ_C_SOURCE].queue, json_string_value(n));
+	json_decref(names);
+}
+
+static void on_oci(void *ctx, const json_t *old, const json_t *new_obj)
+{
+	on_flux_source(ctx, "OCIRepository", new_obj ? new_obj : old);
+}
+
+static void on_git(void *ctx, const json_t *old, const json_t *new_obj)
+{
+	on_flux_source(ctx, "GitRepository", new_obj ? new_obj : old);
+}
+
+void cz_source_controller_setup(cz_manager *m)
+{
+	cz_informer_on_change(m->inf[CZ_W_SOURCES], on_source, m);
+	cz_informer_on_change(m->inf[CZ_W_OCIREPOS], on_oci, m);
+	cz_informer_on_change(m->inf[CZ_W_GITREPOS], on_git, m);
+}
+
+static const char *field_or(const json_t *obj, const char *key,
+			    const char *dflt)
+{
+	const char *v = json_string_value(json_object_get(obj, key));
+
+	return v ? v : dflt;
+}
+
+/* No write when variants and the condition already read as wanted. */
+static bool status_current(const json_t *src, const char *variants,
+			   const json_t *cond)
+{
+	json_t *have = json_object_get(src, "status");
+	const char *hv = json_string_value(json_object_get(have, "variants"));
+
+	return hv && strcmp(hv, variants) == 0 &&
+	       json_array_size(json_object_get(have, "conditions")) == 1 &&
+	       cz_condition_same(cz_condition(src, "Ready"), cond);
+}
+
+/* The Ready condition for the referenced source: kind, namespace, name. */
+static json_t *ready_condition(cz_manager *m, const json_t *src,
+			       const json_t *ref, int64_t generation)
+{
+	const char *kind = json_string_value(json_object_get(ref, "kind"));
+	const char *name = json_string_value(json_object_get(ref, "name"));
+	const char *ns = json_string_value(json_object_get(ref, "namespace"));
+	json_t *prev = cz_condition(src, "Ready");
+	cz_informer *inf = NULL;
+	json_t *obj = NULL;
+	json_t *cond = NULL;
+	json_t *theirs;
+	char *msg = NULL;
+
+	if (kind && strcmp(kind, "OCIRepository") == 0)
+		inf = m->inf[CZ_W_OCIREPOS];
+	else if (kind && strcmp(kind, "GitRepository") == 0)
+		inf = m->inf[CZ_W_GITREPOS];
+	obj = inf && name ? cz_informer_get(inf, ns ? ns : "", name) : NULL;
+	if (!obj) {
+		msg = cz_xasprintf("%s %s/%s not found", kind ? kind : "source",
+				   ns ? ns : "", name ? name : "");
+		cond = cz_condition_new(prev, "Ready", "False", "SourceNotFound",
+					msg, generation);
+		goto cleanup;
+	}
+	theirs = cz_condition(obj, "Ready");
+	if (!theirs) {
+		msg = cz_xasprintf("%s %s/%s has no Ready condition yet", kind,
+				   ns ? ns : "", name);
+		cond = cz_condition_new(prev, "Ready", "Unknown",
+					"SourceNotReady", msg, generation);
+		goto cleanup;
+	}
+	cond = cz_condition_new(prev, "Ready",
+				field_or(theirs, "status", "Unknown"),
+				field_or(theirs, "reason", "Unknown"),
+				field_or(theirs, "message", ""), generation);
+cleanup:
+	free(msg);
+	json_decref(obj);
+	return cond;
+}
+
+int cz_source_reconcile(cz_manager *m, cz_kube *kube, const char *key,
+			int64_t *requeue_after_ns, cz_error *err)
+{
+	json_t *src = cz_informer_get(m->inf[CZ_W_SOURCES], "", key);
+	json_t *spec = json_object_get(src, "spec");
+	json_t *ref = json_object_get(spec, "sourceRef");
+	json_t *gen = json_object_get(json_object_get(src, "metadata"),
+				      "generation");
+	int64_t generation = json_is_integer(gen) ? json_integer_value(gen) : 0;
+	json_t *status = NULL;
+	json_t *cond = NULL;
+	json_t *variants;
+	cz_buf names;
+	size_t i;
+	json_t *v;
+	int rc = CZ_OK;
+
+	(void)requeue_after_ns;
+	cz_buf_init(&names, CZ_BUF_UNLIMITED);
+	if (!src || cz_meta_str(src, "deletionTimestamp"))
+		goto cleanup;
+	variants = json_object_get(spec, "variants");
+	json_array_foreach (variants, i, v)
+		cz_buf_printf(&names, "%s%s", i ? "," : "",
+			      json_string_value(json_object_get(v, "name")));
+	if (!ref)
+		cond = cz_condition_new(cz_condition(src, "Ready"), "Ready",
+					"Unknown", "SourceRefNotSet",
+					"SourceRef is not configured",
+					generation);
+	else
+		cond = ready_condition(m, src, ref, generation);
+	status = json_pack("{s:s, s:[O]}", "variants", names.data,
+			   "conditions", cond);
+	if (status_current(src, names.data, cond))
+		goto cleanup;
+	rc = cz_write_status(kube, res_sources(), src, status, NULL, err);
+cleanup:
+	cz_buf_release(&names);
+	json_decref(cond);
+	json_decref(status);
+	json_decref(src);
+	return rc;
+}

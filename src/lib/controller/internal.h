@@ -1,0 +1,133 @@
+#ifndef CZ_CONTROLLER_INTERNAL_H
+#define CZ_CONTROLLER_INTERNAL_H
+
+/* What the controllers share inside the manager; not a public API. */
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdint.h>
+
+#include "api/selector.h"
+#include "controller/informer.h"
+#include "controller/leader.h"
+#include "controller/manager.h"
+#include "controller/workqueue.h"
+#include "kube/client.h"
+#include "model/catalog.h"
+#include "object/meta.h"
+
+/* The informers, one per watched resource. */
+enum cz_watched {
+	CZ_W_PACKAGES,
+	CZ_W_SOURCES,
+	CZ_W_RELEASES,
+	CZ_W_NAMESPACES,
+	CZ_W_VALUES_SECRETS,
+	CZ_W_OCIREPOS,
+	CZ_W_GITREPOS,
+	CZ_W_COUNT,
+};
+
+enum cz_controller_id {
+	CZ_C_PACKAGE,
+	CZ_C_SOURCE,
+	CZ_C_VALUES,
+	CZ_C_PLUNGER,
+	CZ_C_COUNT,
+};
+
+/*
+ * A reconcile function: brings the object named key to its desired state
+ * using kube (this worker's own connection).  Returns CZ_OK, or a negative
+ * code with err set to retry with backoff.  *requeue_after_ns > 0 asks for
+ * another pass after that delay.
+ */
+typedef int (*cz_reconcile_fn)(cz_manager *m, cz_kube *kube, const char *key,
+			       int64_t *requeue_after_ns, cz_error *err);
+
+typedef struct cz_controller {
+	const char *name;
+	cz_reconcile_fn reconcile;
+	unsigned nworkers;
+	cz_queue *queue;
+	pthread_t *threads;
+	cz_manager *m;
+} cz_controller;
+
+struct cz_manager {
+	cz_manager_opts opts; /* strings borrowed from the caller */
+	cz_kube *kube;        /* bootstrap's connection; others dup it */
+	cz_informer *inf[CZ_W_COUNT];
+	cz_controller ctl[CZ_C_COUNT];
+	cz_leader *leader;
+	cz_label_selector values_selector;
+	volatile int stopping;
+	pthread_mutex_t lead_lock;
+	pthread_cond_t lead_cond;
+	bool leading;
+	pthread_t bootstrap_thread;
+	bool bootstrap_started;
+	pthread_mutex_t busy_lock;
+	unsigned busy; /* reconciles running */
+
+	/* The Package controller's view, guarded by lock: the catalog of
+	 * Packages and PackageSources, the engine over it, and the reverse
+	 * dependency index (name -> {dependent: true}) with each Package's
+	 * current contribution to it (name -> [dependency...]). */
+	pthread_rwlock_t lock;
+	cz_catalog catalog;
+	cz_engine engine;
+	json_t *dependents;
+	json_t *depends;
+};
+
+/* Logs one logfmt line on stderr: level, controller, key, message. */
+void cz_ctl_log(cz_manager *m, const char *level, const char *controller,
+		const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+/* Setup of each controller: registers its informer handlers. */
+void cz_package_controller_setup(cz_manager *m);
+void cz_source_controller_setup(cz_manager *m);
+void cz_values_controller_setup(cz_manager *m);
+void cz_plunger_controller_setup(cz_manager *m);
+
+int cz_package_reconcile(cz_manager *m, cz_kube *kube, const char *key,
+			 int64_t *requeue_after_ns, cz_error *err);
+int cz_source_reconcile(cz_manager *m, cz_kube *kube, const char *key,
+			int64_t *requeue_after_ns, cz_error *err);
+int cz_values_reconcile(cz_manager *m, cz_kube *kube, const char *key,
+			int64_t *requeue_after_ns, cz_error *err);
+int cz_plunger_reconcile(cz_manager *m, cz_kube *kube, const char *key,
+			 int64_t *requeue_after_ns, cz_error *err);
+
+/* Bootstrap: embedded CRDs and the platform source (once leading). */
+int cz_bootstrap_validate(const cz_manager_opts *opts, cz_error *err);
+int cz_bootstrap_run(cz_manager *m, cz_kube *kube, cz_error *err);
+
+/* Shared helpers (common.c). */
+/*
+ * A metav1.Condition {type, status, reason, message, lastTransitionTime
+ * [, observedGeneration]}: lastTransitionTime is kept from previous (may
+ * be NULL) when the status did not change.  observed_generation < 0: none.
+ */
+json_t *cz_condition_new(const json_t *previous, const char *type,
+			 const char *status, const char *reason,
+			 const char *message, int64_t observed_generation);
+/* True when two conditions agree on everything but lastTransitionTime. */
+bool cz_condition_same(const json_t *a, const json_t *b);
+/* Writes status onto a copy of obj through the status subresource (a
+ * compare-and-swap on obj's resourceVersion); the server's answer goes to
+ * *out (may be NULL). */
+int cz_write_status(cz_kube *kube, const cz_resource *r, const json_t *obj,
+		    json_t *status, json_t **out, cz_error *err);
+/* Server-side apply of obj by field manager, with force. */
+int cz_apply_object(cz_kube *kube, const cz_resource *r, const json_t *obj,
+		    const char *manager, json_t **out, cz_error *err);
+/* Compares two resourceVersions as numbers when both are; a newer or
+ * incomparable one counts as newer. */
+bool cz_rv_newer_or_same(const json_t *candidate, const json_t *current);
+/* Queue key of obj for namespaced objects "ns/name", else "name". */
+void cz_enqueue_object(cz_controller *c, const json_t *obj);
+
+#endif

@@ -1,0 +1,64 @@
+#ifndef CZ_CONTROLLER_MANAGER_H
+#define CZ_CONTROLLER_MANAGER_H
+
+/*
+ * The controllers of cozypkg and the manager that runs them: Package and
+ * PackageSource reconciliation, cozystack-values replication and
+ * HelmRelease auto-recovery (cozystack-operator §2, §3, §5.2).
+ *
+ * There is one code path.  The manager talks to an API server through
+ * cz_kube with the credentials of a kubeconfig: cozypkgd hands it its own
+ * loopback URL and a token of its own (in-process mode), and
+ * `cozypkgd --controllers-only --kubeconfig FILE` hands it any server
+ * (operator mode).
+ */
+
+#include <stdbool.h>
+
+#include "engine/engine.h"
+#include "kube/kubeconfig.h"
+#include "util/error.h"
+
+typedef struct cz_manager cz_manager;
+
+typedef enum cz_ready_mode {
+	CZ_READY_APPLIED, /* Ready once the HelmReleases are written (real) */
+	CZ_READY_HEALTHY, /* Ready once they all report Ready=True */
+} cz_ready_mode;
+
+typedef struct cz_manager_opts {
+	cz_engine_opts engine;
+	cz_ready_mode ready_mode;
+	const char *values_secret_name;        /* "cozystack-values" */
+	const char *values_secret_namespace;   /* "cozy-system" */
+	const char *values_namespace_selector; /* "cozystack.io/system=true" */
+	bool leader_elect;
+	const char *leader_namespace; /* "cozy-system" */
+	const char *leader_name;      /* "cozystack-operator.cozystack.io" */
+	const char *identity;         /* NULL: hostname_pid */
+	unsigned lease_seconds;       /* 0: 15 */
+	const char *platform_source_url; /* NULL or "": no bootstrap */
+	const char *platform_source_ref; /* "k=v,k=v" */
+	const char *platform_source_name; /* "cozystack-platform" */
+	const char *platform_source_secret;
+	bool install_crds;
+	unsigned workers; /* Package workers; 0: 4 */
+	bool quiet;       /* no per-reconcile log lines */
+} cz_manager_opts;
+
+void cz_manager_opts_default(cz_manager_opts *opts);
+
+/*
+ * Validates opts (selector syntax, source URL and ref), connects, starts
+ * the informers and, once leading (at once without leader election), the
+ * workers.  Returns CZ_EINVALID naming the flag for bad options.  The
+ * manager is freed by cz_manager_stop().
+ */
+int cz_manager_start(const cz_kubeconfig *kc, const cz_manager_opts *opts,
+		     cz_manager **out, cz_error *err);
+/* Stops workers, informers and the election (releasing the Lease). */
+void cz_manager_stop(cz_manager *m);
+/* True when every queue is empty and no reconcile is running. */
+bool cz_manager_idle(cz_manager *m);
+
+#endif

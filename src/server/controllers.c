@@ -1,0 +1,281 @@
+/* cozypkgd's controller options and the two modes of running them. */
+
+#include "controllers.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth/token.h"
+#include "kube/kubeconfig.h"
+#include "log.h"
+#include "util/duration.h"
+#include "util/mem.h"
+
+enum {
+	OPT_CONTROLLERS = CZ_CTL_OPT_FIRST,
+	OPT_CONTROLLERS_ONLY,
+	OPT_KUBECONFIG,
+	OPT_CONTEXT,
+	OPT_LEADER_ELECT,
+	OPT_LEASE_SECONDS,
+	OPT_IDENTITY,
+	OPT_PACKAGE_READY,
+	OPT_WORKERS,
+	OPT_VALUES_NAME,
+	OPT_VALUES_NAMESPACE,
+	OPT_VALUES_SELECTOR,
+	OPT_SOURCE_URL,
+	OPT_SOURCE_REF,
+	OPT_SOURCE_NAME,
+	OPT_SOURCE_SECRET,
+	OPT_INSTALL_CRDS,
+	OPT_HR_INTERVAL,
+	OPT_HR_RETRY,
+	OPT_HR_INSTALL_TIMEOUT,
+	OPT_HR_UPGRADE_TIMEOUT,
+	OPT_HR_MAX_HISTORY,
+};
+
+const struct option cz_ctl_long_options[] = {
+	{ "controllers", required_argument, NULL, OPT_CONTROLLERS },
+	{ "controllers-only", no_argument, NULL, OPT_CONTROLLERS_ONLY },
+	{ "kubeconfig", required_argument, NULL, OPT_KUBECONFIG },
+	{ "context", required_argument, NULL, OPT_CONTEXT },
+	{ "leader-elect", no_argument, NULL, OPT_LEADER_ELECT },
+	{ "lease-seconds", required_argument, NULL, OPT_LEASE_SECONDS },
+	{ "identity", required_argument, NULL, OPT_IDENTITY },
+	{ "package-ready", required_argument, NULL, OPT_PACKAGE_READY },
+	{ "workers", required_argument, NULL, OPT_WORKERS },
+	{ "cozy-values-secret-name", required_argument, NULL, OPT_VALUES_NAME },
+	{ "cozy-values-secret-namespace", required_argument, NULL,
+	  OPT_VALUES_NAMESPACE },
+	{ "cozy-values-namespace-selector", required_argument, NULL,
+	  OPT_VALUES_SELECTOR },
+	{ "platform-source-url", required_argument, NULL, OPT_SOURCE_URL },
+	{ "platform-source-ref", required_argument, NULL, OPT_SOURCE_REF },
+	{ "platform-source-name", required_argument, NULL, OPT_SOURCE_NAME },
+	{ "platform-source-secret", required_argument, NULL,
+	  OPT_SOURCE_SECRET },
+	{ "install-crds", no_argument, NULL, OPT_INSTALL_CRDS },
+	{ "helmrelease-interval", required_argument, NULL, OPT_HR_INTERVAL },
+	{ "helmrelease-retry-interval", required_argument, NULL, OPT_HR_RETRY },
+	{ "helmrelease-install-timeout", required_argument, NULL,
+	  OPT_HR_INSTALL_TIMEOUT },
+	{ "helmrelease-upgrade-timeout", required_argument, NULL,
+	  OPT_HR_UPGRADE_TIMEOUT },
+	{ "helmrelease-max-history", required_argument, NULL,
+	  OPT_HR_MAX_HISTORY },
+	{ NULL, 0, NULL, 0 },
+};
+
+const char cz_ctl_usage[] =
+	"Controllers (Packages into HelmReleases, PackageSources, values\n"
+	"replication, HelmRelease auto-recovery):\n"
+	"      --controllers all|none   run them in this process (default "
+	"all)\n"
+	"      --controllers-only       run only the controllers, against the\n"
+	"                               server --kubeconfig names (no --data)\n"
+	"      --kubeconfig FILE        kubeconfig for --controllers-only\n"
+	"                               (default $KUBECONFIG, ~/.kube/config)\n"
+	"      --context NAME           kubeconfig context\n"
+	"      --leader-elect           elect one active replica with a Lease\n"
+	"                               cozy-system/cozystack-operator."
+	"cozystack.io\n"
+	"      --lease-seconds N        lease duration (default 15)\n"
+	"      --identity NAME          candidate name (default host_pid)\n"
+	"      --package-ready MODE     applied (default): Ready once the\n"
+	"                               HelmReleases are written; healthy:\n"
+	"                               once they all report Ready\n"
+	"      --workers N              Package workers (default 4)\n"
+	"      --cozy-values-secret-name NAME       (default "
+	"cozystack-values)\n"
+	"      --cozy-values-secret-namespace NS    (default cozy-system)\n"
+	"      --cozy-values-namespace-selector SEL (default\n"
+	"                               cozystack.io/system=true)\n"
+	"      --platform-source-url URL   oci:// (OCIRepository) or\n"
+	"                               https://, http://, ssh:// "
+	"(GitRepository)\n"
+	"      --platform-source-ref K=V,...  digest|semver|semverFilter|tag,\n"
+	"                               or branch|tag|semver|name|commit\n"
+	"      --platform-source-name NAME (default cozystack-platform)\n"
+	"      --platform-source-secret NAME  the source's secretRef\n"
+	"      --install-crds           apply the Package and PackageSource "
+	"CRDs\n"
+	"      --helmrelease-interval D        (default 5m)\n"
+	"      --helmrelease-retry-interval D  (default 30s)\n"
+	"      --helmrelease-install-timeout D (default 10m)\n"
+	"      --helmrelease-upgrade-timeout D (default 10m)\n"
+	"      --helmrelease-max-history N     (default 5; 0 unlimited)\n";
+
+void cz_ctl_config_default(cz_ctl_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	cz_manager_opts_default(&c->mgr);
+	c->enabled = true;
+}
+
+static int usage_error(const char *flag, const char *arg, const char *what)
+{
+	fprintf(stderr, "cozypkgd: --%s %s: %s\n", flag, arg, what);
+	return 2;
+}
+
+static int parse_count(const char *flag, const char *arg, bool zero_ok,
+		       unsigned *out)
+{
+	char *end = NULL;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (errno || end == arg || *end || (!zero_ok && v == 0) ||
+	    v > 1000000 || arg[0] == '-')
+		return usage_error(flag, arg,
+				   zero_ok ? "expected a number"
+					   : "expected a positive number");
+	*out = (unsigned)v;
+	return 0;
+}
+
+static int parse_duration(const char *flag, const char *arg, int64_t *out)
+{
+	cz_error err = CZ_ERROR_INIT;
+
+	if (cz_duration_parse(arg, out, &err) != CZ_OK || *out <= 0)
+		return usage_error(flag, arg, "expected a duration such as 5m");
+	return 0;
+}
+
+static int parse_mode(const char *arg, cz_ctl_config *c)
+{
+	if (strcmp(arg, "applied") == 0)
+		c->mgr.ready_mode = CZ_READY_APPLIED;
+	else if (strcmp(arg, "healthy") == 0)
+		c->mgr.ready_mode = CZ_READY_HEALTHY;
+	else
+		return usage_error("package-ready", arg,
+				   "expected applied or healthy");
+	return 0;
+}
+
+static int parse_enabled(const char *arg, cz_ctl_config *c)
+{
+	if (strcmp(arg, "all") == 0)
+		c->enabled = true;
+	else if (strcmp(arg, "none") == 0)
+		c->enabled = false;
+	else
+		return usage_error("controllers", arg, "expected all or none");
+	return 0;
+}
+
+int cz_ctl_parse_option(int opt, const char *arg, cz_ctl_config *c)
+{
+	cz_manager_opts *m = &c->mgr;
+	unsigned n = 0;
+	int rc = 0;
+
+	switch (opt) {
+	case OPT_CONTROLLERS: return parse_enabled(arg, c);
+	case OPT_CONTROLLERS_ONLY: c->only = true; return 0;
+	case OPT_KUBECONFIG: c->kubeconfig = arg; return 0;
+	case OPT_CONTEXT: c->context = arg; return 0;
+	case OPT_LEADER_ELECT: m->leader_elect = true; return 0;
+	case OPT_LEASE_SECONDS:
+		return parse_count("lease-seconds", arg, false,
+				   &m->lease_seconds);
+	case OPT_IDENTITY: m->identity = arg; return 0;
+	case OPT_PACKAGE_READY: return parse_mode(arg, c);
+	case OPT_WORKERS:
+		return parse_count("workers", arg, false, &m->workers);
+	case OPT_VALUES_NAME: m->values_secret_name = arg; return 0;
+	case OPT_VALUES_NAMESPACE: m->values_secret_namespace = arg; return 0;
+	case OPT_VALUES_SELECTOR: m->values_namespace_selector = arg; return 0;
+	case OPT_SOURCE_URL: m->platform_source_url = arg; return 0;
+	case OPT_SOURCE_REF: m->platform_source_ref = arg; return 0;
+	case OPT_SOURCE_NAME: m->platform_source_name = arg; return 0;
+	case OPT_SOURCE_SECRET: m->platform_source_secret = arg; return 0;
+	case OPT_INSTALL_CRDS: m->install_crds = true; return 0;
+	case OPT_HR_INTERVAL:
+		return parse_duration("helmrelease-interval", arg,
+				      &m->engine.interval_ns);
+	case OPT_HR_RETRY:
+		return parse_duration("helmrelease-retry-interval", arg,
+				      &m->engine.retry_interval_ns);
+	case OPT_HR_INSTALL_TIMEOUT:
+		return parse_duration("helmrelease-install-timeout", arg,
+				      &m->engine.install_timeout_ns);
+	case OPT_HR_UPGRADE_TIMEOUT:
+		return parse_duration("helmrelease-upgrade-timeout", arg,
+				      &m->engine.upgrade_timeout_ns);
+	case OPT_HR_MAX_HISTORY:
+		rc = parse_count("helmrelease-max-history", arg, true, &n);
+		m->engine.max_history = (int)n;
+		return rc;
+	default: return 2;
+	}
+}
+
+int cz_ctl_start_inprocess(cz_server *srv, cz_ctl_config *c,
+			   const char *ca_pem, cz_manager **out, cz_error *err)
+{
+	static const char *const groups[] = { CZ_GROUP_MASTERS, NULL };
+	char token[65] = "";
+	cz_kubeconfig kc;
+	int rc = cz_token_generate(token, err);
+
+	*out = NULL;
+	if (rc == CZ_OK)
+		rc = cz_tokens_add(srv->tokens, token, "system:cozypkg-controllers",
+				   "cozypkg-controllers", groups, err);
+	if (rc != CZ_OK)
+		return rc;
+	memset(&kc, 0, sizeof(kc));
+	kc.server = srv->url;
+	kc.ca_pem = cz_xstrdup(ca_pem);
+	kc.token = token;
+	rc = cz_manager_start(&kc, &c->mgr, out, err);
+	free(kc.ca_pem);
+	if (rc == CZ_OK)
+		cz_log("info", "controllers started", "mode=in-process");
+	return rc;
+}
+
+int cz_ctl_run_only(cz_ctl_config *c, const sigset_t *signals)
+{
+	cz_error err = CZ_ERROR_INIT;
+	cz_kubeconfig kc;
+	cz_manager *m = NULL;
+	char *path = c->kubeconfig ? NULL : cz_kubeconfig_default_path();
+	const char *file = c->kubeconfig ? c->kubeconfig : path;
+	int sig = 0;
+	int rc;
+
+	memset(&kc, 0, sizeof(kc));
+	if (!file) {
+		fputs("cozypkgd: --controllers-only needs --kubeconfig FILE "
+		      "(or $KUBECONFIG)\n",
+		      stderr);
+		free(path);
+		return 2;
+	}
+	rc = cz_kubeconfig_load(file, c->context, &kc, &err);
+	if (rc == CZ_OK)
+		rc = cz_manager_start(&kc, &c->mgr, &m, &err);
+	if (rc == CZ_OK) {
+		cz_log("info", "controllers started", "mode=operator server=%s",
+		       kc.server);
+		sigwait(signals, &sig);
+		cz_log("info", "shutting down", "signal=%d", sig);
+		cz_manager_stop(m);
+		cz_log("info", "stopped", NULL);
+	} else {
+		fprintf(stderr, "cozypkgd: %s\n", err.msg);
+	}
+	cz_kubeconfig_release(&kc);
+	free(path);
+	return rc == CZ_OK ? 0 : 1;
+}
