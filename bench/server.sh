@@ -12,7 +12,7 @@ pid=
 cleanup() { [[ -n $pid ]] && kill "$pid" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
-"$build/cozypkgd" --data "$work/data" --listen 127.0.0.1:0 --quiet >"$work/stdout" 2>"$work/log" &
+"$build/cozypkgd" --data "$work/data" --listen 127.0.0.1:0 --quiet --controllers=none >"$work/stdout" 2>"$work/log" &
 pid=$!
 for _ in $(seq 1 100); do grep -q '^kubeconfig:' "$work/stdout" 2>/dev/null && break; sleep 0.05; done
 url=$(sed -n 's/.*server: \(\S*\).*/\1/p' "$work/data/kubeconfig")

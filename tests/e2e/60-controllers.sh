@@ -474,3 +474,15 @@ test_ctl_restart_mid_reconcile() {
   [[ $(k get helmreleases -A -o name | sort | uniq -d | wc -l) -eq 0 ]]
 }
 t "controllers: kill -9 in the middle of reconciling, restart, same result" test_ctl_restart_mid_reconcile
+
+test_ctl_make_run() {
+  RUN_ONCE=1 RUN_DATA="$PWD/rundata" expect_exit 0 "$ROOT/scripts/run-example.sh" "$BUILD"
+  for p in example.certs example.crds example.networking example.webapp; do
+    grep -qE "^$p +[a-z]* *True +reconciliation succeeded" out || { cat out >&2; fail "$p not Ready"; }
+  done
+  contains out "tenant-demo     webapp"
+  contains out "export KUBECONFIG=$PWD/rundata/kubeconfig"
+  # The script stops its server.
+  ! pgrep -f "cozypkgd --data $PWD/rundata" >/dev/null || fail "cozypkgd still running"
+}
+t "make run: the example platform applied, Packages Ready, server stopped" test_ctl_make_run

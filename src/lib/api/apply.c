@@ -423,7 +423,7 @@ static void compare_maps(walker *w, const json_t *a, const json_t *b,
 
 		if (!json_is_null(c) && (!o || json_is_null(o)))
 			subtree(w, c, fs_child(n.rem, pe));
-		else if (!json_is_null(c))
+		else if (!json_is_null(c) && !cz_json_same(c, o))
 			compare_values(w, c, o, cmp_child(n, pe));
 		cz_dpath_pop(&w->path, at);
 		free(pe);
@@ -481,6 +481,9 @@ static void compare_items(walker *w, const json_t *a, const json_t *b,
 static void compare_values(walker *w, const json_t *a, const json_t *b,
 			   cmp_nodes n)
 {
+	/* Equal subtrees hold no change; most of a typical update is one. */
+	if (cz_json_same(a, b))
+		return;
 	if (json_is_object(a) && json_is_object(b)) {
 		compare_maps(w, a, b, n);
 		return;

@@ -116,6 +116,11 @@ int cz_apply_object(cz_kube *kube, const cz_resource *r, const json_t *obj,
 			    cz_meta_str(obj, "name"), NULL, query);
 	rc = cz_kube_patch(kube, path, "application/apply-patch+yaml", obj,
 			   out, err);
+	/* Two appliers creating the same object at once: the loser's apply
+	 * now finds it and updates it. */
+	if (rc == CZ_EEXISTS)
+		rc = cz_kube_patch(kube, path, "application/apply-patch+yaml",
+				   obj, out, err);
 	free(path);
 	free(query);
 	free(mgr);

@@ -208,56 +208,66 @@ static void plan_release(plan *p)
 	json_decref(p->status);
 }
 
-/* "a -> b -> a" when name reaches itself through dependencies that are
- * not Ready, else NULL.  Depth-first over the active variants; visited
- * keeps it linear in the part of the graph it can reach. */
-static bool find_cycle(const cz_catalog *cat, const char *start,
-		       const char *name, json_t *visited, json_t *path)
-{
-	const cz_package *pkg = cz_catalog_package(cat, name);
-	const cz_variant *v = pkg ? active_variant(cat, pkg) : NULL;
+/* Cycle search: depth-first over the active variants, through
+ * dependencies that are not Ready, looking for the start again.  It runs
+ * for every Package stuck at the gate, so it visits at most
+ * CYCLE_SEARCH_LIMIT Packages: a longer cycle is not named. */
+#define CYCLE_SEARCH_LIMIT 512
 
-	json_array_append_new(path, json_string(name));
+typedef struct cycle_search {
+	const cz_catalog *cat;
+	const char *start;
+	cz_strmap visited; /* keys borrowed from the catalog */
+	json_t *path;
+} cycle_search;
+
+static bool find_cycle(cycle_search *cs, const char *name)
+{
+	const cz_package *pkg = cz_catalog_package(cs->cat, name);
+	const cz_variant *v = pkg ? active_variant(cs->cat, pkg) : NULL;
+
+	json_array_append_new(cs->path, json_string(name));
 	for (size_t i = 0; v && i < v->depends_on.len; i++) {
 		const char *d = v->depends_on.items[i];
-		const cz_package *dp = cz_catalog_package(cat, d);
+		const cz_package *dp = cz_catalog_package(cs->cat, d);
 
 		if (cz_strlist_has(&pkg->ignore_dependencies, d) || !dp ||
 		    cz_package_status_ready(dp))
 			continue;
-		if (strcmp(d, start) == 0) {
-			json_array_append_new(path, json_string(d));
+		if (strcmp(d, cs->start) == 0) {
+			json_array_append_new(cs->path, json_string(d));
 			return true;
 		}
-		if (json_object_get(visited, d))
+		if (cz_strmap_has(&cs->visited, d) ||
+		    cs->visited.len >= CYCLE_SEARCH_LIMIT)
 			continue;
-		json_object_set_new(visited, d, json_true());
-		if (find_cycle(cat, start, d, visited, path))
+		cz_strmap_put(&cs->visited, dp->name, NULL);
+		if (find_cycle(cs, d))
 			return true;
 	}
-	json_array_remove(path, json_array_size(path) - 1);
+	json_array_remove(cs->path, json_array_size(cs->path) - 1);
 	return false;
 }
 
+/* "a -> b -> a" when name reaches itself, else NULL; malloc'ed. */
 static char *cycle_text(const cz_catalog *cat, const char *name)
 {
-	json_t *visited = json_object();
-	json_t *path = json_array();
+	cycle_search cs = { cat, name, CZ_STRMAP_INIT, json_array() };
 	char *text = NULL;
 
-	if (find_cycle(cat, name, name, visited, path)) {
+	if (find_cycle(&cs, name)) {
 		cz_buf b;
 		size_t i;
 		json_t *n;
 
 		cz_buf_init(&b, CZ_BUF_UNLIMITED);
-		json_array_foreach (path, i, n)
+		json_array_foreach (cs.path, i, n)
 			cz_buf_printf(&b, "%s%s", i ? " -> " : "",
 				      json_string_value(n));
 		text = cz_buf_detach(&b, NULL);
 	}
-	json_decref(visited);
-	json_decref(path);
+	cz_strmap_release(&cs.visited);
+	json_decref(cs.path);
 	return text;
 }
 
