@@ -32,3 +32,5 @@ done
 echo "store N=100000: open, GET, LIST, single writes (NORMAL, FULL), fan-out to 100 watchers"
 "$build/bench/bench_store" -n 100000
 "$(dirname "$0")/server.sh" "$build" 10000
+"$(dirname "$0")/controllers.sh" "$build" 1000
+"$(dirname "$0")/controllers.sh" "$build" 10000

@@ -13,7 +13,7 @@ EOF
 }
 
 test_server_starts() {
-  start_server
+  start_server --controllers=none
   [[ -f data/kubeconfig && -f data/store.db && -f data/ca.crt ]] || fail "data directory incomplete"
   equals "$(stat -c %a data/admin.token)" 600
   api GET /version >out
@@ -25,7 +25,7 @@ test_server_starts() {
 }
 
 test_api_resources() {
-  start_server
+  start_server --controllers=none
   k api-resources >out
   contains out "packages"
   grep -E '^packages +pkg,pkgs +cozystack.io/v1alpha1 +false +Package' out || fail "packages row: $(grep packages out)"
@@ -39,7 +39,7 @@ test_api_resources() {
 }
 
 test_explain() {
-  start_server
+  start_server --controllers=none
   k explain packages.spec >out
   contains out "variant"
   contains out "components"
@@ -51,7 +51,7 @@ test_explain() {
 
 test_apply_fixtures() {
   need_fixtures
-  start_server
+  start_server --controllers=none
   k apply -f "$SOURCES" >out
   equals "$(grep -c 'created$' out)" 99
   equals "$(k get pks -o name | wc -l)" 99
@@ -70,7 +70,7 @@ PY
 
 test_apply_server_side() {
   need_fixtures
-  start_server
+  start_server --controllers=none
   k apply --server-side -f "$SOURCES" >out
   equals "$(grep -c 'serverside-applied$' out)" 99
   k apply --server-side -f "$SOURCES" >out
@@ -92,7 +92,7 @@ PY
 }
 
 test_get_output_formats() {
-  start_server
+  start_server --controllers=none
   package_yaml demo.app | k apply -f - >/dev/null
   k get pkg demo.app -o yaml >out
   contains out "name: demo.app"
@@ -110,7 +110,7 @@ test_get_output_formats() {
 }
 
 test_watch_events() {
-  start_server
+  start_server --controllers=none
   package_yaml demo.app | k apply -f - >/dev/null
   k get pkg -w --output-watch-events >watch.out 2>watch.err &
   local w=$!
@@ -130,7 +130,7 @@ test_watch_events() {
 }
 
 test_patch_kinds() {
-  start_server
+  start_server --controllers=none
   package_yaml demo.app | k apply -f - >/dev/null
   k patch pkg demo.app --type=merge -p '{"spec":{"variant":"v2"}}' >/dev/null
   equals "$(k get pkg demo.app -o jsonpath='{.spec.variant}')" v2
@@ -156,7 +156,7 @@ test_patch_kinds() {
 }
 
 test_label_annotate() {
-  start_server
+  start_server --controllers=none
   package_yaml demo.app | k apply -f - >/dev/null
   package_yaml demo.two | k apply -f - >/dev/null
   k label pkg demo.app tier=core >/dev/null
@@ -172,7 +172,7 @@ test_label_annotate() {
 
 # A Package owns HelmReleases in a namespace: deleting it deletes them.
 test_delete_cascade() {
-  start_server
+  start_server --controllers=none
   package_yaml demo.app | k apply -f - >/dev/null
   local uid
   uid=$(k get pkg demo.app -o jsonpath='{.metadata.uid}')
@@ -224,7 +224,7 @@ EOF
 }
 
 test_wait_ready() {
-  start_server
+  start_server --controllers=none
   package_yaml demo.app | k apply -f - >/dev/null
   (sleep 1; k patch pkg demo.app --subresource=status --type=merge \
     -p '{"status":{"conditions":[{"type":"Ready","status":"True","reason":"ReconciliationSucceeded","message":"ok","lastTransitionTime":"2026-01-01T00:00:00Z"}]}}' >/dev/null) &
@@ -235,7 +235,7 @@ test_wait_ready() {
 }
 
 test_diff() {
-  start_server
+  start_server --controllers=none
   package_yaml demo.app | k apply -f - >/dev/null
   package_yaml demo.app | expect_exit 0 k diff -f -
   package_yaml demo.app v2 | expect_exit 1 k diff -f -
@@ -244,7 +244,7 @@ test_diff() {
 }
 
 test_error_paths() {
-  start_server
+  start_server --controllers=none
   package_yaml demo.app | k apply -f - >/dev/null
   # 409 on a stale update.
   k get pkg demo.app -o json >old.json
@@ -281,7 +281,7 @@ test_error_paths() {
 
 test_viewer_forbidden() {
   echo 'viewtoken123,viewer,u2,"cozypkg:viewers"' >tokens.csv
-  start_server --token-file "$PWD/tokens.csv"
+  start_server --controllers=none --token-file "$PWD/tokens.csv"
   package_yaml demo.app | k apply -f - >/dev/null
   k create namespace team >/dev/null
   k create secret generic s -n team --from-literal=a=b >/dev/null
@@ -297,7 +297,7 @@ test_viewer_forbidden() {
 }
 
 test_field_validation() {
-  start_server
+  start_server --controllers=none
   cat >unknown.yaml <<'EOF'
 apiVersion: cozystack.io/v1alpha1
 kind: Package
@@ -318,7 +318,7 @@ EOF
 }
 
 test_create_options() {
-  start_server
+  start_server --controllers=none
   cat >gen.json <<'EOF'
 {"apiVersion":"cozystack.io/v1alpha1","kind":"Package","metadata":{"generateName":"demo-"},"spec":{}}
 EOF
@@ -333,7 +333,7 @@ EOF
 }
 
 test_pagination() {
-  start_server
+  start_server --controllers=none
   local i
   for i in $(seq 1 25); do package_yaml "p$(printf %02d "$i")"; echo ---; done >many.yaml
   k apply -f many.yaml >/dev/null
@@ -348,7 +348,7 @@ PY
 }
 
 test_metrics_and_logs() {
-  start_server
+  start_server --controllers=none
   k get pkg >/dev/null
   api GET /metrics >out
   contains out 'cozypkgd_requests_total{verb="list",resource="packages",code="200"}'
@@ -360,13 +360,13 @@ test_metrics_and_logs() {
 }
 
 test_watch_gone_and_restart() {
-  start_server
+  start_server --controllers=none
   package_yaml demo.app | k apply -f - >/dev/null
   local rv
   rv=$(k get pkg demo.app -o jsonpath='{.metadata.resourceVersion}')
   k label pkg demo.app a=b >/dev/null
   stop_server
-  start_server
+  start_server --controllers=none
   # Objects and the revision counter survive; history before the restart
   # is gone (410 in an ERROR event, as after compaction).
   equals "$(k get pkg demo.app -o jsonpath='{.metadata.labels.a}')" b
@@ -381,7 +381,7 @@ test_watch_gone_and_restart() {
 
 # SIGTERM: an open watch ends with its final chunk and the server exits 0.
 test_graceful_shutdown() {
-  start_server
+  start_server --controllers=none
   package_yaml demo.app | k apply -f - >/dev/null
   (api GET '/apis/cozystack.io/v1alpha1/packages?watch=1' -N >watch.out 2>watch.err
    echo "curl status $?" >>watch.err) &

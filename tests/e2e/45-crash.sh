@@ -27,7 +27,7 @@ PY
 }
 
 test_kill9_keeps_acknowledged_writes() {
-  start_server
+  start_server --controllers=none
   k create namespace burst >/dev/null
   burst_writer >writes.log 2>writer.err &
   local writer=$!
@@ -39,7 +39,7 @@ test_kill9_keeps_acknowledged_writes() {
   local acked
   acked=$(grep -c '^ACK ' writes.log || true)
   ((acked > 50)) || fail "only $acked writes acknowledged before the kill"
-  start_server
+  start_server --controllers=none
   k get cm -n burst -o name | sed 's|configmap/||' | sort >stored
   grep '^ACK ' writes.log | sed 's/^ACK //' | sort >acked
   grep '^SENT ' writes.log | sed 's/^SENT //' | sort >sent

@@ -37,7 +37,7 @@ PY
 restart_server() {
   local port=${SERVER_URL##*:}
   stop_server
-  start_server --listen "127.0.0.1:$port"
+  start_server --controllers=none --listen "127.0.0.1:$port"
 }
 
 # --- the informer driver, spoken to through two FIFOs ---------------------
@@ -79,7 +79,7 @@ ic_quit() {
 # --- the client -----------------------------------------------------------
 
 test_client_verbs() {
-  start_server
+  start_server --controllers=none
   echo '{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"demo"}}' >ns.json
   kc create /api/v1/namespaces ns.json >out
   contains out '"name":"demo"'
@@ -124,7 +124,7 @@ PY
 }
 
 test_client_errors_are_one_line() {
-  start_server
+  start_server --controllers=none
   expect_exit 1 kc --server https://127.0.0.1:1 get /api/v1/namespaces
   equals "$(cat err)" 'i/o error: https://127.0.0.1:1: connection refused'
   expect_exit 1 kc --server https://127.0.0.1:1 watch '/api/v1/namespaces?watch=1' 1
@@ -139,7 +139,7 @@ test_client_errors_are_one_line() {
 }
 
 test_client_watch() {
-  start_server
+  start_server --controllers=none
   k create namespace demo >/dev/null
   kc get $CM >list.json
   local rv
@@ -164,7 +164,7 @@ test_client_watch() {
 # --- the informer ---------------------------------------------------------
 
 test_informer_list_and_events() {
-  start_server
+  start_server --controllers=none
   pkgs 25 | k apply -f - >/dev/null
   ic_start
   ic start packages 7
@@ -188,7 +188,7 @@ test_informer_list_and_events() {
 }
 
 test_informer_indexes() {
-  start_server
+  start_server --controllers=none
   pkgs 6 | k apply -f - >/dev/null
   k create namespace ns1 >/dev/null
   k create namespace ns2 >/dev/null
@@ -224,7 +224,7 @@ test_informer_indexes() {
 }
 
 test_informer_resumes_after_restart() {
-  start_server
+  start_server --controllers=none
   pkgs 5 | k apply -f - >/dev/null
   ic_start
   ic start packages 0
@@ -241,7 +241,7 @@ test_informer_resumes_after_restart() {
 }
 
 test_informer_relists_on_gone() {
-  start_server
+  start_server --controllers=none
   pkgs 10 | k apply -f - >/dev/null
   ic_start
   ic start packages 3

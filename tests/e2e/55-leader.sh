@@ -29,7 +29,7 @@ stop_candidates() {
 }
 
 setup_election() {
-  start_server
+  start_server --controllers=none
   trap 'stop_candidates; stop_server || exit 1' EXIT
   k create namespace $LEASE_NS >/dev/null
 }

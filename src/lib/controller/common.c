@@ -38,6 +38,31 @@ void cz_ctl_log(cz_manager *m, const char *level, const char *controller,
 	cz_buf_release(&line);
 }
 
+const cz_resource *cz_res_packages(void)
+{
+	return cz_resource_find("cozystack.io", "v1alpha1", "packages");
+}
+
+const cz_resource *cz_res_sources(void)
+{
+	return cz_resource_find("cozystack.io", "v1alpha1", "packagesources");
+}
+
+const cz_resource *cz_res_releases(void)
+{
+	return cz_resource_find("helm.toolkit.fluxcd.io", "v2", "helmreleases");
+}
+
+const cz_resource *cz_res_namespaces(void)
+{
+	return cz_resource_find("", "v1", "namespaces");
+}
+
+const cz_resource *cz_res_secrets(void)
+{
+	return cz_resource_find("", "v1", "secrets");
+}
+
 static void now_rfc3339(char out[32])
 {
 	time_t now = time(NULL);

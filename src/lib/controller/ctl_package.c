@@ -19,21 +19,6 @@
 #define FIELD_MANAGER "cozystack-package-controller"
 #define NOT_READY_REASON "HelmReleasesNotReady"
 
-static const cz_resource *res_packages(void)
-{
-	return cz_resource_find("cozystack.io", "v1alpha1", "packages");
-}
-
-static const cz_resource *res_releases(void)
-{
-	return cz_resource_find("helm.toolkit.fluxcd.io", "v2", "helmreleases");
-}
-
-static const cz_resource *res_namespaces(void)
-{
-	return cz_resource_find("", "v1", "namespaces");
-}
-
 /* ---- the live catalog and the dependency index (under m->lock) ---- */
 
 static const cz_variant *active_variant(const cz_catalog *cat,
@@ -416,7 +401,7 @@ static int apply_namespaces(cz_manager *m, cz_kube *kube, const plan *p,
 
 		if (namespace_current(m, ns))
 			continue;
-		rc = cz_apply_object(kube, res_namespaces(), ns, FIELD_MANAGER,
+		rc = cz_apply_object(kube, cz_res_namespaces(), ns, FIELD_MANAGER,
 				     NULL, err);
 		if (rc != CZ_OK) {
 			cz_error_prefix(err, "failed to reconcile namespace %s",
@@ -476,10 +461,10 @@ static int write_release(cz_manager *m, cz_kube *kube, const json_t *want,
 	int rc = CZ_OK;
 
 	if (!have) {
-		path = cz_kube_path(res_releases(), ns, NULL, NULL, NULL);
+		path = cz_kube_path(cz_res_releases(), ns, NULL, NULL, NULL);
 		rc = cz_kube_create(kube, path, want, result, err);
 		free(path);
-		path = cz_kube_path(res_releases(), ns, name, NULL, NULL);
+		path = cz_kube_path(cz_res_releases(), ns, name, NULL, NULL);
 		if (rc != CZ_EEXISTS)
 			goto cleanup;
 		rc = cz_kube_get(kube, path, &have, err);
@@ -492,7 +477,7 @@ static int write_release(cz_manager *m, cz_kube *kube, const json_t *want,
 		goto cleanup;
 	}
 	if (!path)
-		path = cz_kube_path(res_releases(), ns, name, NULL, NULL);
+		path = cz_kube_path(cz_res_releases(), ns, name, NULL, NULL);
 	rc = cz_kube_update(kube, path, merged, result, err);
 cleanup:
 	json_decref(merged);
@@ -509,7 +494,7 @@ static void delete_orphans(cz_manager *m, cz_kube *kube, const plan *p)
 	json_array_foreach (p->orphans, i, o) {
 		const char *ns = cz_meta_str(o, "namespace");
 		const char *name = cz_meta_str(o, "name");
-		char *path = cz_kube_path(res_releases(), ns, name, NULL, NULL);
+		char *path = cz_kube_path(cz_res_releases(), ns, name, NULL, NULL);
 		cz_error err = CZ_ERROR_INIT;
 		int rc = cz_kube_delete(kube, path, NULL, NULL, &err);
 
@@ -640,7 +625,7 @@ static int write_package_status(cz_manager *m, cz_kube *kube, const plan *p,
 
 	if (!changed)
 		goto cleanup;
-	rc = cz_write_status(kube, res_packages(), p->object, status, &result,
+	rc = cz_write_status(kube, cz_res_packages(), p->object, status, &result,
 			     err);
 	if (rc != CZ_OK)
 		goto cleanup;

@@ -23,16 +23,6 @@
 #define VERSION_ANNOTATION "flux-plunger.cozystack.io/last-processed-version"
 #define RELEASE_TYPE "helm.sh/release.v1"
 
-static const cz_resource *res_releases(void)
-{
-	return cz_resource_find("helm.toolkit.fluxcd.io", "v2", "helmreleases");
-}
-
-static const cz_resource *res_secrets(void)
-{
-	return cz_resource_find("", "v1", "secrets");
-}
-
 static bool has_error(const json_t *hr)
 {
 	json_t *c = cz_condition(hr, "Ready");
@@ -86,7 +76,7 @@ static int latest_version(cz_kube *kube, const char *ns, const char *name,
 	char *sel = cz_xasprintf("name=%s,owner=helm", name);
 	char *esc = cz_kube_escape(sel);
 	char *query = cz_xasprintf("labelSelector=%s", esc);
-	char *path = cz_kube_path(res_secrets(), ns, NULL, NULL, query);
+	char *path = cz_kube_path(cz_res_secrets(), ns, NULL, NULL, query);
 	json_t *list = NULL;
 	size_t i;
 	json_t *s;
@@ -113,7 +103,7 @@ static int latest_version(cz_kube *kube, const char *ns, const char *name,
 static int patch_release(cz_kube *kube, const json_t *hr, bool suspend,
 			 long version, json_t **out, cz_error *err)
 {
-	char *path = cz_kube_path(res_releases(), cz_meta_str(hr, "namespace"),
+	char *path = cz_kube_path(cz_res_releases(), cz_meta_str(hr, "namespace"),
 				  cz_meta_str(hr, "name"), NULL,
 				  "fieldManager=flux-client-side-apply");
 	json_t *patch = json_pack("{s:{s:s}, s:{s:b}}", "metadata",
@@ -141,7 +131,7 @@ static int delete_secret(cz_kube *kube, const char *ns, const char *name,
 			 long version, cz_error *err)
 {
 	char *secret = cz_xasprintf("sh.helm.release.v1.%s.v%ld", name, version);
-	char *path = cz_kube_path(res_secrets(), ns, secret, NULL, NULL);
+	char *path = cz_kube_path(cz_res_secrets(), ns, secret, NULL, NULL);
 	int rc = cz_kube_delete(kube, path, NULL, NULL, err);
 
 	free(path);

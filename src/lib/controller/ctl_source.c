@@ -13,11 +13,6 @@
 #include "util/buf.h"
 #include "util/mem.h"
 
-static const cz_resource *res_sources(void)
-{
-	return cz_resource_find("cozystack.io", "v1alpha1", "packagesources");
-}
-
 static void on_source(void *ctx, const json_t *old, const json_t *new_obj)
 {
 	cz_manager *m = ctx;
@@ -168,7 +163,7 @@ int cz_source_reconcile(cz_manager *m, cz_kube *kube, const char *key,
 			   "conditions", cond);
 	if (status_current(src, names.data, cond))
 		goto cleanup;
-	rc = cz_write_status(kube, res_sources(), src, status, NULL, err);
+	rc = cz_write_status(kube, cz_res_sources(), src, status, NULL, err);
 cleanup:
 	cz_buf_release(&names);
 	json_decref(cond);

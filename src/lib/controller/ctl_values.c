@@ -12,11 +12,6 @@
 
 #include "controller/internal.h"
 
-static const cz_resource *res_secrets(void)
-{
-	return cz_resource_find("", "v1", "secrets");
-}
-
 static bool is_source_namespace(const cz_manager *m, const char *ns)
 {
 	return strcmp(ns, m->opts.values_secret_namespace) == 0;
@@ -72,7 +67,7 @@ void cz_values_controller_setup(cz_manager *m)
 static int delete_copy(cz_manager *m, cz_kube *kube, const char *ns,
 		       cz_error *err)
 {
-	char *path = cz_kube_path(res_secrets(), ns,
+	char *path = cz_kube_path(cz_res_secrets(), ns,
 				  m->opts.values_secret_name, NULL, NULL);
 	int rc = cz_kube_delete(kube, path, NULL, NULL, err);
 
@@ -136,11 +131,11 @@ static int write_copy(cz_manager *m, cz_kube *kube, const json_t *src,
 	if (have && json_equal(want, have))
 		goto cleanup;
 	if (have) {
-		path = cz_kube_path(res_secrets(), ns,
+		path = cz_kube_path(cz_res_secrets(), ns,
 				    m->opts.values_secret_name, NULL, NULL);
 		rc = cz_kube_update(kube, path, want, NULL, err);
 	} else {
-		path = cz_kube_path(res_secrets(), ns, NULL, NULL, NULL);
+		path = cz_kube_path(cz_res_secrets(), ns, NULL, NULL, NULL);
 		rc = cz_kube_create(kube, path, want, NULL, err);
 	}
 	if (rc == CZ_OK)

@@ -127,6 +127,12 @@ int cz_apply_object(cz_kube *kube, const cz_resource *r, const json_t *obj,
 /* Compares two resourceVersions as numbers when both are; a newer or
  * incomparable one counts as newer. */
 bool cz_rv_newer_or_same(const json_t *candidate, const json_t *current);
+/* The resources the controllers write. */
+const cz_resource *cz_res_packages(void);
+const cz_resource *cz_res_sources(void);
+const cz_resource *cz_res_releases(void);
+const cz_resource *cz_res_namespaces(void);
+const cz_resource *cz_res_secrets(void);
 /* Queue key of obj for namespaced objects "ns/name", else "name". */
 void cz_enqueue_object(cz_controller *c, const json_t *obj);
 
