@@ -197,6 +197,13 @@ int cz_write_update(cz_req *req, const json_t *cur, json_t *next,
 	rc = cz_validate_request(req, obj);
 	if (rc != CZ_OK)
 		goto cleanup;
+	/* A stale version conflicts even when the write would change
+	 * nothing, as in kube-apiserver: compare-and-swap must not pass on a
+	 * version the writer never saw. */
+	if (opts->expect_rv && opts->expect_rv != cz_meta_rv(cur)) {
+		rc = CZ_ECONFLICT;
+		goto cleanup;
+	}
 	if (same_ignoring_managed(cur, obj)) {
 		/* kube-apiserver skips no-op writes: same version, no event. */
 		*out = json_deep_copy(cur);

@@ -253,6 +253,21 @@ test_error_paths() {
   contains err "the object has been modified"
   equals "$(api_code PUT /apis/cozystack.io/v1alpha1/packages/demo.app -H 'Content-Type: application/json' --data @old.json)" 409
   contains body '"reason":"Conflict"'
+  # A stale version conflicts even when the body matches what is stored.
+  k get pkg demo.app -o json >same.json
+  k annotate pkg demo.app touched=yes >/dev/null
+  k annotate pkg demo.app touched- >/dev/null
+  k get pkg demo.app -o json >now.json
+  python3 - <<'PY'
+import json
+a, b = json.load(open("same.json")), json.load(open("now.json"))
+assert a["metadata"]["resourceVersion"] != b["metadata"]["resourceVersion"]
+for o in (a, b):
+    for k in ("resourceVersion", "managedFields"):
+        o["metadata"].pop(k, None)
+assert a == b, (a, b)
+PY
+  equals "$(api_code PUT /apis/cozystack.io/v1alpha1/packages/demo.app -H 'Content-Type: application/json' --data @same.json)" 409
   # 422 with the field path.
   equals "$(api_code POST /apis/cozystack.io/v1alpha1/packages -H 'Content-Type: application/json' \
     --data '{"apiVersion":"cozystack.io/v1alpha1","kind":"Package","metadata":{"name":"bad"},"spec":{"variant":7}}')" 422
