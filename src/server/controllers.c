@@ -149,37 +149,32 @@ static int parse_duration(const char *flag, const char *arg, int64_t *out)
 	return 0;
 }
 
-static int parse_mode(const char *arg, cz_ctl_config *c)
+/* A flag taking one of two words: *second becomes true for the second. */
+static int parse_choice(const char *flag, const char *arg, const char *first,
+			const char *second_word, bool *second)
 {
-	if (strcmp(arg, "applied") == 0)
-		c->mgr.ready_mode = CZ_READY_APPLIED;
-	else if (strcmp(arg, "healthy") == 0)
-		c->mgr.ready_mode = CZ_READY_HEALTHY;
-	else
-		return usage_error("package-ready", arg,
-				   "expected applied or healthy");
-	return 0;
-}
+	char what[64];
 
-static int parse_enabled(const char *arg, cz_ctl_config *c)
-{
-	if (strcmp(arg, "all") == 0)
-		c->enabled = true;
-	else if (strcmp(arg, "none") == 0)
-		c->enabled = false;
-	else
-		return usage_error("controllers", arg, "expected all or none");
-	return 0;
+	if (strcmp(arg, first) == 0 || strcmp(arg, second_word) == 0) {
+		*second = strcmp(arg, second_word) == 0;
+		return 0;
+	}
+	snprintf(what, sizeof(what), "expected %s or %s", first, second_word);
+	return usage_error(flag, arg, what);
 }
 
 int cz_ctl_parse_option(int opt, const char *arg, cz_ctl_config *c)
 {
 	cz_manager_opts *m = &c->mgr;
 	unsigned n = 0;
+	bool second = false;
 	int rc = 0;
 
 	switch (opt) {
-	case OPT_CONTROLLERS: return parse_enabled(arg, c);
+	case OPT_CONTROLLERS:
+		rc = parse_choice("controllers", arg, "all", "none", &second);
+		c->enabled = !second;
+		return rc;
 	case OPT_CONTROLLERS_ONLY: c->only = true; return 0;
 	case OPT_KUBECONFIG: c->kubeconfig = arg; return 0;
 	case OPT_CONTEXT: c->context = arg; return 0;
@@ -188,7 +183,11 @@ int cz_ctl_parse_option(int opt, const char *arg, cz_ctl_config *c)
 		return parse_count("lease-seconds", arg, false,
 				   &m->lease_seconds);
 	case OPT_IDENTITY: m->identity = arg; return 0;
-	case OPT_PACKAGE_READY: return parse_mode(arg, c);
+	case OPT_PACKAGE_READY:
+		rc = parse_choice("package-ready", arg, "applied", "healthy",
+				  &second);
+		m->ready_mode = second ? CZ_READY_HEALTHY : CZ_READY_APPLIED;
+		return rc;
 	case OPT_WORKERS:
 		return parse_count("workers", arg, false, &m->workers);
 	case OPT_VALUES_NAME: m->values_secret_name = arg; return 0;

@@ -216,11 +216,3 @@ const cz_resource *cz_key_resource(const char *key)
 	return NULL;
 }
 
-void cz_now_rfc3339(char out[32])
-{
-	time_t now = time(NULL);
-	struct tm tm;
-
-	gmtime_r(&now, &tm);
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}

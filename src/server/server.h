@@ -17,6 +17,7 @@
 #include "auth/token.h"
 #include "store/store.h"
 #include "util/buf.h"
+#include "util/duration.h"
 #include "util/error.h"
 
 struct MHD_Connection;
@@ -122,8 +123,6 @@ char *cz_list_prefix(const cz_resource *r, const char *ns);
 /* The resource whose objects a store key names, or NULL. */
 const cz_resource *cz_key_resource(const char *key);
 
-/* RFC 3339 UTC time with seconds, e.g. "2026-11-21T10:00:00Z". */
-void cz_now_rfc3339(char out[32]);
 
 /* Handlers. */
 int cz_handle_nonresource(cz_req *req);

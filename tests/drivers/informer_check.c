@@ -67,7 +67,7 @@ static const char *rv_of(const json_t *obj)
 
 static cz_informer *the_informer;
 
-static void on_change(void *ctx, const json_t *old_obj, const json_t *new_obj)
+static void on_change(void *ctx, json_t *old_obj, json_t *new_obj)
 {
 	counts *c = ctx;
 	json_t *now = cached(the_informer, new_obj ? new_obj : old_obj);

@@ -89,7 +89,7 @@ static void test_empty_cache(void **state)
 	cz_informer_free(inf);
 }
 
-static void never(void *ctx, const json_t *old_obj, const json_t *new_obj)
+static void never(void *ctx, json_t *old_obj, json_t *new_obj)
 {
 	(void)ctx;
 	(void)old_obj;

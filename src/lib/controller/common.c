@@ -4,19 +4,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "controller/internal.h"
 #include "util/buf.h"
+#include "util/duration.h"
+#include "util/log.h"
 #include "util/mem.h"
 
 void cz_ctl_log(cz_manager *m, const char *level, const char *controller,
 		const char *key, const char *fmt, ...)
 {
 	char msg[1024];
-	char when[32];
-	time_t now = time(NULL);
-	struct tm tm;
 	cz_buf line;
 	va_list ap;
 
@@ -25,17 +23,11 @@ void cz_ctl_log(cz_manager *m, const char *level, const char *controller,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	gmtime_r(&now, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	cz_buf_init(&line, CZ_BUF_UNLIMITED);
-	cz_buf_printf(&line, "time=%s level=%s controller=%s key=", when,
-		      level, controller);
-	cz_buf_put_quoted(&line, key);
-	cz_buf_puts(&line, " msg=");
-	cz_buf_put_quoted(&line, msg);
-	cz_buf_putc(&line, '\n');
-	fputs(line.data, stderr);
-	cz_buf_release(&line);
+	cz_log_begin(&line, level);
+	cz_log_field(&line, "controller", controller);
+	cz_log_field(&line, "key", key);
+	cz_log_field(&line, "msg", msg);
+	cz_log_end(&line);
 }
 
 const cz_resource *cz_res_packages(void)
@@ -63,15 +55,6 @@ const cz_resource *cz_res_secrets(void)
 	return cz_resource_find("", "v1", "secrets");
 }
 
-static void now_rfc3339(char out[32])
-{
-	time_t now = time(NULL);
-	struct tm tm;
-
-	gmtime_r(&now, &tm);
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 json_t *cz_condition_new(const json_t *previous, const char *type,
 			 const char *status, const char *reason,
 			 const char *message, int64_t observed_generation)
@@ -90,7 +73,7 @@ json_t *cz_condition_new(const json_t *previous, const char *type,
 	    json_is_string(prev_time)) {
 		json_object_set(c, "lastTransitionTime", prev_time);
 	} else {
-		now_rfc3339(now);
+		cz_now_rfc3339(now);
 		json_object_set_new(c, "lastTransitionTime", json_string(now));
 	}
 	return c;
@@ -152,7 +135,7 @@ int cz_apply_object(cz_kube *kube, const cz_resource *r, const json_t *obj,
 	return rc;
 }
 
-bool cz_rv_newer_or_same(const json_t *candidate, const json_t *current)
+bool cz_rv_seen(const json_t *candidate, const json_t *current)
 {
 	const char *a = cz_meta_str(candidate, "resourceVersion");
 	const char *b = cz_meta_str(current, "resourceVersion");
@@ -161,12 +144,12 @@ bool cz_rv_newer_or_same(const json_t *candidate, const json_t *current)
 	unsigned long long x, y;
 
 	if (!a || !b)
-		return true;
+		return false;
 	x = strtoull(a, &end_a, 10);
 	y = strtoull(b, &end_b, 10);
 	if (*end_a || *end_b || end_a == a || end_b == b)
-		return true;
-	return x >= y;
+		return strcmp(a, b) == 0;
+	return x <= y;
 }
 
 void cz_enqueue_object(cz_controller *c, const json_t *obj)
@@ -184,4 +167,24 @@ void cz_enqueue_object(cz_controller *c, const json_t *obj)
 	key = cz_xasprintf("%s/%s", ns, name);
 	cz_queue_add(c->queue, key);
 	free(key);
+}
+
+void cz_meta_add_maps(json_t *into, const json_t *from)
+{
+	static const char *const maps[] = { "labels", "annotations" };
+	json_t *meta = json_object_get(into, "metadata");
+
+	for (size_t i = 0; i < 2; i++) {
+		json_t *add = json_object_get(json_object_get(from, "metadata"),
+					      maps[i]);
+		json_t *cur = json_object_get(meta, maps[i]);
+
+		if (!json_object_size(add))
+			continue;
+		if (!json_is_object(cur)) {
+			cur = json_object();
+			json_object_set_new(meta, maps[i], cur);
+		}
+		json_object_update(cur, add);
+	}
 }

@@ -69,9 +69,9 @@ static void refresh_depends(cz_manager *m, const char *name)
  * and those installing into a namespace whose privileged state flipped.
  * Returns a new array of names; call with m->lock held. */
 static json_t *affected_packages(cz_manager *m, const char *name,
-				 const json_t *flipped)
+				 bool include_self, const json_t *flipped)
 {
-	json_t *out = json_pack("[s]", name);
+	json_t *out = include_self ? json_pack("[s]", name) : json_array();
 	json_t *set = json_object_get(m->dependents, name);
 	const char *dep;
 	json_t *unused;
@@ -108,53 +108,62 @@ static void enqueue_names(cz_manager *m, const json_t *names)
 		cz_queue_add(m->ctl[CZ_C_PACKAGE].queue, json_string_value(n));
 }
 
+/* Puts or removes a Package.  False when the catalog has this version
+ * already, or a newer one: a status this controller wrote and put itself,
+ * whose dependents it has nudged. */
+static bool put_package(cz_manager *m, const char *name, json_t *new_obj)
+{
+	const cz_package *cur = cz_catalog_package(&m->catalog, name);
+
+	if (!new_obj)
+		return cz_catalog_remove_package(&m->catalog, name);
+	if (cur && cz_rv_seen(new_obj, cur->object))
+		return false;
+	cz_catalog_put_package(&m->catalog, new_obj);
+	return true;
+}
+
 /* Catalog upkeep for one changed object, then the Packages it affects. */
-static void catalog_changed(cz_manager *m, bool is_source, const json_t *old,
-			    const json_t *new_obj)
+static void catalog_changed(cz_manager *m, bool is_source, json_t *old,
+			    json_t *new_obj)
 {
 	const char *name = cz_meta_str(new_obj ? new_obj : old, "name");
-	json_t *flipped = json_array();
-	json_t *affected;
+	json_t *flipped = NULL;
+	json_t *affected = NULL;
 
 	if (!name)
-		goto cleanup;
+		return;
 	pthread_rwlock_wrlock(&m->lock);
-	if (is_source) {
-		if (new_obj)
-			cz_catalog_put_source(&m->catalog, (json_t *)new_obj);
-		else
-			cz_catalog_remove_source(&m->catalog, name);
-	} else {
-		const cz_package *cur = cz_catalog_package(&m->catalog, name);
-
-		if (!new_obj)
-			cz_catalog_remove_package(&m->catalog, name);
-		else if (!cur || cz_rv_newer_or_same(new_obj, cur->object))
-			cz_catalog_put_package(&m->catalog, (json_t *)new_obj);
-	}
+	if (is_source && new_obj)
+		cz_catalog_put_source(&m->catalog, new_obj);
+	else if (is_source)
+		cz_catalog_remove_source(&m->catalog, name);
+	else if (!put_package(m, name, new_obj))
+		goto unlock;
+	flipped = json_array();
 	cz_engine_refresh_package(&m->engine, name, flipped);
 	refresh_depends(m, name);
-	affected = affected_packages(m, name, flipped);
+	affected = affected_packages(m, name, true, flipped);
+unlock:
 	pthread_rwlock_unlock(&m->lock);
 	enqueue_names(m, affected);
 	json_decref(affected);
-cleanup:
 	json_decref(flipped);
 }
 
-static void on_package(void *ctx, const json_t *old, const json_t *new_obj)
+static void on_package(void *ctx, json_t *old, json_t *new_obj)
 {
 	catalog_changed(ctx, false, old, new_obj);
 }
 
-static void on_source(void *ctx, const json_t *old, const json_t *new_obj)
+static void on_source(void *ctx, json_t *old, json_t *new_obj)
 {
 	catalog_changed(ctx, true, old, new_obj);
 }
 
 /* Owns(HelmRelease): a change to a generated HelmRelease reconciles its
  * Package (drift is undone; in healthy mode, health is re-read). */
-static void on_release(void *ctx, const json_t *old, const json_t *new_obj)
+static void on_release(void *ctx, json_t *old, json_t *new_obj)
 {
 	cz_manager *m = ctx;
 	const char *owner = cz_label(new_obj ? new_obj : old, PACKAGE_LABEL);
@@ -412,21 +421,6 @@ static int apply_namespaces(cz_manager *m, cz_kube *kube, const plan *p,
 	return CZ_OK;
 }
 
-static void merge_map(json_t *into_meta, const json_t *want_meta,
-		      const char *field)
-{
-	json_t *want = json_object_get(want_meta, field);
-	json_t *have = json_object_get(into_meta, field);
-
-	if (!want)
-		return;
-	if (!json_is_object(have)) {
-		json_object_set_new(into_meta, field, json_deep_copy(want));
-		return;
-	}
-	json_object_update(have, want);
-}
-
 /* §2.3.2 update: labels and annotations merged (desired values win),
  * ownerReferences and spec replaced, spec.suspend kept. */
 static json_t *merge_release(const json_t *have, const json_t *want)
@@ -438,8 +432,7 @@ static json_t *merge_release(const json_t *have, const json_t *want)
 	json_t *suspend = json_object_get(json_object_get(have, "spec"),
 					  "suspend");
 
-	merge_map(meta, want_meta, "labels");
-	merge_map(meta, want_meta, "annotations");
+	cz_meta_add_maps(out, want);
 	json_object_set(meta, "ownerReferences",
 			json_object_get(want_meta, "ownerReferences"));
 	if (suspend)
@@ -632,11 +625,10 @@ static int write_package_status(cz_manager *m, cz_kube *kube, const plan *p,
 	/* The new status is what dependents read: put it in the catalog now
 	 * rather than when the watch brings it, and nudge them. */
 	pthread_rwlock_wrlock(&m->lock);
-	if (cz_rv_newer_or_same(result, p->object))
-		cz_catalog_put_package(&m->catalog, result);
-	affected = affected_packages(m, cz_meta_str(p->object, "name"), NULL);
+	put_package(m, cz_meta_str(p->object, "name"), result);
+	affected = affected_packages(m, cz_meta_str(p->object, "name"), false,
+				     NULL);
 	pthread_rwlock_unlock(&m->lock);
-	json_array_remove(affected, 0);
 	enqueue_names(m, affected);
 	json_decref(affected);
 cleanup:
@@ -646,14 +638,13 @@ cleanup:
 }
 
 int cz_package_reconcile(cz_manager *m, cz_kube *kube, const char *key,
-			 int64_t *requeue_after_ns, cz_error *err)
+			 cz_error *err)
 {
 	cz_error status_err = CZ_ERROR_INIT;
 	plan p;
 	int rc = CZ_OK;
 	int wrc = CZ_OK;
 
-	(void)requeue_after_ns;
 	memset(&p, 0, sizeof(p));
 	if (!make_plan(m, key, &p) || p.deleting)
 		goto cleanup;

@@ -39,7 +39,7 @@ static bool suspended(const json_t *hr)
 					    "suspend"));
 }
 
-static void on_release(void *ctx, const json_t *old, const json_t *new_obj)
+static void on_release(void *ctx, json_t *old, json_t *new_obj)
 {
 	cz_manager *m = ctx;
 
@@ -169,7 +169,7 @@ static long annotation_version(const json_t *hr)
 }
 
 int cz_plunger_reconcile(cz_manager *m, cz_kube *kube, const char *key,
-			 int64_t *requeue_after_ns, cz_error *err)
+			 cz_error *err)
 {
 	const char *slash = strchr(key, '/');
 	char *ns = slash ? cz_xstrndup(key, (size_t)(slash - key)) : NULL;
@@ -179,7 +179,6 @@ int cz_plunger_reconcile(cz_manager *m, cz_kube *kube, const char *key,
 	long seen;
 	int rc = CZ_OK;
 
-	(void)requeue_after_ns;
 	if (!ns)
 		goto cleanup;
 	hr = cz_informer_get(m->inf[CZ_W_RELEASES], ns, slash + 1);

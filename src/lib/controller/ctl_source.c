@@ -10,10 +10,9 @@
 
 #include "controller/internal.h"
 #include "engine/engine.h"
-#include "util/buf.h"
 #include "util/mem.h"
 
-static void on_source(void *ctx, const json_t *old, const json_t *new_obj)
+static void on_source(void *ctx, json_t *old, json_t *new_obj)
 {
 	cz_manager *m = ctx;
 
@@ -46,12 +45,12 @@ static void on_flux_source(cz_manager *m, const char *kind,
 	json_decref(names);
 }
 
-static void on_oci(void *ctx, const json_t *old, const json_t *new_obj)
+static void on_oci(void *ctx, json_t *old, json_t *new_obj)
 {
 	on_flux_source(ctx, "OCIRepository", new_obj ? new_obj : old);
 }
 
-static void on_git(void *ctx, const json_t *old, const json_t *new_obj)
+static void on_git(void *ctx, json_t *old, json_t *new_obj)
 {
 	on_flux_source(ctx, "GitRepository", new_obj ? new_obj : old);
 }
@@ -72,13 +71,13 @@ static const char *field_or(const json_t *obj, const char *key,
 }
 
 /* No write when variants and the condition already read as wanted. */
-static bool status_current(const json_t *src, const char *variants,
+static bool status_current(const json_t *src, const json_t *status,
 			   const json_t *cond)
 {
 	json_t *have = json_object_get(src, "status");
-	const char *hv = json_string_value(json_object_get(have, "variants"));
+	json_t *hv = json_object_get(have, "variants");
 
-	return hv && strcmp(hv, variants) == 0 &&
+	return hv && json_equal(hv, json_object_get(status, "variants")) &&
 	       json_array_size(json_object_get(have, "conditions")) == 1 &&
 	       cz_condition_same(cz_condition(src, "Ready"), cond);
 }
@@ -127,31 +126,39 @@ cleanup:
 	return cond;
 }
 
-int cz_source_reconcile(cz_manager *m, cz_kube *kube, const char *key,
-			int64_t *requeue_after_ns, cz_error *err)
+/* The PackageSource from the live catalog (new reference) with the
+ * engine's status.variants, or NULL when it is gone or going. */
+static json_t *source_and_variants(cz_manager *m, const char *name,
+				   json_t **status)
 {
-	json_t *src = cz_informer_get(m->inf[CZ_W_SOURCES], "", key);
-	json_t *spec = json_object_get(src, "spec");
-	json_t *ref = json_object_get(spec, "sourceRef");
+	const cz_source *src;
+	json_t *obj = NULL;
+
+	pthread_rwlock_rdlock(&m->lock);
+	src = cz_catalog_source(&m->catalog, name);
+	if (src && !cz_meta_str(src->object, "deletionTimestamp")) {
+		obj = json_incref(src->object);
+		*status = cz_source_status_json(src);
+	}
+	pthread_rwlock_unlock(&m->lock);
+	return obj;
+}
+
+int cz_source_reconcile(cz_manager *m, cz_kube *kube, const char *key,
+			cz_error *err)
+{
+	json_t *status = NULL;
+	json_t *src = source_and_variants(m, key, &status);
+	json_t *ref = json_object_get(json_object_get(src, "spec"),
+				      "sourceRef");
 	json_t *gen = json_object_get(json_object_get(src, "metadata"),
 				      "generation");
 	int64_t generation = json_is_integer(gen) ? json_integer_value(gen) : 0;
-	json_t *status = NULL;
 	json_t *cond = NULL;
-	json_t *variants;
-	cz_buf names;
-	size_t i;
-	json_t *v;
 	int rc = CZ_OK;
 
-	(void)requeue_after_ns;
-	cz_buf_init(&names, CZ_BUF_UNLIMITED);
-	if (!src || cz_meta_str(src, "deletionTimestamp"))
+	if (!src)
 		goto cleanup;
-	variants = json_object_get(spec, "variants");
-	json_array_foreach (variants, i, v)
-		cz_buf_printf(&names, "%s%s", i ? "," : "",
-			      json_string_value(json_object_get(v, "name")));
 	if (!ref)
 		cond = cz_condition_new(cz_condition(src, "Ready"), "Ready",
 					"Unknown", "SourceRefNotSet",
@@ -159,13 +166,11 @@ int cz_source_reconcile(cz_manager *m, cz_kube *kube, const char *key,
 					generation);
 	else
 		cond = ready_condition(m, src, ref, generation);
-	status = json_pack("{s:s, s:[O]}", "variants", names.data,
-			   "conditions", cond);
-	if (status_current(src, names.data, cond))
+	json_object_set_new(status, "conditions", json_pack("[O]", cond));
+	if (status_current(src, status, cond))
 		goto cleanup;
 	rc = cz_write_status(kube, cz_res_sources(), src, status, NULL, err);
 cleanup:
-	cz_buf_release(&names);
 	json_decref(cond);
 	json_decref(status);
 	json_decref(src);

@@ -36,7 +36,7 @@ static void enqueue_all(cz_manager *m)
 	json_decref(copies);
 }
 
-static void on_secret(void *ctx, const json_t *old, const json_t *new_obj)
+static void on_secret(void *ctx, json_t *old, json_t *new_obj)
 {
 	cz_manager *m = ctx;
 	const char *ns = cz_meta_str(new_obj ? new_obj : old, "namespace");
@@ -49,7 +49,7 @@ static void on_secret(void *ctx, const json_t *old, const json_t *new_obj)
 		cz_queue_add(m->ctl[CZ_C_VALUES].queue, ns);
 }
 
-static void on_namespace(void *ctx, const json_t *old, const json_t *new_obj)
+static void on_namespace(void *ctx, json_t *old, json_t *new_obj)
 {
 	cz_manager *m = ctx;
 	const char *name = cz_meta_str(new_obj ? new_obj : old, "name");
@@ -87,23 +87,9 @@ static json_t *desired_copy(const cz_manager *m, const json_t *src,
 				       "v1", "kind", "Secret", "metadata",
 				       "name", m->opts.values_secret_name,
 				       "namespace", ns);
-	json_t *meta = json_object_get(out, "metadata");
-	const json_t *src_meta = json_object_get(src, "metadata");
-	static const char *const maps[] = { "labels", "annotations" };
 	json_t *data = json_object_get(src, "data");
 
-	for (size_t i = 0; i < 2; i++) {
-		json_t *add = json_object_get(src_meta, maps[i]);
-		json_t *cur = json_object_get(meta, maps[i]);
-
-		if (!json_object_size(add))
-			continue;
-		if (!json_is_object(cur)) {
-			cur = json_object();
-			json_object_set_new(meta, maps[i], cur);
-		}
-		json_object_update(cur, add);
-	}
+	cz_meta_add_maps(out, src);
 	json_object_set_new(out, "data", data ? json_deep_copy(data)
 					      : json_object());
 	json_object_del(out, "stringData");
@@ -148,7 +134,7 @@ cleanup:
 }
 
 int cz_values_reconcile(cz_manager *m, cz_kube *kube, const char *key,
-			int64_t *requeue_after_ns, cz_error *err)
+			cz_error *err)
 {
 	json_t *ns = cz_informer_get(m->inf[CZ_W_NAMESPACES], "", key);
 	json_t *src = cz_informer_get(m->inf[CZ_W_VALUES_SECRETS],
@@ -159,7 +145,6 @@ int cz_values_reconcile(cz_manager *m, cz_kube *kube, const char *key,
 	bool wanted;
 	int rc = CZ_OK;
 
-	(void)requeue_after_ns;
 	if (!ns || is_source_namespace(m, key) ||
 	    cz_meta_str(ns, "deletionTimestamp"))
 		goto cleanup;

@@ -14,7 +14,8 @@
  *
  * Handlers run in the informer's thread after the cache is updated; they
  * should only enqueue keys.  old is NULL for an add, new is NULL for a
- * delete.  Both are borrowed.
+ * delete.  Both are borrowed from the cache and read-only, like everything
+ * the cache hands out; a handler that keeps one takes a reference.
  */
 
 #include <jansson.h>
@@ -27,8 +28,7 @@
 
 typedef struct cz_informer cz_informer;
 
-typedef void (*cz_informer_fn)(void *ctx, const json_t *old_obj,
-			       const json_t *new_obj);
+typedef void (*cz_informer_fn)(void *ctx, json_t *old_obj, json_t *new_obj);
 
 typedef struct cz_informer_opts {
 	const cz_resource *resource;

@@ -39,11 +39,10 @@ enum cz_controller_id {
 /*
  * A reconcile function: brings the object named key to its desired state
  * using kube (this worker's own connection).  Returns CZ_OK, or a negative
- * code with err set to retry with backoff.  *requeue_after_ns > 0 asks for
- * another pass after that delay.
+ * code with err set to retry with backoff.
  */
 typedef int (*cz_reconcile_fn)(cz_manager *m, cz_kube *kube, const char *key,
-			       int64_t *requeue_after_ns, cz_error *err);
+			       cz_error *err);
 
 typedef struct cz_controller {
 	const char *name;
@@ -67,8 +66,6 @@ struct cz_manager {
 	bool leading;
 	pthread_t bootstrap_thread;
 	bool bootstrap_started;
-	pthread_mutex_t busy_lock;
-	unsigned busy; /* reconciles running */
 
 	/* The Package controller's view, guarded by lock: the catalog of
 	 * Packages and PackageSources, the engine over it, and the reverse
@@ -93,13 +90,13 @@ void cz_values_controller_setup(cz_manager *m);
 void cz_plunger_controller_setup(cz_manager *m);
 
 int cz_package_reconcile(cz_manager *m, cz_kube *kube, const char *key,
-			 int64_t *requeue_after_ns, cz_error *err);
+			 cz_error *err);
 int cz_source_reconcile(cz_manager *m, cz_kube *kube, const char *key,
-			int64_t *requeue_after_ns, cz_error *err);
+			cz_error *err);
 int cz_values_reconcile(cz_manager *m, cz_kube *kube, const char *key,
-			int64_t *requeue_after_ns, cz_error *err);
+			cz_error *err);
 int cz_plunger_reconcile(cz_manager *m, cz_kube *kube, const char *key,
-			 int64_t *requeue_after_ns, cz_error *err);
+			 cz_error *err);
 
 /* Bootstrap: embedded CRDs and the platform source (once leading). */
 int cz_bootstrap_validate(const cz_manager_opts *opts, cz_error *err);
@@ -124,15 +121,19 @@ int cz_write_status(cz_kube *kube, const cz_resource *r, const json_t *obj,
 /* Server-side apply of obj by field manager, with force. */
 int cz_apply_object(cz_kube *kube, const cz_resource *r, const json_t *obj,
 		    const char *manager, json_t **out, cz_error *err);
-/* Compares two resourceVersions as numbers when both are; a newer or
- * incomparable one counts as newer. */
-bool cz_rv_newer_or_same(const json_t *candidate, const json_t *current);
+/* True when current is already at candidate's resourceVersion or past it.
+ * Versions are compared as numbers when both are (cozypkgd, etcd); opaque
+ * ones only for equality. */
+bool cz_rv_seen(const json_t *candidate, const json_t *current);
 /* The resources the controllers write. */
 const cz_resource *cz_res_packages(void);
 const cz_resource *cz_res_sources(void);
 const cz_resource *cz_res_releases(void);
 const cz_resource *cz_res_namespaces(void);
 const cz_resource *cz_res_secrets(void);
+/* Adds from's labels and annotations to into's (from's values win, keys
+ * only into has stay), as the operators merge metadata they own. */
+void cz_meta_add_maps(json_t *into, const json_t *from);
 /* Queue key of obj for namespaced objects "ns/name", else "name". */
 void cz_enqueue_object(cz_controller *c, const json_t *obj);
 

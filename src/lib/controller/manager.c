@@ -118,18 +118,10 @@ static bool is_leading(cz_manager *m)
 	return leading;
 }
 
-static void set_busy(cz_manager *m, int delta)
-{
-	pthread_mutex_lock(&m->busy_lock);
-	m->busy += (unsigned)delta;
-	pthread_mutex_unlock(&m->busy_lock);
-}
-
 static void process(cz_controller *c, cz_kube *kube, const char *key)
 {
 	cz_error err = CZ_ERROR_INIT;
-	int64_t after = 0;
-	int rc = c->reconcile(c->m, kube, key, &after, &err);
+	int rc = c->reconcile(c->m, kube, key, &err);
 
 	if (rc != CZ_OK) {
 		cz_ctl_log(c->m, "error", c->name, key, "%s", err.msg);
@@ -137,8 +129,6 @@ static void process(cz_controller *c, cz_kube *kube, const char *key)
 		return;
 	}
 	cz_queue_forget(c->queue, key);
-	if (after > 0)
-		cz_queue_add_after(c->queue, key, after);
 }
 
 static void *worker_main(void *arg)
@@ -163,10 +153,8 @@ static void *worker_main(void *arg)
 			free(key);
 			continue;
 		}
-		set_busy(m, 1);
 		process(c, kube, key);
 		cz_queue_done(c->queue, key);
-		set_busy(m, -1);
 		free(key);
 	}
 cleanup:
@@ -283,7 +271,6 @@ static cz_manager *manager_new(const cz_manager_opts *opts)
 		m->opts.workers = 4;
 	pthread_mutex_init(&m->lead_lock, NULL);
 	pthread_cond_init(&m->lead_cond, NULL);
-	pthread_mutex_init(&m->busy_lock, NULL);
 	pthread_rwlock_init(&m->lock, NULL);
 	cz_catalog_init(&m->catalog);
 	cz_engine_init(&m->engine, &m->catalog, &m->opts.engine);
@@ -363,20 +350,7 @@ void cz_manager_stop(cz_manager *m)
 	json_decref(m->dependents);
 	json_decref(m->depends);
 	pthread_rwlock_destroy(&m->lock);
-	pthread_mutex_destroy(&m->busy_lock);
 	pthread_cond_destroy(&m->lead_cond);
 	pthread_mutex_destroy(&m->lead_lock);
 	free(m);
-}
-
-bool cz_manager_idle(cz_manager *m)
-{
-	bool idle;
-
-	pthread_mutex_lock(&m->busy_lock);
-	idle = m->busy == 0;
-	pthread_mutex_unlock(&m->busy_lock);
-	for (size_t i = 0; i < CZ_C_COUNT && idle; i++)
-		idle = cz_queue_idle(m->ctl[i].queue);
-	return idle;
 }

@@ -58,7 +58,5 @@ int cz_manager_start(const cz_kubeconfig *kc, const cz_manager_opts *opts,
 		     cz_manager **out, cz_error *err);
 /* Stops workers, informers and the election (releasing the Lease). */
 void cz_manager_stop(cz_manager *m);
-/* True when every queue is empty and no reconcile is running. */
-bool cz_manager_idle(cz_manager *m);
 
 #endif

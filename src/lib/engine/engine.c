@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "object/meta.h"
 #include "util/duration.h"
 #include "util/mem.h"
 #include "util/sort.h"
@@ -133,20 +134,10 @@ const char *cz_reason_name(cz_reason r)
 
 bool cz_package_status_ready(const cz_package *pkg)
 {
-	json_t *conds = json_object_get(json_object_get(pkg->object, "status"),
-					"conditions");
-	size_t i;
-	json_t *c;
+	json_t *ready = cz_condition(pkg->object, "Ready");
+	const char *status = json_string_value(json_object_get(ready, "status"));
 
-	json_array_foreach (conds, i, c) {
-		const char *type = json_string_value(json_object_get(c, "type"));
-		const char *status =
-			json_string_value(json_object_get(c, "status"));
-
-		if (type && status && strcmp(type, "Ready") == 0)
-			return strcmp(status, "True") == 0;
-	}
-	return false;
+	return status && strcmp(status, "True") == 0;
 }
 
 static bool is_ready(const cz_readiness *r, const cz_package *pkg)

@@ -3,6 +3,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #define NS_PER_US INT64_C(1000)
 #define NS_PER_MS INT64_C(1000000)
@@ -157,4 +158,13 @@ void cz_duration_format(int64_t ns, char *buf, size_t size)
 		snprintf(buf, size, "%s%lluh%llum%ss", sign,
 			 (unsigned long long)(secs / 3600),
 			 (unsigned long long)(secs / 60 % 60), num);
+}
+
+void cz_now_rfc3339(char out[32])
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }

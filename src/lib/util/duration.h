@@ -17,4 +17,8 @@ int cz_duration_parse(const char *text, int64_t *ns_out, cz_error *err);
 /* Formats ns exactly as Go's time.Duration.String() does. */
 void cz_duration_format(int64_t ns, char *buf, size_t size);
 
+/* The current time as Kubernetes writes metav1.Time: RFC 3339 UTC with
+ * seconds, e.g. "2026-11-21T10:00:00Z". */
+void cz_now_rfc3339(char out[32]);
+
 #endif
