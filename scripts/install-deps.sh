@@ -8,6 +8,7 @@ packages=(
   libjansson-dev libyaml-dev libsqlite3-dev libmicrohttpd-dev
   libcurl4-openssl-dev libgit2-dev libarchive-dev libssl-dev libcmocka-dev
   graphviz valgrind time curl wrk
+  docker-registry skopeo apache2-utils git tmux
 )
 
 # The end-to-end tests drive cozypkgd with the real kubectl. Debian's own
