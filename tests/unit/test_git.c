@@ -557,7 +557,9 @@ static void test_cache_path(void **state)
 	assert_int_equal(cz_git_cache_path("/c", "https://h/r", &b, &err), 0);
 	assert_string_equal(a, b);
 	assert_int_equal(strlen(a), strlen("/c/") + 64 + 4);
+	free(a);
 	assert_int_equal(cz_git_cache_path(NULL, "x", &a, &err), CZ_EINVALID);
+	assert_null(a);
 	free(b);
 }
 
