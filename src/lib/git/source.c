@@ -643,18 +643,11 @@ static int plan_heads(gctx *c, plan *p, const git_remote_head **heads,
 	pname = cz_xasprintf("%s^{}", p->ref);
 	peeled = find_head(heads, n, pname);
 	free(pname);
-	if (peeled) {
-		git_oid_cpy(&p->commit, &peeled->oid);
-		p->have_commit = 1;
-	} else if (strncmp(p->ref, "refs/tags/", 10) != 0) {
-		git_oid_cpy(&p->commit, &h->oid);
-		p->have_commit = 1;
-	} else {
-		/* A tag without a peeled entry: lightweight, or the server
-		 * did not peel; the fetch will tell. */
-		git_oid_cpy(&p->commit, &h->oid);
-		p->have_commit = 1;
-	}
+	/* An annotated tag comes with a peeled "^{}" entry naming its
+	 * commit; anything else points at the commit itself (a fetch peels
+	 * again from the objects, so a server that does not peel is fine). */
+	git_oid_cpy(&p->commit, peeled ? &peeled->oid : &h->oid);
+	p->have_commit = 1;
 	return CZ_OK;
 }
 
