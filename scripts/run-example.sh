@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make run`: starts cozypkgd (API, store and controllers in one process)
-# with its data in BUILD/run, applies the bundled example platform, waits
-# until its Packages are Ready, shows what the controllers made, and keeps
+# with its data in BUILD/run, applies the bundled example sources, adds
+# its Packages with cozypkg (values checked against the charts), waits
+# until they are Ready, shows what the controllers made, and keeps
 # serving until Ctrl-C.  RUN_ONCE=1 stops it after the summary instead.
 # Only sources/ and packages.yaml are manifests: examples/platform/repo/ is
 # the chart tree the PackageSources point at.
@@ -34,15 +35,13 @@ export KUBECONFIG="$data/kubeconfig"
 k() { kubectl --request-timeout=20s "$@"; }
 
 echo "# cozypkgd is serving; its data and log are in $data"
-k apply --server-side -f "$ex/sources" -f "$ex/packages.yaml" | sed 's/^/  /'
-
-ready() {
-  k get packages -o jsonpath='{range .items[*]}{.status.conditions[0].status}{"\n"}{end}' |
-    grep -vq True && return 1
-  return 0
-}
-for _ in $(seq 1 100); do ready && break; sleep 0.2; done
-
+k apply --server-side -f "$ex/sources" | sed 's/^/  /'
+echo
+echo "# cozypkg add -f packages.yaml --source-dir repo/ --wait"
+"$build/cozypkg" add -f "$ex/packages.yaml" --source-dir "$ex/repo" --wait --timeout 60s </dev/null 2>&1 | sed 's/^/  /'
+echo
+echo "# cozypkg list -i"
+"$build/cozypkg" list -i
 echo
 echo "# kubectl get packages"
 k get packages
@@ -60,8 +59,12 @@ Look around:
   kubectl get helmreleases -A -o yaml
   kubectl patch package example.webapp --type=merge \\
     -p '{"spec":{"components":{"webapp":{"values":{"replicas":3}}}}}'
+  $build/cozypkg list --components
+  $build/cozypkg status example.webapp
+  $build/cozypkg dot | dot -Tsvg >graph.svg
+  $build/cozypkg del example.certs --dry-run
   $build/cozypkg render -f $ex/sources -f $ex/packages.yaml
-  $build/cozypkg dot -f $ex/sources -f $ex/packages.yaml | dot -Tsvg >graph.svg
+  $build/cozypkg dot --offline -f $ex/sources -f $ex/packages.yaml | dot -Tsvg >graph.svg
 EOF
 if [[ ${RUN_ONCE:-} == 1 ]]; then
   exit 0

@@ -13,9 +13,17 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
+#include "api/resource.h"
 #include "engine/engine.h"
+#include "kube/client.h"
 #include "model/catalog.h"
+#include "object/meta.h"
+#include "util/buf.h"
 #include "util/diags.h"
+#include "util/duration.h"
+#include "util/strmap.h"
 
 enum cli_exit {
 	CLI_EXIT_OK = 0,
@@ -42,11 +50,18 @@ typedef struct cli_command {
 	const char *description;
 	const cli_opt *opts;   /* ends with a zero id */
 	const char *examples;
+	bool hidden;           /* left out of the overview and completion */
 } cli_command;
 
-extern const cli_command cmd_render;
+extern const cli_command cmd_add;
+extern const cli_command cmd_list;
+extern const cli_command cmd_del;
 extern const cli_command cmd_dot;
+extern const cli_command cmd_status;
+extern const cli_command cmd_render;
 extern const cli_command cmd_version;
+extern const cli_command cmd_completion;
+extern const cli_command cmd_man;
 
 /* The table, for help and completion. */
 const cli_command *const *cli_commands(void);
@@ -99,5 +114,111 @@ int cli_engine_option(const cli_command *cmd, int id, const char *arg,
 	  "spec.upgrade.timeout (default 10m)" },                              \
 	{ CLI_LONG_ONLY + 104, "helmrelease-max-history", "N",                 \
 	  "spec.maxHistory, 0 for unlimited (default 5)" }
+
+/* ---- talking to a cluster (cluster.c) ---------------------------------- */
+
+#define CLI_OPT_KUBECONFIG (CLI_LONG_ONLY + 200)
+#define CLI_OPT_CONTEXT (CLI_LONG_ONLY + 201)
+#define CLI_OPT_REQUEST_TIMEOUT (CLI_LONG_ONLY + 202)
+#define CLI_CLUSTER_OPTIONS                                                    \
+	{ CLI_OPT_KUBECONFIG, "kubeconfig", "FILE",                            \
+	  "kubeconfig file (default: $KUBECONFIG merged, then "                \
+	  "~/.kube/config)" },                                                 \
+	{ CLI_OPT_CONTEXT, "context", "NAME",                                  \
+	  "kubeconfig context (default: current-context)" },                   \
+	{ CLI_OPT_REQUEST_TIMEOUT, "request-timeout", "DURATION",              \
+	  "give up on one API request after this long (default 60s)" }
+
+typedef struct cli_conn {
+	const char *kubeconfig; /* --kubeconfig, or NULL */
+	const char *context;    /* --context, or NULL */
+	const char *timeout;    /* --request-timeout, or NULL */
+	cz_kube *kube;          /* after cli_connect() */
+} cli_conn;
+
+/* Takes --kubeconfig, --context and --request-timeout; false for others. */
+bool cli_conn_option(cli_conn *c, int id, const char *arg);
+/* Reads the kubeconfig as kubectl does and opens the client.  Nothing is
+ * sent yet.  Prints the error and returns CLI_EXIT_USAGE when the
+ * kubeconfig is unusable. */
+int cli_connect(cli_conn *c);
+void cli_conn_close(cli_conn *c);
+
+const cz_resource *cli_res_sources(void);
+const cz_resource *cli_res_packages(void);
+
+/* GET one object (*out owned by the caller) or a whole list (*list owned,
+ * with an "items" array).  Errors name the server, as cz_kube_* do. */
+int cli_get(cli_conn *c, const cz_resource *res, const char *name,
+	    json_t **out, cz_error *err);
+int cli_list(cli_conn *c, const cz_resource *res, const char *query,
+	     json_t **list, cz_error *err);
+/* Puts the objects of a list's items into cat (not finished). */
+void cli_catalog_add(cz_catalog *cat, const cz_resource *res, json_t *items);
+/* Lists every PackageSource and/or Package (what: CLI_FETCH_* bits) into
+ * cat and finishes it; the lists are handed out when sources/packages are
+ * not NULL (caller decrefs; NULL when not fetched).  Prints the error and
+ * returns CLI_EXIT_FAILED on failure. */
+#define CLI_FETCH_SOURCES 1u
+#define CLI_FETCH_PACKAGES 2u
+#define CLI_FETCH_ALL (CLI_FETCH_SOURCES | CLI_FETCH_PACKAGES)
+int cli_fetch_catalog(cli_conn *c, unsigned what, cz_catalog *cat,
+		      json_t **sources, json_t **packages);
+/* Prints "cozypkg: <message>"; returns CLI_EXIT_FAILED. */
+int cli_fail(const cz_error *err);
+
+/* An ordered set of names: the packages a command was asked about. */
+typedef struct cli_names {
+	char **items; /* owned */
+	size_t len;
+	size_t cap;
+	cz_strmap seen;
+} cli_names;
+void cli_names_init(cli_names *n);
+void cli_names_add(cli_names *n, const char *name);
+/* Adds the names of the Packages, then the PackageSources, of a catalog
+ * loaded from -f files, each group in name order. */
+void cli_names_from_catalog(cli_names *n, const cz_catalog *files);
+void cli_names_release(cli_names *n);
+
+/* Checks the values of every Package in files (loaded from -f) against
+ * values.schema.json of the chart each component reaches under dir, the
+ * local copy of the packages' source; the PackageSource comes from files
+ * or the cluster.  Prints every violation with file, line and field path;
+ * CLI_EXIT_USAGE when there is one. */
+int cli_check_values(const cz_catalog *files, cli_conn *conn, const char *dir);
+
+/* Writes obj to stdout as "json" or "yaml". */
+int cli_write_object(const json_t *obj, const char *format);
+
+/* The Ready condition's status ("Unknown" without one); reason and
+ * message (may be NULL) are borrowed from obj, NULL when absent. */
+const char *cli_ready_status(const json_t *obj, const char **reason,
+			     const char **message);
+
+/* ---- the terminal (term.c) ---------------------------------------------- */
+
+/* True when standard input is a terminal, so that prompts can be asked. */
+bool cli_interactive(void);
+/* Prints prompt on stderr and reads one line from stdin into a malloc'ed
+ * string without its newline; NULL at end of input. */
+char *cli_ask(const char *prompt);
+
+/* A table written as Go's tabwriter does with padding 3: every cell but
+ * the last of a row is padded to its column's width plus 3. */
+typedef struct cli_table {
+	size_t ncols;
+	char **cells; /* row-major, owned */
+	size_t nrows;
+	size_t cap;
+} cli_table;
+void cli_table_init(cli_table *t, size_t ncols);
+/* Adds one row of ncols cells (copied; NULL is an empty cell). */
+void cli_table_row(cli_table *t, const char *const *cells);
+void cli_table_write(const cli_table *t, cz_buf *out);
+void cli_table_release(cli_table *t);
+/* s cut to keep characters plus "..." when longer than limit bytes, as
+ * the reference list does; malloc'ed. */
+char *cli_truncate(const char *s, size_t limit, size_t keep);
 
 #endif

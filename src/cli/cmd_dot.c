@@ -15,6 +15,9 @@ static const cli_opt opts[] = {
 	{ 'i', "installed", NULL, "only sources that have a Package" },
 	{ CLI_LONG_ONLY + 1, "components", NULL,
 	  "add component nodes and their install.dependsOn edges" },
+	{ CLI_LONG_ONLY + 2, "offline", NULL,
+	  "draw the objects in the -f files instead of the cluster's" },
+	CLI_CLUSTER_OPTIONS,
 	{ 0, NULL, NULL, NULL },
 };
 
@@ -30,11 +33,40 @@ static int check_selected(char **names, size_t n, const cz_catalog *cat)
 	return CLI_EXIT_OK;
 }
 
+/* The catalog to draw and the names that restrict it: with --offline the
+ * -f files are the catalog; otherwise the cluster is, and the -f files only
+ * add names to the selection, as in the reference. */
+static int load_catalog(cli_conn *conn, bool offline, const char **files,
+			size_t nfiles, cz_catalog *cat, cli_names *selected)
+{
+	cz_catalog named;
+	int rc = CLI_EXIT_OK;
+
+	if (offline) {
+		if (!nfiles)
+			return cli_usage_error(&cmd_dot,
+					       "--offline needs -f FILE|DIR");
+		return cli_load_files(files, nfiles, cat);
+	}
+	cz_catalog_init(&named);
+	if (nfiles)
+		rc = cli_load_files(files, nfiles, &named);
+	if (rc == CLI_EXIT_OK)
+		cli_names_from_catalog(selected, &named);
+	cz_catalog_release(&named);
+	if (rc == CLI_EXIT_OK && (rc = cli_connect(conn)) == CLI_EXIT_OK)
+		rc = cli_fetch_catalog(conn, CLI_FETCH_ALL, cat, NULL, NULL);
+	return rc;
+}
+
 static int run(const cli_command *cmd, int argc, char **argv)
 {
 	const char **files = NULL;
 	size_t nfiles = 0, cap = 0;
 	cz_dot_opts dopts = { NULL, 0, false, false };
+	cli_conn conn = { NULL, NULL, NULL, NULL };
+	cli_names selected;
+	bool offline = false;
 	cz_catalog cat;
 	cz_buf out;
 	cli_parser p;
@@ -42,6 +74,7 @@ static int run(const cli_command *cmd, int argc, char **argv)
 	int c, rc = CLI_EXIT_OK;
 
 	cz_catalog_init(&cat);
+	cli_names_init(&selected);
 	cz_buf_init(&out, CZ_BUF_UNLIMITED);
 	cli_parser_init(&p, cmd, argc, argv);
 	while (rc == CLI_EXIT_OK && (c = cli_next(&p, &arg)) != -1) {
@@ -55,30 +88,31 @@ static int run(const cli_command *cmd, int argc, char **argv)
 			dopts.installed_only = true;
 		} else if (c == CLI_LONG_ONLY + 1) {
 			dopts.components = true;
-		} else {
+		} else if (c == CLI_LONG_ONLY + 2) {
+			offline = true;
+		} else if (!cli_conn_option(&conn, c, arg)) {
 			rc = CLI_EXIT_USAGE;
 		}
 	}
 	if (rc != CLI_EXIT_OK)
 		goto cleanup;
-	if (!nfiles) {
-		rc = cli_usage_error(cmd, "no input: give -f FILE|DIR");
-		goto cleanup;
-	}
-	rc = cli_load_files(files, nfiles, &cat);
+	for (int i = cli_optind(&p); i < argc; i++)
+		cli_names_add(&selected, argv[i]);
+	rc = load_catalog(&conn, offline, files, nfiles, &cat, &selected);
 	if (rc == CLI_EXIT_OK)
-		rc = check_selected(argv + cli_optind(&p),
-				    (size_t)(argc - cli_optind(&p)), &cat);
+		rc = check_selected(selected.items, selected.len, &cat);
 	if (rc != CLI_EXIT_OK)
 		goto cleanup;
-	dopts.selected = (const char *const *)(argv + cli_optind(&p));
-	dopts.nselected = (size_t)(argc - cli_optind(&p));
+	dopts.selected = (const char *const *)selected.items;
+	dopts.nselected = selected.len;
 	cz_dot_write(&cat, &dopts, &out);
 	rc = cli_write_stdout(out.data, out.len);
 cleanup:
 	cli_parser_release(&p);
+	cli_conn_close(&conn);
 	cz_buf_release(&out);
 	cz_catalog_release(&cat);
+	cli_names_release(&selected);
 	free(files);
 	return rc;
 }
@@ -87,15 +121,19 @@ const cli_command cmd_dot = {
 	.name = "dot",
 	.run = run,
 	.summary = "Print the package dependency graph in Graphviz DOT",
-	.usage = "dot [PKG]... -f FILE|DIR... [-i] [--components]",
+	.usage = "dot [PKG]... [-f FILE|DIR]... [-i] [--components] "
+		 "[--offline]",
 	.description =
 		"Draws PackageSources as blue boxes with edges from dependent to "
 		"dependency\n(the union over all variants; an edge found in only "
 		"some variants is\nlabelled with them). A dependency with no "
 		"PackageSource is a red dashed\nedge to a coral node. PKG "
-		"arguments restrict the graph to those sources.",
+		"arguments and the names in -f files restrict the\ngraph to "
+		"those sources (their dependencies still appear).  The graph "
+		"is the\ncluster's; with --offline it is the one the -f files "
+		"describe.",
 	.opts = opts,
-	.examples = "  cozypkg dot -f sources/ | dot -Tpng > graph.png\n"
-		    "  cozypkg dot cozystack.cert-manager --components -f "
-		    "sources/\n",
+	.examples = "  cozypkg dot | dot -Tpng > graph.png\n"
+		    "  cozypkg dot --installed --components\n"
+		    "  cozypkg dot --offline -f sources/ cozystack.cert-manager\n",
 };

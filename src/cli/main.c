@@ -6,9 +6,15 @@
 #include "cli.h"
 
 static const cli_command *const commands[] = {
-	&cmd_render,
+	&cmd_add,
+	&cmd_list,
+	&cmd_del,
 	&cmd_dot,
+	&cmd_status,
+	&cmd_render,
 	&cmd_version,
+	&cmd_completion,
+	&cmd_man,
 	NULL,
 };
 
@@ -31,8 +37,9 @@ static void print_overview(FILE *out)
 		     "Kubernetes API.\n\nUsage:\n  cozypkg COMMAND [OPTIONS]"
 		     "\n\nCommands:\n");
 	for (size_t i = 0; commands[i]; i++)
-		fprintf(out, "  %-10s %s\n", commands[i]->name,
-			commands[i]->summary);
+		if (!commands[i]->hidden)
+			fprintf(out, "  %-10s %s\n", commands[i]->name,
+				commands[i]->summary);
 	fprintf(out, "  %-10s %s\n", "help", "show help for a command");
 	fprintf(out, "\nRun 'cozypkg COMMAND --help' for a command's options."
 		     "\n");

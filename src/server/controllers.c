@@ -248,20 +248,10 @@ int cz_ctl_run_only(cz_ctl_config *c, const sigset_t *signals)
 	cz_error err = CZ_ERROR_INIT;
 	cz_kubeconfig kc;
 	cz_manager *m = NULL;
-	char *path = c->kubeconfig ? NULL : cz_kubeconfig_default_path();
-	const char *file = c->kubeconfig ? c->kubeconfig : path;
 	int sig = 0;
 	int rc;
 
-	memset(&kc, 0, sizeof(kc));
-	if (!file) {
-		fputs("cozypkgd: --controllers-only needs --kubeconfig FILE "
-		      "(or $KUBECONFIG)\n",
-		      stderr);
-		free(path);
-		return 2;
-	}
-	rc = cz_kubeconfig_load(file, c->context, &kc, &err);
+	rc = cz_kubeconfig_load_default(c->kubeconfig, c->context, &kc, &err);
 	if (rc == CZ_OK)
 		rc = cz_manager_start(&kc, &c->mgr, &m, &err);
 	if (rc == CZ_OK) {
@@ -275,6 +265,5 @@ int cz_ctl_run_only(cz_ctl_config *c, const sigset_t *signals)
 		fprintf(stderr, "cozypkgd: %s\n", err.msg);
 	}
 	cz_kubeconfig_release(&kc);
-	free(path);
 	return rc == CZ_OK ? 0 : 1;
 }

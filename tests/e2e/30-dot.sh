@@ -2,7 +2,7 @@
 
 test_dot_real_sources_render_with_graphviz() {
   need_fixtures
-  expect_exit 0 "$COZYPKG" dot -f "$SOURCES"
+  expect_exit 0 "$COZYPKG" dot --offline -f "$SOURCES"
   mv out graph.dot
   dot -Tsvg graph.dot >graph.svg || fail "Graphviz rejected the output"
   contains graph.svg "<svg"
@@ -23,7 +23,7 @@ t "dot: the real graph renders with Graphviz, 99 nodes and 230 edges" test_dot_r
 
 test_dot_components_and_selection() {
   need_fixtures
-  expect_exit 0 "$COZYPKG" dot cozystack.cert-manager --components -f "$SOURCES"
+  expect_exit 0 "$COZYPKG" dot --offline cozystack.cert-manager --components -f "$SOURCES"
   mv out graph.dot
   dot -Tsvg graph.dot >/dev/null || fail "Graphviz rejected the output"
   contains graph.dot 'label="cert-manager-crds"'
@@ -31,7 +31,7 @@ test_dot_components_and_selection() {
   contains graph.dot 'color="green"'
   # only cert-manager and its two direct dependencies are package nodes
   equals "$(grep -c 'fillcolor="lightblue"' graph.dot)" 3
-  expect_exit 1 "$COZYPKG" dot cozystack.nope -f "$SOURCES"
+  expect_exit 1 "$COZYPKG" dot --offline cozystack.nope -f "$SOURCES"
   contains err "PackageSource cozystack.nope not found"
 }
 t "dot: --components and a selected package" test_dot_components_and_selection
@@ -57,11 +57,11 @@ spec: {variants: [{name: default}]}
 ---
 {apiVersion: cozystack.io/v1alpha1, kind: Package, metadata: {name: x.base}}
 Y
-  expect_exit 0 "$COZYPKG" dot -f in.yaml
+  expect_exit 0 "$COZYPKG" dot --offline -f in.yaml
   contains out 'n3[fillcolor="lightcoral",label="x.gone",shape="box",style="rounded,filled,dashed"];'
   contains out 'n1->n3[color="red",style="dashed"];'
   dot -Tsvg out >/dev/null
-  expect_exit 0 "$COZYPKG" dot -i -f in.yaml
+  expect_exit 0 "$COZYPKG" dot --offline -i -f in.yaml
   lacks out x.other
   lacks out x.gone
   contains out 'label="x.base"'
@@ -70,8 +70,8 @@ t "dot: missing dependencies in red, -i keeps installed packages" test_dot_missi
 
 test_dot_deterministic() {
   need_fixtures
-  "$COZYPKG" dot --components -f "$SOURCES" >a.dot
-  "$COZYPKG" dot --components -f "$SOURCES" >b.dot
+  "$COZYPKG" dot --offline --components -f "$SOURCES" >a.dot
+  "$COZYPKG" dot --offline --components -f "$SOURCES" >b.dot
   cmp a.dot b.dot
   dot -Tsvg a.dot >/dev/null
 }

@@ -404,25 +404,102 @@ static int parse_root(const kc_reader *r, const char *data, size_t len,
 	return CZ_OK;
 }
 
-int cz_kubeconfig_load(const char *path, const char *context,
-		       cz_kubeconfig *out, cz_error *err)
+/* Makes the file references of one clusters[]/users[] entry absolute, so
+ * that entries merged from several files keep pointing where their own
+ * file meant. */
+static void absolutize_refs(json_t *body, const char *dir)
+{
+	static const char *const keys[] = { "certificate-authority",
+					    "client-certificate", "client-key",
+					    "tokenFile" };
+
+	if (!json_is_object(body))
+		return;
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		json_t *v = json_object_get(body, keys[i]);
+		const char *file = json_string_value(v);
+		char *full;
+
+		if (!file || !*file || file[0] == '/')
+			continue;
+		full = cz_xasprintf("%s/%s", dir, file);
+		json_object_set_new(body, keys[i], json_string(full));
+		free(full);
+	}
+}
+
+/* Appends the entries of src[list] whose name merged[list] lacks: with
+ * several files, the first to define a name wins, as in kubectl. */
+static void merge_list(json_t *merged, json_t *src, const char *list,
+		       const char *item, const char *dir)
+{
+	json_t *from = json_object_get(src, list);
+	json_t *to = json_object_get(merged, list);
+	size_t i, j;
+	json_t *entry, *have;
+
+	if (!json_is_array(from))
+		return;
+	if (!to) {
+		to = json_array();
+		json_object_set_new(merged, list, to);
+	}
+	json_array_foreach (from, i, entry) {
+		const char *name = json_string_value(json_object_get(entry, "name"));
+		bool dup = false;
+
+		json_array_foreach (to, j, have) {
+			const char *other =
+				json_string_value(json_object_get(have, "name"));
+
+			if (name && other && strcmp(name, other) == 0)
+				dup = true;
+		}
+		if (dup)
+			continue;
+		if (json_is_object(entry))
+			absolutize_refs(json_object_get(entry, item), dir);
+		json_array_append(to, entry);
+	}
+}
+
+/* Reads one file and folds it into merged (clusters, users, contexts and
+ * current-context).  A file that does not exist is skipped when
+ * skip_missing is set, as kubectl skips absent KUBECONFIG entries. */
+static int merge_file(const char *path, bool skip_missing, json_t *merged,
+		      bool *found, cz_error *err)
 {
 	kc_reader r = { path, dir_of(path), err };
 	char *data = NULL;
 	size_t len = 0;
 	cz_doc *docs = NULL;
 	size_t ndocs = 0;
+	const char *current;
 	int rc;
 
-	memset(out, 0, sizeof(*out));
 	rc = cz_file_read(path, KUBECONFIG_FILE_MAX, &data, &len, err);
+	if (rc == CZ_ENOTFOUND && skip_missing) {
+		rc = CZ_OK;
+		goto cleanup;
+	}
 	if (rc < 0) {
 		prefix_kubeconfig(err);
 		goto cleanup;
 	}
 	if ((rc = parse_root(&r, data, len, &docs, &ndocs)) < 0)
 		goto cleanup;
-	rc = resolve(&r, docs[0].root, context, out);
+	/* Type errors are found here, in the file that has them, before
+	 * merging hides where an entry came from. */
+	if ((rc = get_string(&r, docs[0].root, "current-context", "",
+			     &current)) < 0)
+		goto cleanup;
+	if (current && *current && !json_object_get(merged, "current-context"))
+		json_object_set_new(merged, "current-context",
+				    json_string(current));
+	merge_list(merged, docs[0].root, "clusters", "cluster", r.dir);
+	merge_list(merged, docs[0].root, "users", "user", r.dir);
+	merge_list(merged, docs[0].root, "contexts", "context", r.dir);
+	*found = true;
 cleanup:
 	cz_docs_free(docs, ndocs);
 	if (data) {
@@ -430,6 +507,82 @@ cleanup:
 		free(data);
 	}
 	free(r.dir);
+	return rc;
+}
+
+int cz_kubeconfig_load_files(const char *const *paths, size_t npaths,
+			     const char *context, cz_kubeconfig *out,
+			     cz_error *err)
+{
+	json_t *merged = json_object();
+	cz_buf label;
+	kc_reader r = { NULL, NULL, err };
+	bool found = false;
+	int rc = CZ_OK;
+
+	memset(out, 0, sizeof(*out));
+	cz_buf_init(&label, CZ_BUF_UNLIMITED);
+	for (size_t i = 0; i < npaths; i++) {
+		cz_buf_printf(&label, "%s%s", i ? ":" : "", paths[i]);
+		rc = merge_file(paths[i], npaths > 1, merged, &found, err);
+		if (rc < 0)
+			goto cleanup;
+	}
+	r.path = label.data;
+	if (!found) {
+		rc = kc_fail(&r, CZ_ENOTFOUND, "none of these files exists");
+		goto cleanup;
+	}
+	rc = resolve(&r, merged, context, out);
+cleanup:
+	cz_buf_release(&label);
+	json_decref(merged);
+	return rc;
+}
+
+int cz_kubeconfig_load(const char *path, const char *context,
+		       cz_kubeconfig *out, cz_error *err)
+{
+	return cz_kubeconfig_load_files(&path, 1, context, out, err);
+}
+
+int cz_kubeconfig_load_default(const char *path, const char *context,
+			       cz_kubeconfig *out, cz_error *err)
+{
+	const char *list = getenv("KUBECONFIG");
+	const char *home = getenv("HOME");
+	char **paths = NULL;
+	char *fallback = NULL;
+	size_t n = 0;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (path && *path)
+		return cz_kubeconfig_load(path, context, out, err);
+	while (list && *list) {
+		size_t len = strcspn(list, ":");
+
+		if (len) {
+			paths = cz_xrealloc(paths, (n + 1) * sizeof(*paths));
+			paths[n++] = cz_xstrndup(list, len);
+		}
+		list += len + (list[len] == ':');
+	}
+	if (n) {
+		rc = cz_kubeconfig_load_files((const char *const *)paths, n,
+					      context, out, err);
+	} else if (home && *home) {
+		fallback = cz_xasprintf("%s/.kube/config", home);
+		rc = cz_kubeconfig_load(fallback, context, out, err);
+	} else {
+		rc = cz_fail(err, CZ_ENOTFOUND,
+			     "no kubeconfig: give --kubeconfig, or set "
+			     "KUBECONFIG or HOME");
+	}
+	for (size_t i = 0; i < n; i++)
+		free(paths[i]);
+	free(paths);
+	free(fallback);
 	return rc;
 }
 

@@ -68,11 +68,30 @@ int cz_kubeconfig_write(const char *path, const char *server_url,
 int cz_kubeconfig_load(const char *path, const char *context,
 		       cz_kubeconfig *out, cz_error *err);
 
+/*
+ * Several files merged as kubectl merges $KUBECONFIG: for clusters, users
+ * and contexts the first file to define a name wins, and so does the first
+ * current-context.  Relative file references stay relative to the file
+ * that holds them.  With more than one path, files that do not exist are
+ * skipped (CZ_ENOTFOUND when none exists); messages name the paths joined
+ * with ':'.
+ */
+int cz_kubeconfig_load_files(const char *const *paths, size_t npaths,
+			     const char *context, cz_kubeconfig *out,
+			     cz_error *err);
+
+/*
+ * kubectl's choice of files: path when given (it must exist), else every
+ * file of $KUBECONFIG merged, else $HOME/.kube/config.
+ */
+int cz_kubeconfig_load_default(const char *path, const char *context,
+			       cz_kubeconfig *out, cz_error *err);
+
 void cz_kubeconfig_release(cz_kubeconfig *kc);
 
 /*
- * Where kubectl would look: the first non-empty entry of $KUBECONFIG (a
- * colon-separated list; the others are not merged in), else
+ * The first file kubectl would look at: the first non-empty entry of
+ * $KUBECONFIG (cz_kubeconfig_load_default() merges them all), else
  * $HOME/.kube/config.  Returns a malloc'ed path the caller frees, or NULL
  * when neither variable is set.
  */

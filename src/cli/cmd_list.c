@@ -1,0 +1,239 @@
+/* cozypkg list: PackageSources (or installed Packages) as a table. */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "util/buf.h"
+#include "util/mem.h"
+
+/* The reference cuts VARIANTS past 28 bytes to 25 and STATUS past 48 to
+ * 45, each followed by "...". */
+#define VARIANTS_LIMIT 28
+#define VARIANTS_KEEP 25
+#define STATUS_LIMIT 48
+#define STATUS_KEEP 45
+
+enum { OPT_COMPONENTS = CLI_LONG_ONLY + 1 };
+
+static const cli_opt opts[] = {
+	{ 'i', "installed", NULL, "list installed Packages instead of sources" },
+	{ OPT_COMPONENTS, "components", NULL,
+	  "add one row per component below each package" },
+	{ 'o', "output", "FORMAT",
+	  "table (default), wide (no truncation, more columns), json or "
+	  "yaml" },
+	CLI_CLUSTER_OPTIONS,
+	{ 0, NULL, NULL, NULL },
+};
+
+typedef struct list_args {
+	bool installed;
+	bool components;
+	bool wide;
+	const char *format; /* "table", "wide", "json", "yaml" */
+} list_args;
+
+static char *variant_names(const cz_source *src)
+{
+	cz_buf b;
+
+	cz_buf_init(&b, CZ_BUF_UNLIMITED);
+	for (size_t i = 0; i < src->nvariants; i++)
+		cz_buf_printf(&b, "%s%s", i ? "," : "", src->variants[i].name);
+	return cz_buf_detach(&b, NULL);
+}
+
+static const char *source_ref_text(const cz_source *src, char *buf, size_t n)
+{
+	if (!src->source_ref)
+		return "";
+	snprintf(buf, n, "%s/%s", src->source_ref->kind,
+		 src->source_ref->name);
+	return buf;
+}
+
+/* Cells of one package row: name, variant(s), ready, status[, extra]. */
+static void add_row(cli_table *t, const list_args *a, const char *name,
+		    const char *variants, const json_t *obj, const char *extra)
+{
+	const char *message = NULL;
+	const char *ready = cli_ready_status(obj, NULL, &message);
+	char *v = a->wide ? cz_xstrdup(variants)
+			  : cli_truncate(variants, VARIANTS_LIMIT, VARIANTS_KEEP);
+	char *m = a->wide ? cz_xstrdup(message ? message : "")
+			  : cli_truncate(message ? message : "", STATUS_LIMIT,
+					 STATUS_KEEP);
+	const char *cells[] = { name, v, ready, m, extra };
+
+	cli_table_row(t, cells);
+	free(v);
+	free(m);
+}
+
+static void add_component_rows(cli_table *t, const cz_source *src,
+			       const cz_variant *v)
+{
+	for (size_t c = 0; c < v->ncomponents; c++) {
+		char *name = cz_xasprintf("  %s.%s", src->name,
+					  v->components[c].name);
+		const char *cells[] = { name, v->name, "", "", "" };
+
+		cli_table_row(t, cells);
+		free(name);
+	}
+}
+
+static void source_rows(cli_table *t, const list_args *a,
+			const cz_catalog *cat)
+{
+	char ref[512];
+
+	for (size_t i = 0; i < cat->nsources; i++) {
+		const cz_source *src = cat->sources[i];
+		char *variants = variant_names(src);
+
+		add_row(t, a, src->name, variants, src->object,
+			source_ref_text(src, ref, sizeof(ref)));
+		free(variants);
+		for (size_t k = 0; a->components && k < src->nvariants; k++)
+			add_component_rows(t, src, &src->variants[k]);
+	}
+}
+
+static void package_rows(cli_table *t, const list_args *a,
+			 const cz_catalog *cat)
+{
+	for (size_t i = 0; i < cat->npackages; i++) {
+		const cz_package *pkg = cat->packages[i];
+		const cz_source *src = cz_catalog_source(cat, pkg->name);
+		const cz_variant *v = src ? cz_source_variant(src, pkg->variant)
+					  : NULL;
+		const char *reason = NULL;
+
+		cli_ready_status(pkg->object, &reason, NULL);
+		add_row(t, a, pkg->name, pkg->variant, pkg->object,
+			reason ? reason : "");
+		if (a->components && v)
+			add_component_rows(t, src, v);
+	}
+}
+
+static int write_table(const list_args *a, const cz_catalog *cat)
+{
+	static const char *const source_head[] = { "NAME", "VARIANTS", "READY",
+						   "STATUS", "SOURCE" };
+	static const char *const package_head[] = { "NAME", "VARIANT", "READY",
+						    "STATUS", "REASON" };
+	cli_table t;
+	cz_buf out;
+	int rc;
+
+	/* wide adds a fifth column: the Flux source, or the Ready reason. */
+	cli_table_init(&t, a->wide ? 5 : 4);
+	cli_table_row(&t, a->installed ? package_head : source_head);
+	if (a->installed)
+		package_rows(&t, a, cat);
+	else
+		source_rows(&t, a, cat);
+	cz_buf_init(&out, CZ_BUF_UNLIMITED);
+	cli_table_write(&t, &out);
+	rc = cli_write_stdout(out.data, out.len);
+	cz_buf_release(&out);
+	cli_table_release(&t);
+	return rc;
+}
+
+static int parse_args(const cli_command *cmd, int argc, char **argv,
+		      list_args *a, cli_conn *conn)
+{
+	cli_parser p;
+	const char *arg;
+	int c, rc = CLI_EXIT_OK;
+
+	cli_parser_init(&p, cmd, argc, argv);
+	while (rc == CLI_EXIT_OK && (c = cli_next(&p, &arg)) != -1) {
+		if (c == 'h') {
+			cli_print_help(cmd, stdout);
+			rc = -1;
+		} else if (c == 'i') {
+			a->installed = true;
+		} else if (c == OPT_COMPONENTS) {
+			a->components = true;
+		} else if (c == 'o') {
+			a->format = arg;
+		} else if (!cli_conn_option(conn, c, arg)) {
+			rc = CLI_EXIT_USAGE;
+		}
+	}
+	if (rc == CLI_EXIT_OK && cli_optind(&p) < argc)
+		rc = cli_usage_error(cmd, "list takes no arguments, got \"%s\"",
+				     argv[cli_optind(&p)]);
+	if (rc == CLI_EXIT_OK && strcmp(a->format, "table") != 0 &&
+	    strcmp(a->format, "wide") != 0 && strcmp(a->format, "json") != 0 &&
+	    strcmp(a->format, "yaml") != 0)
+		rc = cli_usage_error(cmd,
+				     "-o: expected table, wide, json or yaml, "
+				     "got \"%s\"",
+				     a->format);
+	a->wide = strcmp(a->format, "wide") == 0;
+	cli_parser_release(&p);
+	return rc;
+}
+
+/* Packages are fetched only for -i, and sources only when shown. */
+static unsigned fetch_what(const list_args *a)
+{
+	if (!a->installed)
+		return CLI_FETCH_SOURCES;
+	return CLI_FETCH_PACKAGES | (a->components ? CLI_FETCH_SOURCES : 0);
+}
+
+static int run(const cli_command *cmd, int argc, char **argv)
+{
+	list_args a = { false, false, false, "table" };
+	cli_conn conn = { NULL, NULL, NULL, NULL };
+	json_t *sources = NULL, *packages = NULL;
+	cz_catalog cat;
+	int rc;
+
+	cz_catalog_init(&cat);
+	rc = parse_args(cmd, argc, argv, &a, &conn);
+	if (rc != CLI_EXIT_OK) {
+		rc = rc < 0 ? CLI_EXIT_OK : rc;
+		goto cleanup;
+	}
+	if ((rc = cli_connect(&conn)) != CLI_EXIT_OK ||
+	    (rc = cli_fetch_catalog(&conn, fetch_what(&a), &cat, &sources,
+				    &packages)) != CLI_EXIT_OK)
+		goto cleanup;
+	if (strcmp(a.format, "json") == 0 || strcmp(a.format, "yaml") == 0)
+		rc = cli_write_object(a.installed ? packages : sources,
+				      a.format);
+	else
+		rc = write_table(&a, &cat);
+cleanup:
+	json_decref(sources);
+	json_decref(packages);
+	cz_catalog_release(&cat);
+	cli_conn_close(&conn);
+	return rc;
+}
+
+const cli_command cmd_list = {
+	.name = "list",
+	.run = run,
+	.summary = "List PackageSources, or installed Packages",
+	.usage = "list [-i] [--components] [-o table|wide|json|yaml]",
+	.description =
+		"Lists the PackageSources of the cluster with their variants and "
+		"Ready condition,\nor with -i the installed Packages with their "
+		"variant.  The table is the\nreference one: VARIANTS is cut after "
+		"25 characters and STATUS after 45, each\nfollowed by \"...\"; "
+		"-o wide shows them whole and adds the Flux source (or the\n"
+		"Ready reason).  Rows come in name order.",
+	.opts = opts,
+	.examples = "  cozypkg list\n"
+		    "  cozypkg list -i --components\n"
+		    "  cozypkg list -o json | jq '.items[].metadata.name'\n",
+};

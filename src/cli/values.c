@@ -1,0 +1,191 @@
+/* Checks the values of -f Package documents against the charts they will
+ * reach, before anything is created: Helm would refuse them much later,
+ * inside the HelmRelease. */
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "api/patch.h"
+#include "cli.h"
+#include "object/jsonschema.h"
+#include "object/yaml.h"
+#include "util/buf.h"
+#include "util/fileio.h"
+#include "util/mem.h"
+
+#define SCHEMA_MAX_BYTES (4u * 1024 * 1024)
+#define VALUES_MAX_BYTES (16u * 1024 * 1024)
+
+/* Reads one YAML or JSON document; *out is NULL when the file is absent. */
+static int read_doc(const char *path, size_t max, json_t **out, cz_error *err)
+{
+	char *data = NULL;
+	size_t len = 0, ndocs = 0;
+	cz_doc *docs = NULL;
+	int rc;
+
+	*out = NULL;
+	rc = cz_file_read(path, max, &data, &len, err);
+	if (rc == CZ_ENOTFOUND) {
+		cz_error_clear(err);
+		return CZ_OK;
+	}
+	if (rc == CZ_OK)
+		rc = cz_parse_stream(data, len, path, NULL, &docs, &ndocs, NULL,
+				     err);
+	if (rc == CZ_OK && ndocs && docs[0].root)
+		*out = json_incref(docs[0].root);
+	if (rc == CZ_OK && !*out)
+		*out = json_object();
+	cz_docs_free(docs, ndocs);
+	free(data);
+	return rc;
+}
+
+/* The chart's defaults as the artifact will carry them: its valuesFiles
+ * (the first replaces values.yaml, later ones merge over it), or its own
+ * values.yaml. */
+static int chart_defaults(const char *chart, const cz_component *comp,
+			  json_t **out, cz_error *err)
+{
+	size_t n = comp->values_files.len;
+	int rc = CZ_OK;
+
+	*out = json_object();
+	for (size_t i = 0; i < (n ? n : 1) && rc == CZ_OK; i++) {
+		char *path = cz_xasprintf(
+			"%s/%s", chart,
+			n ? comp->values_files.items[i] : "values.yaml");
+		json_t *doc = NULL;
+
+		rc = read_doc(path, VALUES_MAX_BYTES, &doc, err);
+		if (rc == CZ_OK && doc && json_is_object(doc))
+			rc = cz_merge_patch(out, doc, err);
+		json_decref(doc);
+		free(path);
+	}
+	return rc;
+}
+
+static char *chart_dir(const char *dir, const cz_source *src,
+		       const cz_component *comp)
+{
+	const char *base = src->source_ref && src->source_ref->path
+				   ? src->source_ref->path
+				   : "";
+
+	if (!*base)
+		return cz_xasprintf("%s/%s", dir, comp->path);
+	return cz_xasprintf("%s/%s/%s", dir, base, comp->path);
+}
+
+/* Validates one component's values; violations go to report. */
+static int check_component(const cz_package *pkg, const cz_source *src,
+			   const cz_package_component *pc,
+			   const cz_component *comp, const char *dir,
+			   cz_buf *report, size_t *nerrors)
+{
+	cz_error err = CZ_ERROR_INIT;
+	char *chart = chart_dir(dir, src, comp);
+	char *schema_path = cz_xasprintf("%s/values.schema.json", chart);
+	char *prefix = NULL;
+	json_t *schema = NULL, *values = NULL;
+	size_t n = 0;
+	int rc;
+
+	rc = read_doc(schema_path, SCHEMA_MAX_BYTES, &schema, &err);
+	if (rc < 0 || !schema)
+		goto cleanup;
+	if ((rc = chart_defaults(chart, comp, &values, &err)) < 0 ||
+	    (rc = cz_merge_patch(&values, pc->values, &err)) < 0)
+		goto cleanup;
+	prefix = cz_xasprintf("%s:%u: spec.components.%s.values",
+			      pkg->origin.file, pkg->origin.line, pc->name);
+	rc = cz_jsonschema_validate(schema, values, prefix, report, 0, &n,
+				    &err);
+	*nerrors += n;
+	if (rc == CZ_EINVALID)
+		rc = CZ_OK;
+cleanup:
+	if (rc < 0) {
+		cz_buf_printf(report, "%s: %s\n", schema_path, err.msg);
+		(*nerrors)++;
+	}
+	json_decref(schema);
+	json_decref(values);
+	free(prefix);
+	free(schema_path);
+	free(chart);
+	return rc;
+}
+
+/* The PackageSource a Package document installs from: from the files,
+ * else from the cluster (*fetched keeps it alive). */
+static const cz_source *find_source(const cz_catalog *files, cli_conn *conn,
+				    const char *name, cz_catalog *fetched)
+{
+	const cz_source *src = cz_catalog_source(files, name);
+	cz_error err = CZ_ERROR_INIT;
+	json_t *obj = NULL;
+
+	if (src)
+		return src;
+	if ((src = cz_catalog_source(fetched, name)))
+		return src;
+	if (cli_get(conn, cli_res_sources(), name, &obj, &err) < 0)
+		return NULL;
+	cz_catalog_put_source(fetched, obj);
+	json_decref(obj);
+	return cz_catalog_source(fetched, name);
+}
+
+static void check_package(const cz_package *pkg, const cz_source *src,
+			  const char *dir, cz_buf *report, size_t *nerrors)
+{
+	const cz_variant *v = cz_source_variant(src, pkg->variant);
+
+	for (size_t i = 0; v && i < pkg->ncomponents; i++) {
+		const cz_package_component *pc = &pkg->components[i];
+		const cz_component *comp = cz_variant_component(v, pc->name);
+
+		if (pc->values && comp)
+			check_component(pkg, src, pc, comp, dir, report,
+					nerrors);
+	}
+}
+
+int cli_check_values(const cz_catalog *files, cli_conn *conn, const char *dir)
+{
+	cz_catalog fetched;
+	cz_buf report;
+	size_t nerrors = 0;
+	struct stat st;
+	int rc = CLI_EXIT_OK;
+
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "cozypkg: --source-dir %s: not a directory\n",
+			dir);
+		return CLI_EXIT_USAGE;
+	}
+	cz_catalog_init(&fetched);
+	cz_buf_init(&report, CZ_BUF_UNLIMITED);
+	for (size_t i = 0; i < files->npackages; i++) {
+		const cz_package *pkg = files->packages[i];
+		const cz_source *src =
+			find_source(files, conn, pkg->name, &fetched);
+
+		if (src)
+			check_package(pkg, src, dir, &report, &nerrors);
+	}
+	if (nerrors) {
+		fputs(report.data, stderr);
+		fprintf(stderr, "cozypkg: %zu value error%s; nothing was "
+				"created\n",
+			nerrors, nerrors == 1 ? "" : "s");
+		rc = CLI_EXIT_USAGE;
+	}
+	cz_buf_release(&report);
+	cz_catalog_release(&fetched);
+	return rc;
+}
