@@ -148,21 +148,35 @@ const cz_resource *cli_res_sources(void);
 const cz_resource *cli_res_packages(void);
 
 /* GET one object (*out owned by the caller) or a whole list (*list owned,
- * with an "items" array).  Errors name the server, as cz_kube_* do. */
+ * with an "items" array).  keep (NULL-terminated, or NULL for everything)
+ * names the members a list is projected to (object/project.h), so that a
+ * command reads only what it uses of a large list.  Errors name the
+ * server, as cz_kube_* do. */
 int cli_get(cli_conn *c, const cz_resource *res, const char *name,
 	    json_t **out, cz_error *err);
 int cli_list(cli_conn *c, const cz_resource *res, const char *query,
-	     json_t **list, cz_error *err);
+	     const char *const *keep, json_t **list, cz_error *err);
 /* Puts the objects of a list's items into cat (not finished). */
 void cli_catalog_add(cz_catalog *cat, const cz_resource *res, json_t *items);
-/* Lists every PackageSource and/or Package (what: CLI_FETCH_* bits) into
- * cat and finishes it; the lists are handed out when sources/packages are
- * not NULL (caller decrefs; NULL when not fetched).  Prints the error and
- * returns CLI_EXIT_FAILED on failure. */
-#define CLI_FETCH_SOURCES 1u
-#define CLI_FETCH_PACKAGES 2u
-#define CLI_FETCH_ALL (CLI_FETCH_SOURCES | CLI_FETCH_PACKAGES)
-int cli_fetch_catalog(cli_conn *c, unsigned what, cz_catalog *cat,
+/* Which lists to read, each projected to its paths (NULL: whole). */
+typedef struct cli_fetch {
+	bool sources;
+	const char *const *source_paths;
+	bool packages;
+	const char *const *package_paths;
+} cli_fetch;
+/* Paths that keep what the package graph needs of PackageSources (names,
+ * variants, dependsOn, components and their install), and what any
+ * command needs of Packages (name, spec, status). */
+extern const char *const cli_graph_source_paths[];
+/* Only what the list table shows of a PackageSource. */
+extern const char *const cli_list_source_paths[];
+extern const char *const cli_package_paths[];
+/* Lists PackageSources and/or Packages into cat and finishes it; the
+ * lists are handed out when sources/packages are not NULL (caller
+ * decrefs; NULL when not fetched).  Prints the error and returns
+ * CLI_EXIT_FAILED on failure. */
+int cli_fetch_catalog(cli_conn *c, const cli_fetch *what, cz_catalog *cat,
 		      json_t **sources, json_t **packages);
 /* Prints "cozypkg: <message>"; returns CLI_EXIT_FAILED. */
 int cli_fail(const cz_error *err);

@@ -97,11 +97,20 @@ int cli_get(cli_conn *c, const cz_resource *res, const char *name,
 }
 
 int cli_list(cli_conn *c, const cz_resource *res, const char *query,
-	     json_t **list, cz_error *err)
+	     const char *const *keep, json_t **list, cz_error *err)
 {
 	char *path = cz_kube_path(res, NULL, NULL, NULL, query);
-	int rc = cz_kube_get(c->kube, path, list, err);
+	cz_projection *proj = NULL;
+	size_t nkeep = 0;
+	int rc;
 
+	while (keep && keep[nkeep])
+		nkeep++;
+	if (nkeep)
+		proj = cz_projection_new(keep, nkeep);
+	rc = proj ? cz_kube_get_projected(c->kube, path, proj, list, err)
+		  : cz_kube_get(c->kube, path, list, err);
+	cz_projection_free(proj);
 	free(path);
 	if (rc == CZ_OK && !json_is_array(json_object_get(*list, "items"))) {
 		json_decref(*list);
@@ -130,17 +139,45 @@ void cli_catalog_add(cz_catalog *cat, const cz_resource *res, json_t *items)
 	}
 }
 
-int cli_fetch_catalog(cli_conn *c, unsigned what, cz_catalog *cat,
+const char *const cli_graph_source_paths[] = {
+	"items[].metadata.name",
+	"items[].spec.sourceRef",
+	"items[].spec.variants[].name",
+	"items[].spec.variants[].dependsOn",
+	"items[].spec.variants[].components[].name",
+	"items[].spec.variants[].components[].install",
+	"items[].status.conditions",
+	NULL,
+};
+
+const char *const cli_list_source_paths[] = {
+	"items[].metadata.name",
+	"items[].spec.sourceRef",
+	"items[].spec.variants[].name",
+	"items[].status.conditions",
+	NULL,
+};
+
+const char *const cli_package_paths[] = {
+	"items[].metadata.name",
+	"items[].spec",
+	"items[].status.conditions",
+	NULL,
+};
+
+int cli_fetch_catalog(cli_conn *c, const cli_fetch *what, cz_catalog *cat,
 		      json_t **sources, json_t **packages)
 {
 	cz_error err = CZ_ERROR_INIT;
 	json_t *s = NULL, *p = NULL;
 	int rc = CLI_EXIT_OK;
 
-	if (((what & CLI_FETCH_SOURCES) &&
-	     cli_list(c, cli_res_sources(), NULL, &s, &err) < 0) ||
-	    ((what & CLI_FETCH_PACKAGES) &&
-	     cli_list(c, cli_res_packages(), NULL, &p, &err) < 0)) {
+	if ((what->sources &&
+	     cli_list(c, cli_res_sources(), NULL, what->source_paths, &s,
+		      &err) < 0) ||
+	    (what->packages &&
+	     cli_list(c, cli_res_packages(), NULL, what->package_paths, &p,
+		      &err) < 0)) {
 		rc = cli_fail(&err);
 		goto cleanup;
 	}

@@ -92,10 +92,12 @@ static int collect_names(del_args *a, char **argv, size_t n, cli_names *names)
 static int load_installed(del_run *r)
 {
 	cz_catalog all;
+	cli_fetch what = { true, cli_graph_source_paths, true,
+			   cli_package_paths };
 	int rc;
 
 	cz_catalog_init(&all);
-	rc = cli_fetch_catalog(&r->args->conn, CLI_FETCH_ALL, &all, NULL, NULL);
+	rc = cli_fetch_catalog(&r->args->conn, &what, &all, NULL, NULL);
 	for (size_t i = 0; rc == CLI_EXIT_OK && i < all.npackages; i++) {
 		const cz_source *src =
 			cz_catalog_source(&all, all.packages[i]->name);

@@ -39,6 +39,8 @@ static int check_selected(char **names, size_t n, const cz_catalog *cat)
 static int load_catalog(cli_conn *conn, bool offline, const char **files,
 			size_t nfiles, cz_catalog *cat, cli_names *selected)
 {
+	cli_fetch what = { true, cli_graph_source_paths, true,
+			   cli_package_paths };
 	cz_catalog named;
 	int rc = CLI_EXIT_OK;
 
@@ -55,7 +57,7 @@ static int load_catalog(cli_conn *conn, bool offline, const char **files,
 		cli_names_from_catalog(selected, &named);
 	cz_catalog_release(&named);
 	if (rc == CLI_EXIT_OK && (rc = cli_connect(conn)) == CLI_EXIT_OK)
-		rc = cli_fetch_catalog(conn, CLI_FETCH_ALL, cat, NULL, NULL);
+		rc = cli_fetch_catalog(conn, &what, cat, NULL, NULL);
 	return rc;
 }
 

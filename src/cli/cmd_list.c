@@ -181,12 +181,19 @@ static int parse_args(const cli_command *cmd, int argc, char **argv,
 	return rc;
 }
 
-/* Packages are fetched only for -i, and sources only when shown. */
-static unsigned fetch_what(const list_args *a)
+/* Packages are read only for -i, and sources only when shown; the table
+ * reads projected lists, json and yaml the objects whole. */
+static cli_fetch fetch_what(const list_args *a)
 {
-	if (!a->installed)
-		return CLI_FETCH_SOURCES;
-	return CLI_FETCH_PACKAGES | (a->components ? CLI_FETCH_SOURCES : 0);
+	bool whole = strcmp(a->format, "json") == 0 ||
+		     strcmp(a->format, "yaml") == 0;
+	cli_fetch f = { !a->installed || a->components,
+			whole ? NULL
+			      : a->components ? cli_graph_source_paths
+					      : cli_list_source_paths,
+			a->installed, whole ? NULL : cli_package_paths };
+
+	return f;
 }
 
 static int run(const cli_command *cmd, int argc, char **argv)
@@ -194,6 +201,7 @@ static int run(const cli_command *cmd, int argc, char **argv)
 	list_args a = { false, false, false, "table" };
 	cli_conn conn = { NULL, NULL, NULL, NULL };
 	json_t *sources = NULL, *packages = NULL;
+	cli_fetch what;
 	cz_catalog cat;
 	int rc;
 
@@ -203,8 +211,9 @@ static int run(const cli_command *cmd, int argc, char **argv)
 		rc = rc < 0 ? CLI_EXIT_OK : rc;
 		goto cleanup;
 	}
+	what = fetch_what(&a);
 	if ((rc = cli_connect(&conn)) != CLI_EXIT_OK ||
-	    (rc = cli_fetch_catalog(&conn, fetch_what(&a), &cat, &sources,
+	    (rc = cli_fetch_catalog(&conn, &what, &cat, &sources,
 				    &packages)) != CLI_EXIT_OK)
 		goto cleanup;
 	if (strcmp(a.format, "json") == 0 || strcmp(a.format, "yaml") == 0)

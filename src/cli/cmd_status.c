@@ -73,7 +73,7 @@ static int releases_json(cli_conn *conn, const char *pkg, json_t **out,
 	json_t *list = NULL;
 	size_t i;
 	json_t *hr;
-	int rc = cli_list(conn, res, query, &list, err);
+	int rc = cli_list(conn, res, query, NULL, &list, err);
 
 	*out = json_array();
 	json_array_foreach (json_object_get(list, "items"), i, hr)

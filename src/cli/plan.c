@@ -5,8 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "object/meta.h"
 #include "util/buf.h"
 #include "util/mem.h"
+
+/* GETs before plan_build() switches to reading whole lists. */
+#define PLAN_GET_BUDGET 256
 
 void plan_init(plan *p)
 {
@@ -79,11 +83,92 @@ json_t *plan_source_deps(const json_t *source)
 	return deps;
 }
 
-/* GETs one object; a 404 leaves *out NULL and is not an error. */
-static int get_optional(cli_conn *conn, const cz_resource *res,
+/* Sources and Packages, by name, from two lists: one read of the cluster
+ * instead of a GET per package once the tree has grown large. */
+typedef struct plan_lists {
+	json_t *sources; /* name -> PackageSource */
+	json_t *packages; /* name -> Package */
+} plan_lists;
+
+/* Specs stay text until a package of the tree needs one: a deep tree
+ * still reaches only a part of a large catalog. */
+static const char *const plan_source_paths[] = { "items[].metadata.name",
+						 "items[].spec~", NULL };
+
+static json_t *by_name(json_t *list)
+{
+	json_t *map = json_object();
+	size_t i;
+	json_t *obj;
+
+	json_array_foreach (json_object_get(list, "items"), i, obj) {
+		const char *name = cz_meta_str(obj, "name");
+
+		if (name)
+			json_object_set(map, name, obj);
+	}
+	return map;
+}
+
+static int read_lists(cli_conn *conn, plan_lists *l, cz_error *err)
+{
+	json_t *s = NULL, *p = NULL;
+	int rc;
+
+	if ((rc = cli_list(conn, cli_res_sources(), NULL, plan_source_paths,
+			   &s, err)) == CZ_OK &&
+	    (rc = cli_list(conn, cli_res_packages(), NULL, cli_package_paths,
+			   &p, err)) == CZ_OK) {
+		l->sources = by_name(s);
+		l->packages = by_name(p);
+	}
+	json_decref(s);
+	json_decref(p);
+	return rc;
+}
+
+/* The PackageSource name from the list, its spec parsed now; NULL when
+ * the list has none. */
+static int source_from_list(plan_lists *l, const char *name, json_t **out,
+			    cz_error *err)
+{
+	json_t *item = json_object_get(l->sources, name);
+	const char *text = json_string_value(json_object_get(item, "spec"));
+	json_error_t jerr;
+	json_t *spec;
+
+	*out = NULL;
+	if (!item)
+		return CZ_OK;
+	spec = text ? json_loads(text, 0, &jerr) : json_object();
+	if (!spec)
+		return cz_fail(err, CZ_EINVALID, "PackageSource %s: spec: %s",
+			       name, jerr.text);
+	*out = json_pack("{s:s, s:s, s:{s:s}, s:o}", "apiVersion",
+			 "cozystack.io/v1alpha1", "kind", "PackageSource",
+			 "metadata", "name", name, "spec", spec);
+	return CZ_OK;
+}
+
+/* GETs one object; a 404 leaves *out NULL and is not an error.  Past
+ * PLAN_GET_BUDGET requests the whole lists are read once and answer the
+ * rest: a GET costs a round trip, a list one parse of every object. */
+static int get_optional(plan *p, cli_conn *conn, const cz_resource *res,
 			const char *name, json_t **out, cz_error *err)
 {
-	int rc = cli_get(conn, res, name, out, err);
+	plan_lists *l = p->lists;
+	int rc;
+
+	if (!l->sources && ++p->gets > PLAN_GET_BUDGET &&
+	    (rc = read_lists(conn, l, err)) < 0)
+		return rc;
+	if (l->sources && res == cli_res_packages()) {
+		*out = json_incref(json_object_get(l->packages, name));
+		return CZ_OK;
+	}
+	if (l->sources)
+		return source_from_list(l, name, out, err);
+	rc = cli_get(conn, res, name, out, err);
 
 	if (rc == CZ_ENOTFOUND) {
 		*out = NULL;
@@ -101,15 +186,15 @@ static int fetch_node(plan *p, cli_conn *conn, size_t k, bool root,
 	size_t i;
 	int rc;
 
-	rc = get_optional(conn, cli_res_sources(), p->nodes[k].name,
+	rc = get_optional(p, conn, cli_res_sources(), p->nodes[k].name,
 			  &p->nodes[k].source, err);
 	if (rc == CZ_OK && root && !p->nodes[k].source)
 		rc = cz_fail(err, CZ_ENOTFOUND,
 			     "failed to get PackageSource %s: not found",
 			     p->nodes[k].name);
 	if (rc == CZ_OK)
-		rc = get_optional(conn, cli_res_packages(), p->nodes[k].name,
-				  &p->nodes[k].package, err);
+		rc = get_optional(p, conn, cli_res_packages(),
+				  p->nodes[k].name, &p->nodes[k].package, err);
 	if (rc < 0 || !p->nodes[k].source)
 		return rc;
 	cz_catalog_put_source(&p->sources, p->nodes[k].source);
@@ -147,9 +232,11 @@ static int sort_tree(plan *p, cz_error *err)
 int plan_build(plan *p, cli_conn *conn, const cli_names *roots)
 {
 	cz_error err = CZ_ERROR_INIT;
+	plan_lists lists = { NULL, NULL };
 	size_t next = 0;
 	int rc = CZ_OK;
 
+	p->lists = &lists;
 	for (size_t r = 0; r < roots->len && rc == CZ_OK; r++) {
 		size_t k = add_node(p, roots->items[r], NULL);
 
@@ -169,6 +256,9 @@ int plan_build(plan *p, cli_conn *conn, const cli_names *roots)
 	}
 	if (rc == CZ_OK)
 		rc = sort_tree(p, &err);
+	p->lists = NULL;
+	json_decref(lists.sources);
+	json_decref(lists.packages);
 	if (rc < 0)
 		return cli_fail(&err);
 	return CLI_EXIT_OK;

@@ -36,6 +36,8 @@ typedef struct plan {
 	cz_graph graph;     /* union graph over the tree */
 	size_t *order;      /* node numbers of graph, dependencies first */
 	size_t nordered;
+	size_t gets;        /* requests sent while building */
+	struct plan_lists *lists; /* while building */
 } plan;
 
 void plan_init(plan *p);

@@ -410,9 +410,27 @@ static json_t *parse_body(const cz_buf *b)
 	return json_loadb(b->data, b->len, 0, NULL);
 }
 
-int cz_kube_request(cz_kube *k, const char *method, const char *path,
-		    const char *content_type, const json_t *body,
-		    cz_kube_response *resp, cz_error *err)
+/* A successful answer goes through the projection when there is one;
+ * error answers are parsed whole, for their Status. */
+static int parse_answer(cz_kube *k, const cz_buf *b, const cz_projection *proj,
+			cz_kube_response *resp, cz_error *err)
+{
+	cz_error inner = CZ_ERROR_INIT;
+
+	if (!proj || resp->status < 200 || resp->status > 299 || !b->len) {
+		resp->body = parse_body(b);
+		return CZ_OK;
+	}
+	if (cz_json_project(b->data, b->len, proj, &resp->body, &inner) < 0)
+		return cz_fail(err, CZ_EINVALID, "%s: the answer is not JSON: %s",
+			       k->kc.server, inner.msg);
+	return CZ_OK;
+}
+
+static int perform(cz_kube *k, const char *method, const char *path,
+		   const char *content_type, const json_t *body,
+		   const cz_projection *proj, cz_kube_response *resp,
+		   cz_error *err)
 {
 	struct curl_slist *headers = NULL;
 	char *text = NULL;
@@ -447,13 +465,20 @@ int cz_kube_request(cz_kube *k, const char *method, const char *path,
 		goto cleanup;
 	}
 	curl_easy_getinfo(k->curl, CURLINFO_RESPONSE_CODE, &resp->status);
-	resp->body = parse_body(&sink.buf);
+	rc = parse_answer(k, &sink.buf, proj, resp, err);
 cleanup:
 	curl_easy_setopt(k->curl, CURLOPT_HTTPHEADER, NULL);
 	curl_slist_free_all(headers);
 	free(text);
 	cz_buf_release(&sink.buf);
 	return rc;
+}
+
+int cz_kube_request(cz_kube *k, const char *method, const char *path,
+		    const char *content_type, const json_t *body,
+		    cz_kube_response *resp, cz_error *err)
+{
+	return perform(k, method, path, content_type, body, NULL, resp, err);
 }
 
 /* ---- status mapping --------------------------------------------------- */
@@ -516,6 +541,24 @@ static int verb(cz_kube *k, const char *method, const char *path,
 		*out = resp.body;
 		resp.body = NULL;
 	}
+cleanup:
+	cz_kube_response_release(&resp);
+	return rc;
+}
+
+int cz_kube_get_projected(cz_kube *k, const char *path,
+			  const cz_projection *proj, json_t **out,
+			  cz_error *err)
+{
+	cz_kube_response resp = { 0, NULL };
+	int rc;
+
+	*out = NULL;
+	if ((rc = perform(k, "GET", path, NULL, NULL, proj, &resp, err)) < 0 ||
+	    (rc = cz_kube_check(k, &resp, err)) < 0)
+		goto cleanup;
+	*out = resp.body;
+	resp.body = NULL;
 cleanup:
 	cz_kube_response_release(&resp);
 	return rc;

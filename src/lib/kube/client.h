@@ -22,6 +22,7 @@
 
 #include "api/resource.h"
 #include "kube/kubeconfig.h"
+#include "object/project.h"
 #include "util/error.h"
 
 #define CZ_KUBE_MAX_BODY (256u * 1024 * 1024)
@@ -100,6 +101,11 @@ int cz_kube_patch(cz_kube *k, const char *path, const char *patch_type,
 /* options: a DeleteOptions object, or NULL. */
 int cz_kube_delete(cz_kube *k, const char *path, const json_t *options,
 		   json_t **out, cz_error *err);
+/* GET keeping only what proj names of a successful answer (see
+ * object/project.h): for large lists of which a caller reads little. */
+int cz_kube_get_projected(cz_kube *k, const char *path,
+			  const cz_projection *proj, json_t **out,
+			  cz_error *err);
 /* Maps an answer to a cz_code as the verbs above do; CZ_OK for 2xx. */
 int cz_kube_check(const cz_kube *k, const cz_kube_response *resp,
 		  cz_error *err);
