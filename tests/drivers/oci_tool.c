@@ -16,7 +16,7 @@
  *
  * FLAGS: --insecure --cacert FILE --docker-config FILE --user USER:PASS
  *   --chunk-size N --page-size N --attempts N --retry-base-ms N
- *   --retry-after-max-ms N --max-blob N --mount-from REPO
+ *   --retry-after-max-ms N --max-blob N --max-tags N --mount-from REPO
  *   --media-type TYPE --verbose --stats
  *
  * Exit status: 0, 1 with one line "oci_tool: message" on stderr, 2 usage.
@@ -118,6 +118,8 @@ static int parse_flags(tool *t, int argc, char **argv)
 			t->opts.retry_after_max_ms = (unsigned)n;
 		else if (!strcmp(f, "--max-blob"))
 			t->opts.max_blob = n;
+		else if (!strcmp(f, "--max-tags"))
+			t->opts.max_tags = (size_t)n;
 		else
 			return -1;
 		i++;

@@ -644,6 +644,24 @@ static bool retryable_curl(CURLcode cc)
 	}
 }
 
+static int check_served_digest(const cz_oci *c, const oci_req *rq,
+			       oci_resp *resp, cz_error *err)
+{
+	char *served = oci_resp_header(resp, "Docker-Content-Digest", 0);
+	int rc = CZ_OK;
+
+	if (served && cz_oci_digest_is_sha256(served) &&
+	    strcmp(served, resp->digest)) {
+		resp->retryable = true;
+		rc = cz_fail(err, CZ_EINVALID,
+			     "%s: %s: content does not match the "
+			     "Docker-Content-Digest %s",
+			     c->host, rq->what ? rq->what : rq->method, served);
+	}
+	free(served);
+	return rc;
+}
+
 /*
  * Sends rq to url once.  auth is the Authorization header line or NULL.
  * CZ_OK when an answer arrived; then a 2xx body has been checked against
@@ -709,6 +727,9 @@ static int perform_once(cz_oci *c, const oci_req *rq, const char *url,
 			     resp->digest);
 		goto cleanup;
 	}
+	if (rq->check_served_digest &&
+	    (rc = check_served_digest(c, rq, resp, err)) < 0)
+		goto cleanup;
 cleanup:
 	if (c->curl)
 		curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, NULL);
@@ -727,8 +748,10 @@ static bool retryable_status(long status)
 
 bool oci_retryable(int rc, const oci_resp *resp)
 {
-	if (rc < 0)
-		return resp->retryable;
+	/* A failure is either a transfer that went wrong (resp->retryable
+	 * says whether it may pass) or an answer with a status that may. */
+	if (rc < 0 && resp->retryable)
+		return true;
 	return retryable_status(resp->status);
 }
 

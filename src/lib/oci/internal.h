@@ -42,6 +42,10 @@ typedef struct oci_req {
 	uint64_t max_body;         /* cap for out_fd; 0: none */
 	const char *expect_digest; /* sha256 the 2xx body must have, or NULL */
 	int64_t expect_size;       /* size it must have, or -1 */
+	/* The 2xx body must match the sha256 Docker-Content-Digest the
+	 * registry names, when it names one: a tag then resolves to exactly
+	 * these bytes. */
+	bool check_served_digest;
 } oci_req;
 
 #define OCI_REQ_INIT                                                           \
