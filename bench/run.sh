@@ -35,3 +35,4 @@ echo "store N=100000: open, GET, LIST, single writes (NORMAL, FULL), fan-out to 
 "$(dirname "$0")/controllers.sh" "$build" 1000
 "$(dirname "$0")/controllers.sh" "$build" 10000
 "$(dirname "$0")/cli.sh" "$build" 10000
+"$(dirname "$0")/oci.sh" "$build"
