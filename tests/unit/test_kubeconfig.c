@@ -300,6 +300,80 @@ static void test_default_path(void **state)
 	free(saved_home);
 }
 
+/* KUBECONFIG merging: the first file to name a cluster, user or context
+ * wins, so does the first current-context, and relative references stay
+ * relative to their own file. */
+static void test_merge_files(void **state)
+{
+	char *dir = tmpdir_make();
+	char *sub = cz_xasprintf("%s/sub", dir);
+	char *a = cz_xasprintf("%s/a", dir), *b = cz_xasprintf("%s/sub/b", dir);
+	char *missing = cz_xasprintf("%s/none", dir);
+	char *list = cz_xasprintf("%s:%s:%s", missing, a, b);
+	const char *paths[] = { missing, a, b };
+	char *saved = getenv("KUBECONFIG") ? cz_xstrdup(getenv("KUBECONFIG"))
+					   : NULL;
+	cz_error err = CZ_ERROR_INIT;
+	cz_kubeconfig kc;
+
+	(void)state;
+	assert_int_equal(mkdir(sub, 0700), 0);
+	tmpdir_write(dir, "a",
+		     "clusters:\n- name: c1\n  cluster: {server: https://one}\n"
+		     "users:\n- name: u1\n  user: {token: first}\n"
+		     "contexts:\n- name: cx\n  context: {cluster: c1, user: u1}\n");
+	tmpdir_write(sub, "b",
+		     "current-context: cy\n"
+		     "clusters:\n- name: c1\n  cluster: {server: https://shadowed}\n"
+		     "- name: c2\n  cluster: {server: https://two}\n"
+		     "users:\n- name: u2\n  user: {tokenFile: tok}\n"
+		     "contexts:\n- name: cy\n  context: {cluster: c2, user: u2, "
+		     "namespace: ns}\n- name: cx\n  context: {cluster: c2}\n");
+	tmpdir_write(sub, "tok", " from-file\n");
+	if (cz_kubeconfig_load_files(paths, 3, NULL, &kc, &err) != CZ_OK)
+		fail_msg("%s", err.msg);
+	assert_string_equal(kc.context, "cy");
+	assert_string_equal(kc.server, "https://two");
+	assert_string_equal(kc.token, "from-file");
+	assert_string_equal(kc.namespace, "ns");
+	cz_kubeconfig_release(&kc);
+	/* cx comes from the first file; c1 too, not the shadowed one. */
+	setenv("KUBECONFIG", list, 1);
+	assert_int_equal(cz_kubeconfig_load_default(NULL, "cx", &kc, &err), CZ_OK);
+	assert_string_equal(kc.server, "https://one");
+	assert_string_equal(kc.token, "first");
+	cz_kubeconfig_release(&kc);
+	/* An explicit path is the only file read. */
+	assert_int_equal(cz_kubeconfig_load_default(a, "cy", &kc, &err),
+			 CZ_ENOTFOUND);
+	assert_contains(err.msg, "context \"cy\" not found");
+	cz_kubeconfig_release(&kc);
+	/* Nothing there at all. */
+	assert_int_equal(cz_kubeconfig_load_files(paths, 1, NULL, &kc, &err),
+			 CZ_ENOTFOUND);
+	cz_kubeconfig_release(&kc);
+	{
+		const char *none[] = { missing, missing };
+
+		assert_int_equal(cz_kubeconfig_load_files(none, 2, NULL, &kc,
+							  &err),
+				 CZ_ENOTFOUND);
+		assert_contains(err.msg, "none of these files exists");
+		cz_kubeconfig_release(&kc);
+	}
+	if (saved)
+		setenv("KUBECONFIG", saved, 1);
+	else
+		unsetenv("KUBECONFIG");
+	free(saved);
+	free(list);
+	free(missing);
+	free(a);
+	free(b);
+	free(sub);
+	tmpdir_remove(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -308,6 +382,7 @@ int main(void)
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_default_path),
+		cmocka_unit_test(test_merge_files),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

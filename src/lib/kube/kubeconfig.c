@@ -429,25 +429,37 @@ static void absolutize_refs(json_t *body, const char *dir)
 }
 
 /* Appends the entries of src[list] whose name merged[list] lacks: with
- * several files, the first to define a name wins, as in kubectl. */
-static void merge_list(json_t *merged, json_t *src, const char *list,
-		       const char *item, const char *dir)
+ * several files, the first to define a name wins, as in kubectl.  Each
+ * entry is checked here, in its own file, where its field path means
+ * something. */
+static int merge_list(const kc_reader *r, json_t *merged, json_t *src,
+		      const char *list, const char *item)
 {
 	json_t *from = json_object_get(src, list);
 	json_t *to = json_object_get(merged, list);
+	char where[WHERE_MAX];
 	size_t i, j;
 	json_t *entry, *have;
+	int rc;
 
+	if (!from || json_is_null(from))
+		return CZ_OK;
 	if (!json_is_array(from))
-		return;
+		return kc_fail(r, CZ_EINVALID, "%s: expected a list", list);
 	if (!to) {
 		to = json_array();
 		json_object_set_new(merged, list, to);
 	}
 	json_array_foreach (from, i, entry) {
-		const char *name = json_string_value(json_object_get(entry, "name"));
+		const char *name;
 		bool dup = false;
 
+		snprintf(where, sizeof(where), "%s[%zu]", list, i);
+		if (!json_is_object(entry))
+			return kc_fail(r, CZ_EINVALID, "%s: expected a mapping",
+				       where);
+		if ((rc = get_string(r, entry, "name", where, &name)) < 0)
+			return rc;
 		json_array_foreach (to, j, have) {
 			const char *other =
 				json_string_value(json_object_get(have, "name"));
@@ -457,10 +469,10 @@ static void merge_list(json_t *merged, json_t *src, const char *list,
 		}
 		if (dup)
 			continue;
-		if (json_is_object(entry))
-			absolutize_refs(json_object_get(entry, item), dir);
+		absolutize_refs(json_object_get(entry, item), r->dir);
 		json_array_append(to, entry);
 	}
+	return CZ_OK;
 }
 
 /* Reads one file and folds it into merged (clusters, users, contexts and
@@ -496,9 +508,12 @@ static int merge_file(const char *path, bool skip_missing, json_t *merged,
 	if (current && *current && !json_object_get(merged, "current-context"))
 		json_object_set_new(merged, "current-context",
 				    json_string(current));
-	merge_list(merged, docs[0].root, "clusters", "cluster", r.dir);
-	merge_list(merged, docs[0].root, "users", "user", r.dir);
-	merge_list(merged, docs[0].root, "contexts", "context", r.dir);
+	if ((rc = merge_list(&r, merged, docs[0].root, "clusters",
+			     "cluster")) < 0 ||
+	    (rc = merge_list(&r, merged, docs[0].root, "users", "user")) < 0 ||
+	    (rc = merge_list(&r, merged, docs[0].root, "contexts",
+			     "context")) < 0)
+		goto cleanup;
 	*found = true;
 cleanup:
 	cz_docs_free(docs, ndocs);

@@ -1,0 +1,36 @@
+/* libFuzzer target: JSON projection over arbitrary text, with the path
+ * sets the CLI uses, and whatever it keeps checked to be valid JSON. */
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include <jansson.h>
+
+#include "object/project.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static const char *const paths[] = {
+	"items[].metadata.name", "items[].spec.variants[].name",
+	"items[].spec.variants[].components[].install", "items[].status",
+	"items[].spec~",
+};
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	cz_projection *p = cz_projection_new(paths, 5);
+	cz_error err = CZ_ERROR_INIT;
+	json_t *out = NULL;
+
+	if (cz_json_project((const char *)data, size, p, &out, &err) == CZ_OK) {
+		char *text = json_dumps(out, JSON_COMPACT);
+
+		if (!text)
+			abort();
+		free(text);
+		json_decref(out);
+	}
+	cz_projection_free(p);
+	return 0;
+}
