@@ -34,3 +34,4 @@ echo "store N=100000: open, GET, LIST, single writes (NORMAL, FULL), fan-out to 
 "$(dirname "$0")/server.sh" "$build" 10000
 "$(dirname "$0")/controllers.sh" "$build" 1000
 "$(dirname "$0")/controllers.sh" "$build" 10000
+"$(dirname "$0")/artifacts.sh" "$build" 200

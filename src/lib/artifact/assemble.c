@@ -20,6 +20,7 @@
 
 #define DEFAULT_VALUES_MAX (4 * 1024 * 1024)
 #define VALUES_OUTPUT_MAX (64 * 1024 * 1024)
+#define DEFAULT_COMPRESSION_LEVEL 1
 
 const char *cz_source_base_path(cz_arena *arena, const cz_source *src)
 {
@@ -266,8 +267,9 @@ static void run_job(const job *j)
 
 	cz_tarball_init(&t);
 	t.mtime = j->opts->mtime;
-	if (j->opts->compression_level)
-		t.compression_level = j->opts->compression_level;
+	t.compression_level = j->opts->compression_level
+				      ? j->opts->compression_level
+				      : DEFAULT_COMPRESSION_LEVEL;
 	if (!relative_path_safe(j->component->path)) {
 		rc = cz_fail(err, CZ_EINVALID, "not a path inside the source");
 		goto cleanup;

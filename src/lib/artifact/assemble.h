@@ -39,7 +39,8 @@
 
 typedef struct cz_assemble_opts {
 	time_t mtime;            /* of every entry; 0 by default */
-	int compression_level;   /* 0 means 6 */
+	int compression_level;   /* 0 means 1: half the CPU of 6 for
+				    about 10% larger artifacts */
 	unsigned threads;        /* components built in parallel; 0 means 1 */
 	size_t max_values_bytes; /* per values file; 0 means 4 MiB */
 } cz_assemble_opts;
