@@ -18,12 +18,14 @@ for where in "$disk" "$shm"; do
   "$build/bench/bench_assemble" -n "$n" -d "$where/w" >/dev/null
   for level in 1 6; do
     best=
+    best_total=
     for run in 1 2 3; do
       line=$("$build/bench/bench_assemble" -n "$n" -l "$level" -d "$where/w" | tail -1)
       total=${line##*total }
       total=${total% s}
-      if [[ -z $best ]] || awk "BEGIN {exit !($total < ${best##*total })}"; then
+      if [[ -z $best ]] || awk "BEGIN {exit !($total < $best_total)}"; then
         best="$line"
+        best_total=$total
       fi
     done
     fs=$(df --output=fstype "$where" | tail -1)

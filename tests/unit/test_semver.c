@@ -226,6 +226,11 @@ static void test_pick_highest(void **state)
 	assert_int_equal(cz_semver_pick_highest(tags, n, "*", "(", &idx, &err),
 			 CZ_EINVALID);
 	assert_contains(err.msg, "semverFilter");
+	assert_int_equal(cz_semver_pick_highest(tags, n, "*", "a+++++++", &idx,
+						&err), CZ_EINVALID);
+	assert_contains(err.msg, "stacked repetitions");
+	assert_int_equal(cz_semver_pick_highest(tags, n, "*", "[+*]+", &idx, &err),
+			 CZ_ENOTFOUND);
 	assert_int_equal(cz_semver_pick_highest(NULL, 0, "*", NULL, &idx, &err),
 			 CZ_ENOTFOUND);
 }

@@ -597,6 +597,53 @@ bool cz_semver_constraint_matches(const cz_semver_constraint *c,
 	return false;
 }
 
+#define FILTER_MAX 256
+
+/*
+ * glibc's regcomp() takes memory exponential in stacked repetitions
+ * ("a+++++", "a{9}{9}{9}"); Flux evaluates semverFilter with Go's linear
+ * RE2, which has no such cost.  Refuses a repetition operator right after
+ * another one, outside brackets and escapes.
+ */
+static bool filter_has_stacked_repetition(const char *re)
+{
+	bool after_repetition = false;
+
+	for (const char *p = re; *p; p++) {
+		if (*p == '\\') {
+			after_repetition = false;
+			if (p[1])
+				p++;
+			continue;
+		}
+		if (*p == '[') {
+			/* Skip the bracket expression; "]" first is literal. */
+			p++;
+			if (*p == '^')
+				p++;
+			if (*p == ']')
+				p++;
+			while (*p && *p != ']')
+				p++;
+			if (!*p)
+				return false; /* regcomp reports it */
+			after_repetition = false;
+			continue;
+		}
+		if (*p == '*' || *p == '+' || *p == '?' || *p == '{') {
+			if (after_repetition)
+				return true;
+			if (*p == '{')
+				while (p[1] && *p != '}')
+					p++;
+			after_repetition = true;
+			continue;
+		}
+		after_repetition = false;
+	}
+	return false;
+}
+
 int cz_semver_pick_highest(const char *const *tags, size_t ntags,
 			   const char *constraint, const char *filter,
 			   size_t *index_out, cz_error *err)
@@ -612,6 +659,14 @@ int cz_semver_pick_highest(const char *const *tags, size_t ntags,
 	memset(&best, 0, sizeof(best));
 	if ((rc = cz_semver_constraint_parse(constraint, &want, err)) < 0)
 		goto cleanup;
+	if (filter && (strlen(filter) > FILTER_MAX ||
+		       filter_has_stacked_repetition(filter))) {
+		rc = cz_fail(err, CZ_EINVALID,
+			     "semverFilter \"%.64s\": longer than %d bytes or "
+			     "with stacked repetitions",
+			     filter, FILTER_MAX);
+		goto cleanup;
+	}
 	if (filter) {
 		int re_rc = regcomp(&filter_re, filter, REG_EXTENDED | REG_NOSUB);
 
