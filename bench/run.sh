@@ -36,3 +36,4 @@ echo "store N=100000: open, GET, LIST, single writes (NORMAL, FULL), fan-out to 
 "$(dirname "$0")/controllers.sh" "$build" 10000
 "$(dirname "$0")/cli.sh" "$build" 10000
 "$(dirname "$0")/oci.sh" "$build"
+"$(dirname "$0")/artifacts.sh" "$build" 200

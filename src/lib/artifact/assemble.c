@@ -1,0 +1,402 @@
+/* The ArtifactGenerator role: component artifacts from a source tree (see
+ * assemble.h). */
+
+#include "artifact/assemble.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "engine/engine.h"
+#include "object/emit.h"
+#include "object/yaml.h"
+#include "util/buf.h"
+#include "util/fileio.h"
+#include "util/mem.h"
+
+#define DEFAULT_VALUES_MAX (4 * 1024 * 1024)
+#define VALUES_OUTPUT_MAX (64 * 1024 * 1024)
+#define DEFAULT_COMPRESSION_LEVEL 1
+
+const char *cz_source_base_path(cz_arena *arena, const cz_source *src)
+{
+	const char *path = NULL;
+	size_t len;
+
+	if (src->source_ref)
+		path = src->source_ref->path;
+	if (!path)
+		path = src->source_ref && src->source_ref->kind &&
+				       strcmp(src->source_ref->kind,
+					      "GitRepository") == 0
+			       ? "packages"
+			       : "";
+	while (*path == '/')
+		path++;
+	len = strlen(path);
+	while (len && path[len - 1] == '/')
+		len--;
+	return cz_arena_strndup(arena, path, len);
+}
+
+void cz_values_merge(json_t *base, json_t *overlay)
+{
+	const char *key;
+	json_t *value;
+
+	json_object_foreach(overlay, key, value) {
+		json_t *mine = json_object_get(base, key);
+
+		if (json_is_object(mine) && json_is_object(value))
+			cz_values_merge(mine, value);
+		else
+			json_object_set_new(base, key, json_deep_copy(value));
+	}
+}
+
+/* True when rel (a path from the PackageSource) stays inside the tree: not
+ * absolute and without ".." components. */
+static bool relative_path_safe(const char *rel)
+{
+	const char *p = rel;
+
+	if (*rel == '/')
+		return false;
+	while (*p) {
+		size_t n = strcspn(p, "/");
+
+		if (n == 2 && p[0] == '.' && p[1] == '.')
+			return false;
+		p += n;
+		while (*p == '/')
+			p++;
+	}
+	return true;
+}
+
+/* root/base/rel without empty segments; malloc'ed. */
+static char *join_source_path(const char *root, const char *base,
+			      const char *rel)
+{
+	while (*rel == '/')
+		rel++;
+	if (*base)
+		return cz_xasprintf("%s/%s/%s", root, base, rel);
+	return cz_xasprintf("%s/%s", root, rel);
+}
+
+/* The last segment of path, without trailing slashes; malloc'ed. */
+static char *last_segment(const char *path)
+{
+	size_t len = strlen(path);
+	size_t start;
+
+	while (len && path[len - 1] == '/')
+		len--;
+	start = len;
+	while (start && path[start - 1] != '/')
+		start--;
+	return cz_xstrndup(path + start, len - start);
+}
+
+/* Parses a values file: an object, or {} when the file has no document. */
+static int load_values(const char *path, const char *text, size_t len,
+		       json_t **out, cz_error *err)
+{
+	cz_doc *docs = NULL;
+	size_t ndocs = 0;
+	int rc;
+
+	*out = NULL;
+	rc = cz_parse_stream(text, len, path, NULL, &docs, &ndocs, NULL, err);
+	if (rc < 0)
+		return rc;
+	if (ndocs > 1) {
+		rc = cz_fail(err, CZ_EINVALID, "%s: more than one YAML document",
+			     path);
+	} else if (ndocs == 0 || !docs[0].root) {
+		*out = json_object();
+	} else if (!json_is_object(docs[0].root)) {
+		rc = cz_fail(err, CZ_EINVALID, "%s: not a YAML mapping", path);
+	} else {
+		*out = json_incref(docs[0].root);
+	}
+	cz_docs_free(docs, ndocs);
+	return rc;
+}
+
+typedef struct job {
+	const char *root;
+	const char *base;
+	const cz_source *src;
+	const cz_variant *variant;
+	const cz_component *component;
+	cz_artifact_store *store;
+	const cz_assemble_opts *opts;
+	cz_assembled *item;
+} job;
+
+/* Adds seg/values.yaml built from the component's valuesFiles. */
+static int add_values(const job *j, const char *chart_dir, const char *seg,
+		      cz_tarball *t, cz_error *err)
+{
+	const cz_strlist *files = &j->component->values_files;
+	size_t max = j->opts->max_values_bytes ? j->opts->max_values_bytes
+					       : DEFAULT_VALUES_MAX;
+	char *archive_path = cz_xasprintf("%s/values.yaml", seg);
+	char *path = NULL;
+	char *text = NULL;
+	size_t len = 0;
+	json_t *merged = NULL;
+	json_t *overlay = NULL;
+	cz_buf out;
+	int rc = CZ_OK;
+
+	cz_buf_init(&out, VALUES_OUTPUT_MAX);
+	for (size_t i = 0; i < files->len; i++) {
+		const char *name = files->items[i];
+
+		if (!relative_path_safe(name) || !*name) {
+			rc = cz_fail(err, CZ_EINVALID,
+				     "values file \"%s\": not a path inside the "
+				     "chart",
+				     name);
+			goto cleanup;
+		}
+		free(path);
+		free(text);
+		text = NULL;
+		path = cz_xasprintf("%s/%s", chart_dir, name);
+		rc = cz_file_read(path, max, &text, &len, err);
+		if (rc < 0) {
+			cz_fail(err, rc, "values file \"%s\": %s", name,
+				rc == CZ_ENOTFOUND ? "not found"
+				: rc == CZ_ETOOLARGE ? "too large"
+						     : "cannot be read");
+			goto cleanup;
+		}
+		if (files->len == 1) {
+			/* Overwrite alone: the file as it is. */
+			cz_tarball_add_bytes(t, archive_path, text, len, false);
+			goto cleanup;
+		}
+		json_decref(overlay);
+		overlay = NULL;
+		if ((rc = load_values(name, text, len, &overlay, err)) < 0) {
+			cz_error_prefix(err, "values file \"%s\"", name);
+			goto cleanup;
+		}
+		if (!merged) {
+			merged = overlay;
+			overlay = NULL;
+		} else {
+			cz_values_merge(merged, overlay);
+		}
+	}
+	if (merged) {
+		if ((rc = cz_emit_yaml(&out, merged, err)) < 0) {
+			cz_error_prefix(err, "merged values");
+			goto cleanup;
+		}
+		cz_tarball_add_bytes(t, archive_path, out.data, out.len, false);
+	}
+cleanup:
+	cz_buf_release(&out);
+	json_decref(merged);
+	json_decref(overlay);
+	free(text);
+	free(path);
+	free(archive_path);
+	return rc;
+}
+
+/* Adds seg/charts/<name>/ for every library the component names. */
+static int add_libraries(const job *j, const char *seg, cz_tarball *t,
+			 cz_error *err)
+{
+	char *lib_dir = NULL;
+	char *prefix = NULL;
+	int rc = CZ_OK;
+
+	for (size_t i = 0; i < j->component->libraries.len; i++) {
+		const char *want = j->component->libraries.items[i];
+		const cz_library *lib = NULL;
+		cz_chart_info info;
+
+		for (size_t k = 0; k < j->variant->nlibraries && !lib; k++)
+			if (strcmp(j->variant->libraries[k].name, want) == 0)
+				lib = &j->variant->libraries[k];
+		if (!lib)
+			continue; /* unknown names are ignored */
+		if (!relative_path_safe(lib->path) || !*lib->path) {
+			rc = cz_fail(err, CZ_EINVALID,
+				     "library %s: path \"%s\": not a path inside "
+				     "the source",
+				     lib->name, lib->path);
+			goto cleanup;
+		}
+		free(lib_dir);
+		free(prefix);
+		lib_dir = join_source_path(j->root, j->base, lib->path);
+		prefix = cz_xasprintf("%s/charts/%s", seg, lib->name);
+		if ((rc = cz_chart_validate(lib_dir, &info, err)) < 0 ||
+		    (rc = cz_tarball_add_dir(t, prefix, lib_dir, err)) < 0) {
+			cz_error_prefix(err, "library %s: path \"%s\"", lib->name,
+					lib->path);
+			goto cleanup;
+		}
+	}
+cleanup:
+	free(lib_dir);
+	free(prefix);
+	return rc;
+}
+
+static void run_job(const job *j)
+{
+	cz_assembled *item = j->item;
+	cz_error *err = &item->error;
+	char *chart_dir = NULL;
+	char *seg = NULL;
+	cz_tarball t;
+	int rc;
+
+	cz_tarball_init(&t);
+	t.mtime = j->opts->mtime;
+	t.compression_level = j->opts->compression_level
+				      ? j->opts->compression_level
+				      : DEFAULT_COMPRESSION_LEVEL;
+	if (!relative_path_safe(j->component->path)) {
+		rc = cz_fail(err, CZ_EINVALID, "not a path inside the source");
+		goto cleanup;
+	}
+	chart_dir = join_source_path(j->root, j->base, j->component->path);
+	seg = last_segment(j->component->path);
+	if (!*seg) {
+		rc = cz_fail(err, CZ_EINVALID, "names no directory");
+		goto cleanup;
+	}
+	if ((rc = cz_chart_validate(chart_dir, &item->chart, err)) < 0 ||
+	    (rc = cz_tarball_add_dir(&t, seg, chart_dir, err)) < 0 ||
+	    (rc = add_libraries(j, seg, &t, err)) < 0 ||
+	    (rc = add_values(j, chart_dir, seg, &t, err)) < 0 ||
+	    (rc = cz_artifact_store_put(j->store, &t, &item->result, err)) < 0 ||
+	    (rc = cz_artifact_store_record(j->store, item->name,
+					   item->result.digest,
+					   item->result.size, err)) < 0)
+		goto cleanup;
+cleanup:
+	if (rc == CZ_OK) {
+		cz_error_clear(err);
+	} else {
+		err->code = rc;
+		cz_error_prefix(err, "component %s/%s: path \"%s\"",
+				j->src->name, j->component->name,
+				j->component->path);
+	}
+	cz_tarball_release(&t);
+	free(chart_dir);
+	free(seg);
+}
+
+typedef struct pool {
+	job *jobs;
+	size_t njobs;
+	size_t next;
+	pthread_mutex_t lock;
+} pool;
+
+static void *worker(void *arg)
+{
+	pool *p = arg;
+
+	for (;;) {
+		size_t mine;
+
+		pthread_mutex_lock(&p->lock);
+		mine = p->next++;
+		pthread_mutex_unlock(&p->lock);
+		if (mine >= p->njobs)
+			return NULL;
+		run_job(&p->jobs[mine]);
+	}
+}
+
+void cz_assembly_release(cz_assembly *a)
+{
+	cz_arena_release(&a->arena);
+	free(a->items);
+	memset(a, 0, sizeof(*a));
+}
+
+int cz_assemble_source(const char *source_root, const cz_source *src,
+		       cz_artifact_store *store, const cz_assemble_opts *opts,
+		       cz_assembly *out, cz_error *err)
+{
+	static const cz_assemble_opts defaults = { 0, 0, 1, 0 };
+	pool p = { NULL, 0, 0, PTHREAD_MUTEX_INITIALIZER };
+	pthread_t threads[16];
+	size_t nthreads = 0;
+	const char *base;
+	struct stat st;
+	size_t total = 0;
+	int rc = CZ_OK;
+
+	memset(out, 0, sizeof(*out));
+	if (!opts)
+		opts = &defaults;
+	if (stat(source_root, &st) != 0 || !S_ISDIR(st.st_mode))
+		return cz_fail(err, CZ_ENOTFOUND, "%s: not a directory",
+			       source_root);
+	base = cz_source_base_path(&out->arena, src);
+	for (size_t v = 0; v < src->nvariants; v++)
+		total += src->variants[v].ncomponents;
+	out->items = cz_xcalloc(total ? total : 1, sizeof(*out->items));
+	p.jobs = cz_xcalloc(total ? total : 1, sizeof(*p.jobs));
+	for (size_t v = 0; v < src->nvariants; v++) {
+		const cz_variant *variant = &src->variants[v];
+
+		for (size_t c = 0; c < variant->ncomponents; c++) {
+			const cz_component *comp = &variant->components[c];
+			cz_assembled *item = &out->items[out->nitems];
+
+			if (!comp->path || !*comp->path)
+				continue;
+			item->name = cz_artifact_name(&out->arena, src->name,
+						      variant->name, comp->name);
+			item->variant = variant->name;
+			item->component = comp->name;
+			item->path = comp->path;
+			p.jobs[p.njobs++] = (job){ source_root, base, src, variant,
+						   comp, store, opts, item };
+			out->nitems++;
+		}
+	}
+	nthreads = opts->threads > 1 ? opts->threads : 1;
+	if (nthreads > sizeof(threads) / sizeof(threads[0]))
+		nthreads = sizeof(threads) / sizeof(threads[0]);
+	if (nthreads > p.njobs)
+		nthreads = p.njobs;
+	if (nthreads <= 1) {
+		worker(&p);
+	} else {
+		size_t started = 0;
+
+		for (; started < nthreads; started++)
+			if (pthread_create(&threads[started], NULL, worker, &p) != 0)
+				break;
+		worker(&p); /* also when no thread could start */
+		for (size_t i = 0; i < started; i++)
+			pthread_join(threads[i], NULL);
+	}
+	for (size_t i = 0; i < out->nitems; i++)
+		if (out->items[i].error.code != CZ_OK)
+			out->nerrors++;
+	pthread_mutex_destroy(&p.lock);
+	free(p.jobs);
+	return rc;
+}
