@@ -236,6 +236,9 @@ int cz_ctl_start_inprocess(cz_server *srv, cz_ctl_config *c,
 	kc.server = srv->url;
 	kc.ca_pem = cz_xstrdup(ca_pem);
 	kc.token = token;
+	/* cozypkgd keeps artifacts beside its store and serves them itself. */
+	c->mgr.artifact_dir = srv->opts.data_dir;
+	c->mgr.artifact_base_url = srv->url;
 	rc = cz_manager_start(&kc, &c->mgr, out, err);
 	free(kc.ca_pem);
 	if (rc == CZ_OK)

@@ -44,6 +44,13 @@ typedef struct cz_manager_opts {
 	bool install_crds;
 	unsigned workers; /* Package workers; 0: 4 */
 	bool quiet;       /* no per-reconcile log lines */
+	/* Source and component artifacts: the directory of the
+	 * content-addressed store (artifact/store.h), NULL to leave Flux
+	 * sources and ExternalArtifacts to someone else; and the URL under
+	 * which that store is served ("https://host:port"), which goes into
+	 * status.artifact.url. */
+	const char *artifact_dir;
+	const char *artifact_base_url;
 } cz_manager_opts;
 
 void cz_manager_opts_default(cz_manager_opts *opts);
