@@ -536,8 +536,13 @@ static int generate(cz_manager *m, cz_kube *kube, const char *key,
 	cz_catalog_init(&cat);
 	if ((rc = open_store(m, err)) != CZ_OK)
 		goto cleanup;
-	rc = cz_artifact_store_lookup(g->store, digest, &blob, &size, err);
-	if (rc != CZ_OK) {
+	record = source_record_name(flux);
+	if ((rc = cz_artifact_store_lookup(g->store, digest, &blob, &size,
+					   err)) != CZ_OK ||
+	    (rc = cz_artifact_store_record(g->store, record, digest, size,
+					   err)) != CZ_OK ||
+	    (rc = source_tree(m, digest, blob, &tree, err)) != CZ_OK) {
+		/* Shown on the PackageSource, and retried with backoff. */
 		cz_error_prefix(err, "source artifact of %s %s/%s",
 				json_string_value(json_object_get(flux, "kind")),
 				cz_meta_str(flux, "namespace"),
@@ -547,11 +552,6 @@ static int generate(cz_manager *m, cz_kube *kube, const char *key,
 		set_built(m, key, digest, generation, cond, false);
 		goto cleanup;
 	}
-	record = source_record_name(flux);
-	if ((rc = cz_artifact_store_record(g->store, record, digest, size,
-					   err)) != CZ_OK ||
-	    (rc = source_tree(m, digest, blob, &tree, err)) != CZ_OK)
-		goto cleanup;
 	cz_catalog_put_source(&cat, src_obj);
 	src = cz_catalog_source(&cat, key);
 	if (!src) {
