@@ -279,8 +279,7 @@ static int run(const cli_command *cmd, int argc, char **argv)
 	if (rc == CLI_EXIT_OK)
 		rc = del(&r, &names);
 	rc = rc == CLI_HELP_SHOWN ? CLI_EXIT_OK : rc;
-	if (r.graph.names)
-		cz_graph_release(&r.graph);
+	cz_graph_release(&r.graph);
 	free(r.requested);
 	free(r.doomed);
 	free(r.order);
