@@ -280,6 +280,7 @@ typedef struct fs_job {
 	const char *ns;
 	const char *name;
 	json_t *obj;      /* the object as last read or written; owned */
+	json_t *first;    /* the object as read, which spec points into */
 	const json_t *spec;
 	int64_t generation;
 	const char *requested_at;
@@ -477,8 +478,14 @@ static int write_progress(fs_job *j, cz_error *err)
 				       : cz_resource_find(
 						 "source.toolkit.fluxcd.io",
 						 "v1", "gitrepositories");
+	const json_t *ready = cz_condition(j->obj, "Ready");
+	const char *rs = json_string_value(json_object_get(ready, "status"));
 	int rc;
 
+	/* A retry after a failure keeps the failure showing until the
+	 * outcome changes, so that the status does not flap. */
+	if (rs && strcmp(rs, "False") == 0)
+		return CZ_OK;
 	memset(&o, 0, sizeof(o));
 	o.result = CZ_FS_PROGRESSING;
 	o.revision = j->revision;
@@ -487,7 +494,8 @@ static int write_progress(fs_job *j, cz_error *err)
 	rc = cz_write_status(j->kube, r, j->obj, st, &answer, err);
 	json_decref(st);
 	if (rc == CZ_OK && answer) {
-		json_decref(j->obj);
+		if (j->obj != j->first)
+			json_decref(j->obj);
 		j->obj = answer;
 	} else {
 		json_decref(answer);
@@ -933,6 +941,7 @@ int cz_fluxsource_reconcile(cz_manager *m, cz_kube *kube, const char *key,
 						? CZ_W_OCIREPOS
 						: CZ_W_GITREPOS],
 				ns, name);
+	j.first = j.obj;
 	if (!j.obj || cz_meta_str(j.obj, "deletionTimestamp"))
 		goto cleanup;
 	j.spec = json_object_get(j.obj, "spec");
@@ -989,7 +998,9 @@ cleanup:
 		remove_tree(j.tmp_dir);
 	free(j.tmp_dir);
 	cz_artifact_store_close(j.store);
-	json_decref(j.obj);
+	if (j.obj != j.first)
+		json_decref(j.obj);
+	json_decref(j.first);
 	free(j.revision);
 	free(j.message);
 	free(j.url);
