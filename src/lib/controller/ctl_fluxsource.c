@@ -391,9 +391,10 @@ static int store_tree(fs_job *j, const char *dir, cz_tar_result *res,
 	return rc;
 }
 
-/* Records the stored blob under the source's name, collects garbage and
- * fills the READY outcome. */
-static int publish(fs_job *j, const cz_tar_result *res, cz_error *err)
+/* Records the stored blob under the source's name, collects garbage (when
+ * collect: after a new blob) and fills the READY outcome. */
+static int publish(fs_job *j, const cz_tar_result *res, bool collect,
+		   cz_error *err)
 {
 	char *aname = cz_fs_artifact_name(j->kind, j->ns, j->name);
 	const char *hex = strchr(res->digest, ':') + 1;
@@ -405,7 +406,7 @@ static int publish(fs_job *j, const cz_tar_result *res, cz_error *err)
 			*p = (char)(*p - 'A' + 'a');
 	rc = cz_artifact_store_record(j->store, aname, res->digest, res->size,
 				      err);
-	if (rc == CZ_OK) {
+	if (rc == CZ_OK && collect) {
 		pthread_mutex_lock(&gc_lock);
 		rc = cz_artifact_store_gc(j->store, FS_KEEP_REVISIONS,
 					  FS_GC_MIN_AGE, NULL, err);
@@ -462,7 +463,7 @@ static bool unchanged(fs_job *j)
 	res.size = have;
 	/* Recording again is a no-op; it keeps the name's index current
 	 * after a restore of status without the store. */
-	return publish(j, &res, &err) == CZ_OK;
+	return publish(j, &res, false, &err) == CZ_OK;
 }
 
 /* Reconciling=True before a download, on the object it answers with. */
@@ -592,7 +593,7 @@ static int oci_fetch(fs_job *j, cz_oci *c, const char *repo,
 		rc = store_tree(j, tree, &res, err);
 	}
 	if (rc == CZ_OK)
-		rc = publish(j, &res, err);
+		rc = publish(j, &res, true, err);
 	if (rc < 0)
 		job_fail(j, CZ_FS_FAILED, "ArchiveOperationFailed", err->msg);
 cleanup:
@@ -871,7 +872,7 @@ static int git_run(fs_job *j, cz_error *err)
 	j->revision = cz_xstrdup(res.revision);
 	rc = store_tree(j, tree, &tres, err);
 	if (rc == CZ_OK)
-		rc = publish(j, &tres, err);
+		rc = publish(j, &tres, true, err);
 	if (rc < 0)
 		job_fail(j, CZ_FS_FAILED, "ArchiveOperationFailed", err->msg);
 cleanup:
