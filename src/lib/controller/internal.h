@@ -33,6 +33,7 @@ enum cz_controller_id {
 	CZ_C_SOURCE,
 	CZ_C_VALUES,
 	CZ_C_PLUNGER,
+	CZ_C_FLUXSOURCE,
 	CZ_C_COUNT,
 };
 
@@ -88,6 +89,7 @@ void cz_package_controller_setup(cz_manager *m);
 void cz_source_controller_setup(cz_manager *m);
 void cz_values_controller_setup(cz_manager *m);
 void cz_plunger_controller_setup(cz_manager *m);
+void cz_fluxsource_controller_setup(cz_manager *m);
 
 int cz_package_reconcile(cz_manager *m, cz_kube *kube, const char *key,
 			 cz_error *err);
@@ -97,6 +99,8 @@ int cz_values_reconcile(cz_manager *m, cz_kube *kube, const char *key,
 			cz_error *err);
 int cz_plunger_reconcile(cz_manager *m, cz_kube *kube, const char *key,
 			 cz_error *err);
+int cz_fluxsource_reconcile(cz_manager *m, cz_kube *kube, const char *key,
+			    cz_error *err);
 
 /* Bootstrap: embedded CRDs and the platform source (once leading). */
 int cz_bootstrap_validate(const cz_manager_opts *opts, cz_error *err);

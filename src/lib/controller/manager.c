@@ -43,6 +43,8 @@ static const struct controller_def {
 	  cz_values_controller_setup, 1 },
 	{ CZ_C_PLUNGER, "plunger", cz_plunger_reconcile,
 	  cz_plunger_controller_setup, 1 },
+	{ CZ_C_FLUXSOURCE, "fluxsource", cz_fluxsource_reconcile,
+	  cz_fluxsource_controller_setup, 2 },
 };
 
 #define NCONTROLLERS (sizeof(controllers) / sizeof(controllers[0]))
