@@ -38,7 +38,7 @@ CLI   := $(BUILD)/cozypkg
 SRV   := $(BUILD)/cozypkgd
 
 .SECONDARY:
-.PHONY: all deps test check unit e2e sanitize fuzz bench run clean
+.PHONY: all deps test check unit e2e sanitize fuzz bench run man clean
 all: $(CLI) $(SRV) $(UNIT_BINS) $(BENCH_BINS) $(DRIVER_BINS)
 
 # Installs the Debian packages when pkg-config cannot find them.
@@ -100,6 +100,10 @@ bench: all
 
 run: all
 	@scripts/run-example.sh $(BUILD)
+
+# The manual page comes from the CLI's command table.
+man: $(CLI)
+	$(CLI) __man >docs/cozypkg.1
 
 clean:
 	rm -rf build

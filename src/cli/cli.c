@@ -87,6 +87,48 @@ void cli_parser_release(cli_parser *p)
 	p->longopts = NULL;
 }
 
+int cli_parse(const cli_command *cmd, int argc, char **argv,
+	      cli_opt_fn on_opt, void *ctx, int *first)
+{
+	cli_parser p;
+	const char *arg;
+	int c, rc = CLI_EXIT_OK;
+
+	cli_parser_init(&p, cmd, argc, argv);
+	while (rc == CLI_EXIT_OK && (c = cli_next(&p, &arg)) != -1) {
+		if (c == 'h') {
+			cli_print_help(cmd, stdout);
+			rc = CLI_HELP_SHOWN;
+		} else if (c == '?') {
+			rc = CLI_EXIT_USAGE;
+		} else {
+			rc = on_opt(ctx, c, arg);
+		}
+	}
+	*first = cli_optind(&p);
+	cli_parser_release(&p);
+	return rc;
+}
+
+int cli_check_format(const cli_command *cmd, const char *format,
+		     const char *const *allowed)
+{
+	char list[256] = "";
+	size_t n = 0;
+
+	for (size_t i = 0; allowed[i]; i++) {
+		if (strcmp(format, allowed[i]) == 0)
+			return CLI_EXIT_OK;
+		n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s",
+				      i ? (allowed[i + 1] ? ", " : " or ") : "",
+				      allowed[i]);
+		if (n >= sizeof(list))
+			break;
+	}
+	return cli_usage_error(cmd, "-o: expected %s, got \"%s\"", list,
+			       format);
+}
+
 void cli_print_help(const cli_command *cmd, FILE *out)
 {
 	fprintf(out, "%s\n\nUsage:\n  cozypkg %s\n", cmd->summary, cmd->usage);

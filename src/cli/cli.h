@@ -86,6 +86,22 @@ int cli_next(cli_parser *p, const char **arg);
 int cli_optind(const cli_parser *p);
 void cli_parser_release(cli_parser *p);
 
+/*
+ * Parses argv over cmd's options, calling on_opt(ctx, id, arg) for each
+ * (it returns CLI_EXIT_OK or a usage error it printed).  --help prints the
+ * help and returns CLI_HELP_SHOWN; otherwise CLI_EXIT_OK or
+ * CLI_EXIT_USAGE.  *first receives the index of the first positional
+ * argument.
+ */
+#define CLI_HELP_SHOWN (-1)
+typedef int (*cli_opt_fn)(void *ctx, int id, const char *arg);
+int cli_parse(const cli_command *cmd, int argc, char **argv,
+	      cli_opt_fn on_opt, void *ctx, int *first);
+/* CLI_EXIT_OK when format is one of allowed (NULL-terminated), else a
+ * usage error "-o: expected a, b or c, got ...". */
+int cli_check_format(const cli_command *cmd, const char *format,
+		     const char *const *allowed);
+
 void cli_print_help(const cli_command *cmd, FILE *out);
 /* Prints "cozypkg: <message>" and the hint to use --help; returns
  * CLI_EXIT_USAGE. */

@@ -91,9 +91,9 @@ static int parse_variant(const cli_command *cmd, add_args *a, const char *arg)
 	return CLI_EXIT_OK;
 }
 
-static int parse_option(const cli_command *cmd, add_args *a, int c,
-			const char *arg)
+static int parse_option(void *ctx, int c, const char *arg)
 {
+	add_args *a = ctx;
 	cz_error err = CZ_ERROR_INIT;
 	bool handled = false;
 	int rc;
@@ -104,7 +104,7 @@ static int parse_option(const cli_command *cmd, add_args *a, int c,
 		a->files[a->nfiles++] = arg;
 		return CLI_EXIT_OK;
 	case OPT_VARIANT:
-		return parse_variant(cmd, a, arg);
+		return parse_variant(&cmd_add, a, arg);
 	case OPT_DRY_RUN:
 		a->dry_run = true;
 		return CLI_EXIT_OK;
@@ -117,7 +117,7 @@ static int parse_option(const cli_command *cmd, add_args *a, int c,
 	case OPT_TIMEOUT:
 		if (cz_duration_parse(arg, &a->timeout_ns, &err) < 0 ||
 		    a->timeout_ns <= 0)
-			return cli_usage_error(cmd, "--timeout: %s",
+			return cli_usage_error(&cmd_add, "--timeout: %s",
 					       err.code ? err.msg
 							: "must be positive");
 		return CLI_EXIT_OK;
@@ -127,36 +127,20 @@ static int parse_option(const cli_command *cmd, add_args *a, int c,
 	}
 	if (cli_conn_option(&a->conn, c, arg))
 		return CLI_EXIT_OK;
-	rc = cli_engine_option(cmd, c, arg, &a->engine, &handled);
+	rc = cli_engine_option(&cmd_add, c, arg, &a->engine, &handled);
 	return handled ? rc : CLI_EXIT_USAGE;
 }
 
-/* Returns -1 after --help, else a CLI exit code; *first is the index of
- * the first package name. */
+/* Returns CLI_HELP_SHOWN after --help, else a CLI exit code; *first is
+ * the index of the first package name. */
 static int parse_args(const cli_command *cmd, int argc, char **argv,
 		      add_args *a, int *first)
 {
-	cli_parser p;
-	const char *arg;
-	int c, rc = CLI_EXIT_OK;
+	static const char *const formats[] = { "text", "yaml", "json", NULL };
+	int rc = cli_parse(cmd, argc, argv, parse_option, a, first);
 
-	cli_parser_init(&p, cmd, argc, argv);
-	while (rc == CLI_EXIT_OK && (c = cli_next(&p, &arg)) != -1) {
-		if (c == 'h') {
-			cli_print_help(cmd, stdout);
-			rc = -1;
-		} else {
-			rc = parse_option(cmd, a, c, arg);
-		}
-	}
-	*first = cli_optind(&p);
-	cli_parser_release(&p);
-	if (rc == CLI_EXIT_OK && strcmp(a->format, "text") != 0 &&
-	    strcmp(a->format, "yaml") != 0 && strcmp(a->format, "json") != 0)
-		rc = cli_usage_error(cmd,
-				     "-o: expected text, yaml or json, got "
-				     "\"%s\"",
-				     a->format);
+	if (rc == CLI_EXIT_OK)
+		rc = cli_check_format(cmd, a->format, formats);
 	if (rc == CLI_EXIT_OK && a->dry_run && a->wait)
 		rc = cli_usage_error(cmd, "--wait and --dry-run exclude each "
 					  "other");
@@ -774,7 +758,7 @@ static int run(const cli_command *cmd, int argc, char **argv)
 	rc = parse_args(cmd, argc, argv, &a, &first);
 	if (rc == CLI_EXIT_OK)
 		rc = add(&r, argv + first, (size_t)(argc - first));
-	rc = rc < 0 ? CLI_EXIT_OK : rc;
+	rc = rc == CLI_HELP_SHOWN ? CLI_EXIT_OK : rc;
 	cli_names_release(&r.created);
 	cli_names_release(&r.verbatim);
 	cli_names_release(&r.roots);

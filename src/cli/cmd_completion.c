@@ -88,28 +88,26 @@ static void write_zsh(cz_buf *b)
 	write_bash(b);
 }
 
+/* completion has no options of its own. */
+static int no_option(void *ctx, int c, const char *arg)
+{
+	(void)ctx;
+	(void)c;
+	(void)arg;
+	return CLI_EXIT_USAGE;
+}
+
 static int run(const cli_command *cmd, int argc, char **argv)
 {
-	cli_parser p;
-	const char *arg, *shell;
+	const char *shell;
 	cz_buf b;
-	int c, rc = CLI_EXIT_OK;
+	int first = 0;
+	int rc = cli_parse(cmd, argc, argv, no_option, NULL, &first);
 
-	cli_parser_init(&p, cmd, argc, argv);
-	while (rc == CLI_EXIT_OK && (c = cli_next(&p, &arg)) != -1) {
-		if (c == 'h') {
-			cli_print_help(cmd, stdout);
-			rc = -1;
-		} else {
-			rc = CLI_EXIT_USAGE;
-		}
-	}
-	shell = cli_optind(&p) < argc ? argv[cli_optind(&p)] : NULL;
-	cli_parser_release(&p);
 	if (rc != CLI_EXIT_OK)
-		return rc < 0 ? CLI_EXIT_OK : rc;
-	if (!shell || argc - cli_optind(&p) != 1 ||
-	    (strcmp(shell, "bash") != 0 && strcmp(shell, "zsh") != 0))
+		return rc == CLI_HELP_SHOWN ? CLI_EXIT_OK : rc;
+	shell = argc - first == 1 ? argv[first] : "";
+	if (strcmp(shell, "bash") != 0 && strcmp(shell, "zsh") != 0)
 		return cli_usage_error(cmd, "expected one shell: bash or zsh");
 	cz_buf_init(&b, CZ_BUF_UNLIMITED);
 	if (strcmp(shell, "bash") == 0)

@@ -41,32 +41,21 @@ typedef struct del_run {
 	size_t norder;
 } del_run;
 
-static int parse_args(const cli_command *cmd, int argc, char **argv,
-		      del_args *a, int *first)
+static int parse_option(void *ctx, int c, const char *arg)
 {
-	cli_parser p;
-	const char *arg;
-	int c, rc = CLI_EXIT_OK;
+	del_args *a = ctx;
 
-	cli_parser_init(&p, cmd, argc, argv);
-	while (rc == CLI_EXIT_OK && (c = cli_next(&p, &arg)) != -1) {
-		if (c == 'h') {
-			cli_print_help(cmd, stdout);
-			rc = -1;
-		} else if (c == 'f') {
-			CZ_GROW(a->files, a->nfiles + 1, a->files_cap);
-			a->files[a->nfiles++] = arg;
-		} else if (c == 'y') {
-			a->yes = true;
-		} else if (c == OPT_DRY_RUN) {
-			a->dry_run = true;
-		} else if (!cli_conn_option(&a->conn, c, arg)) {
-			rc = CLI_EXIT_USAGE;
-		}
+	if (c == 'f') {
+		CZ_GROW(a->files, a->nfiles + 1, a->files_cap);
+		a->files[a->nfiles++] = arg;
+	} else if (c == 'y') {
+		a->yes = true;
+	} else if (c == OPT_DRY_RUN) {
+		a->dry_run = true;
+	} else if (!cli_conn_option(&a->conn, c, arg)) {
+		return CLI_EXIT_USAGE;
 	}
-	*first = cli_optind(&p);
-	cli_parser_release(&p);
-	return rc;
+	return CLI_EXIT_OK;
 }
 
 static int collect_names(del_args *a, char **argv, size_t n, cli_names *names)
@@ -283,15 +272,14 @@ static int run(const cli_command *cmd, int argc, char **argv)
 	r.args = &a;
 	cz_catalog_init(&r.cat);
 	cli_names_init(&names);
-	rc = parse_args(cmd, argc, argv, &a, &first);
+	rc = cli_parse(cmd, argc, argv, parse_option, &a, &first);
 	if (rc == CLI_EXIT_OK)
 		rc = collect_names(&a, argv + first, (size_t)(argc - first),
 				   &names);
 	if (rc == CLI_EXIT_OK)
 		rc = del(&r, &names);
-	rc = rc < 0 ? CLI_EXIT_OK : rc;
-	if (r.graph.names)
-		cz_graph_release(&r.graph);
+	rc = rc == CLI_HELP_SHOWN ? CLI_EXIT_OK : rc;
+	cz_graph_release(&r.graph);
 	free(r.requested);
 	free(r.doomed);
 	free(r.order);

@@ -61,62 +61,67 @@ static int load_catalog(cli_conn *conn, bool offline, const char **files,
 	return rc;
 }
 
+typedef struct dot_args {
+	const char **files;
+	size_t nfiles, cap;
+	cz_dot_opts dopts;
+	bool offline;
+	cli_conn conn;
+} dot_args;
+
+static int parse_option(void *ctx, int c, const char *arg)
+{
+	dot_args *a = ctx;
+
+	if (c == 'f') {
+		CZ_GROW(a->files, a->nfiles + 1, a->cap);
+		a->files[a->nfiles++] = arg;
+	} else if (c == 'i') {
+		a->dopts.installed_only = true;
+	} else if (c == CLI_LONG_ONLY + 1) {
+		a->dopts.components = true;
+	} else if (c == CLI_LONG_ONLY + 2) {
+		a->offline = true;
+	} else if (!cli_conn_option(&a->conn, c, arg)) {
+		return CLI_EXIT_USAGE;
+	}
+	return CLI_EXIT_OK;
+}
+
 static int run(const cli_command *cmd, int argc, char **argv)
 {
-	const char **files = NULL;
-	size_t nfiles = 0, cap = 0;
-	cz_dot_opts dopts = { NULL, 0, false, false };
-	cli_conn conn = { NULL, NULL, NULL, NULL };
+	dot_args a;
 	cli_names selected;
-	bool offline = false;
 	cz_catalog cat;
 	cz_buf out;
-	cli_parser p;
-	const char *arg;
-	int c, rc = CLI_EXIT_OK;
+	int first = 0, rc;
 
+	memset(&a, 0, sizeof(a));
 	cz_catalog_init(&cat);
 	cli_names_init(&selected);
 	cz_buf_init(&out, CZ_BUF_UNLIMITED);
-	cli_parser_init(&p, cmd, argc, argv);
-	while (rc == CLI_EXIT_OK && (c = cli_next(&p, &arg)) != -1) {
-		if (c == 'h') {
-			cli_print_help(cmd, stdout);
-			goto cleanup;
-		} else if (c == 'f') {
-			CZ_GROW(files, nfiles + 1, cap);
-			files[nfiles++] = arg;
-		} else if (c == 'i') {
-			dopts.installed_only = true;
-		} else if (c == CLI_LONG_ONLY + 1) {
-			dopts.components = true;
-		} else if (c == CLI_LONG_ONLY + 2) {
-			offline = true;
-		} else if (!cli_conn_option(&conn, c, arg)) {
-			rc = CLI_EXIT_USAGE;
-		}
-	}
+	rc = cli_parse(cmd, argc, argv, parse_option, &a, &first);
 	if (rc != CLI_EXIT_OK)
 		goto cleanup;
-	for (int i = cli_optind(&p); i < argc; i++)
+	for (int i = first; i < argc; i++)
 		cli_names_add(&selected, argv[i]);
-	rc = load_catalog(&conn, offline, files, nfiles, &cat, &selected);
+	rc = load_catalog(&a.conn, a.offline, a.files, a.nfiles, &cat,
+			  &selected);
 	if (rc == CLI_EXIT_OK)
 		rc = check_selected(selected.items, selected.len, &cat);
 	if (rc != CLI_EXIT_OK)
 		goto cleanup;
-	dopts.selected = (const char *const *)selected.items;
-	dopts.nselected = selected.len;
-	cz_dot_write(&cat, &dopts, &out);
+	a.dopts.selected = (const char *const *)selected.items;
+	a.dopts.nselected = selected.len;
+	cz_dot_write(&cat, &a.dopts, &out);
 	rc = cli_write_stdout(out.data, out.len);
 cleanup:
-	cli_parser_release(&p);
-	cli_conn_close(&conn);
+	cli_conn_close(&a.conn);
 	cz_buf_release(&out);
 	cz_catalog_release(&cat);
 	cli_names_release(&selected);
-	free(files);
-	return rc;
+	free(a.files);
+	return rc == CLI_HELP_SHOWN ? CLI_EXIT_OK : rc;
 }
 
 const cli_command cmd_dot = {

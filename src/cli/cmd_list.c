@@ -32,6 +32,7 @@ typedef struct list_args {
 	bool components;
 	bool wide;
 	const char *format; /* "table", "wide", "json", "yaml" */
+	cli_conn conn;
 } list_args;
 
 static char *variant_names(const cz_source *src)
@@ -144,40 +145,35 @@ static int write_table(const list_args *a, const cz_catalog *cat)
 	return rc;
 }
 
-static int parse_args(const cli_command *cmd, int argc, char **argv,
-		      list_args *a, cli_conn *conn)
+static int parse_option(void *ctx, int c, const char *arg)
 {
-	cli_parser p;
-	const char *arg;
-	int c, rc = CLI_EXIT_OK;
+	list_args *a = ctx;
 
-	cli_parser_init(&p, cmd, argc, argv);
-	while (rc == CLI_EXIT_OK && (c = cli_next(&p, &arg)) != -1) {
-		if (c == 'h') {
-			cli_print_help(cmd, stdout);
-			rc = -1;
-		} else if (c == 'i') {
-			a->installed = true;
-		} else if (c == OPT_COMPONENTS) {
-			a->components = true;
-		} else if (c == 'o') {
-			a->format = arg;
-		} else if (!cli_conn_option(conn, c, arg)) {
-			rc = CLI_EXIT_USAGE;
-		}
-	}
-	if (rc == CLI_EXIT_OK && cli_optind(&p) < argc)
+	if (c == 'i')
+		a->installed = true;
+	else if (c == OPT_COMPONENTS)
+		a->components = true;
+	else if (c == 'o')
+		a->format = arg;
+	else if (!cli_conn_option(&a->conn, c, arg))
+		return CLI_EXIT_USAGE;
+	return CLI_EXIT_OK;
+}
+
+static int parse_args(const cli_command *cmd, int argc, char **argv,
+		      list_args *a)
+{
+	static const char *const formats[] = { "table", "wide", "json", "yaml",
+					       NULL };
+	int first = 0;
+	int rc = cli_parse(cmd, argc, argv, parse_option, a, &first);
+
+	if (rc == CLI_EXIT_OK && first < argc)
 		rc = cli_usage_error(cmd, "list takes no arguments, got \"%s\"",
-				     argv[cli_optind(&p)]);
-	if (rc == CLI_EXIT_OK && strcmp(a->format, "table") != 0 &&
-	    strcmp(a->format, "wide") != 0 && strcmp(a->format, "json") != 0 &&
-	    strcmp(a->format, "yaml") != 0)
-		rc = cli_usage_error(cmd,
-				     "-o: expected table, wide, json or yaml, "
-				     "got \"%s\"",
-				     a->format);
+				     argv[first]);
+	if (rc == CLI_EXIT_OK)
+		rc = cli_check_format(cmd, a->format, formats);
 	a->wide = strcmp(a->format, "wide") == 0;
-	cli_parser_release(&p);
 	return rc;
 }
 
@@ -198,22 +194,22 @@ static cli_fetch fetch_what(const list_args *a)
 
 static int run(const cli_command *cmd, int argc, char **argv)
 {
-	list_args a = { false, false, false, "table" };
-	cli_conn conn = { NULL, NULL, NULL, NULL };
+	list_args a = { false, false, false, "table",
+			{ NULL, NULL, NULL, NULL } };
 	json_t *sources = NULL, *packages = NULL;
 	cli_fetch what;
 	cz_catalog cat;
 	int rc;
 
 	cz_catalog_init(&cat);
-	rc = parse_args(cmd, argc, argv, &a, &conn);
+	rc = parse_args(cmd, argc, argv, &a);
 	if (rc != CLI_EXIT_OK) {
-		rc = rc < 0 ? CLI_EXIT_OK : rc;
+		rc = rc == CLI_HELP_SHOWN ? CLI_EXIT_OK : rc;
 		goto cleanup;
 	}
 	what = fetch_what(&a);
-	if ((rc = cli_connect(&conn)) != CLI_EXIT_OK ||
-	    (rc = cli_fetch_catalog(&conn, &what, &cat, &sources,
+	if ((rc = cli_connect(&a.conn)) != CLI_EXIT_OK ||
+	    (rc = cli_fetch_catalog(&a.conn, &what, &cat, &sources,
 				    &packages)) != CLI_EXIT_OK)
 		goto cleanup;
 	if (strcmp(a.format, "json") == 0 || strcmp(a.format, "yaml") == 0)
@@ -225,7 +221,7 @@ cleanup:
 	json_decref(sources);
 	json_decref(packages);
 	cz_catalog_release(&cat);
-	cli_conn_close(&conn);
+	cli_conn_close(&a.conn);
 	return rc;
 }
 

@@ -237,38 +237,37 @@ cleanup:
 	return rc;
 }
 
+typedef struct status_args {
+	const char *format;
+	cli_conn conn;
+} status_args;
+
+static int parse_option(void *ctx, int c, const char *arg)
+{
+	status_args *a = ctx;
+
+	if (c == 'o')
+		a->format = arg;
+	else if (!cli_conn_option(&a->conn, c, arg))
+		return CLI_EXIT_USAGE;
+	return CLI_EXIT_OK;
+}
+
 static int run(const cli_command *cmd, int argc, char **argv)
 {
-	cli_conn conn = { NULL, NULL, NULL, NULL };
-	const char *format = "text";
-	cli_parser p;
-	const char *arg;
-	int c, rc = CLI_EXIT_OK;
+	static const char *const formats[] = { "text", "json", "yaml", NULL };
+	status_args a = { "text", { NULL, NULL, NULL, NULL } };
+	int first = 0;
+	int rc = cli_parse(cmd, argc, argv, parse_option, &a, &first);
 
-	cli_parser_init(&p, cmd, argc, argv);
-	while (rc == CLI_EXIT_OK && (c = cli_next(&p, &arg)) != -1) {
-		if (c == 'h') {
-			cli_print_help(cmd, stdout);
-			rc = -1;
-		} else if (c == 'o') {
-			format = arg;
-		} else if (!cli_conn_option(&conn, c, arg)) {
-			rc = CLI_EXIT_USAGE;
-		}
-	}
-	if (rc == CLI_EXIT_OK && argc - cli_optind(&p) != 1)
+	if (rc == CLI_EXIT_OK && argc - first != 1)
 		rc = cli_usage_error(cmd, "status takes one package name");
-	if (rc == CLI_EXIT_OK && strcmp(format, "text") != 0 &&
-	    strcmp(format, "json") != 0 && strcmp(format, "yaml") != 0)
-		rc = cli_usage_error(cmd,
-				     "-o: expected text, json or yaml, got "
-				     "\"%s\"",
-				     format);
-	if (rc == CLI_EXIT_OK && (rc = cli_connect(&conn)) == CLI_EXIT_OK)
-		rc = status(&conn, argv[cli_optind(&p)], format);
-	cli_parser_release(&p);
-	cli_conn_close(&conn);
-	return rc < 0 ? CLI_EXIT_OK : rc;
+	if (rc == CLI_EXIT_OK)
+		rc = cli_check_format(cmd, a.format, formats);
+	if (rc == CLI_EXIT_OK && (rc = cli_connect(&a.conn)) == CLI_EXIT_OK)
+		rc = status(&a.conn, argv[first], a.format);
+	cli_conn_close(&a.conn);
+	return rc == CLI_HELP_SHOWN ? CLI_EXIT_OK : rc;
 }
 
 const cli_command cmd_status = {

@@ -28,8 +28,7 @@ void plan_release(plan *p)
 	}
 	free(p->nodes);
 	cz_strmap_release(&p->index);
-	if (p->graph.names)
-		cz_graph_release(&p->graph);
+	cz_graph_release(&p->graph);
 	cz_catalog_release(&p->sources);
 	free(p->order);
 	memset(p, 0, sizeof(*p));

@@ -395,7 +395,7 @@ test_ctl_packagesource_status() {
 apiVersion: source.toolkit.fluxcd.io/v1
 kind: OCIRepository
 metadata: {name: pkgs, namespace: cozy-system}
-spec: {url: "oci://registry.example/pkgs", interval: 5m}
+spec: {url: "oci://registry.example/pkgs", interval: 5m, suspend: true}
 EOF
   wait_until 20 eval '[[ $(k get packagesource t.base -o jsonpath="{.status.conditions[0].reason}") == SourceNotReady ]]'
   k patch ocirepository -n cozy-system pkgs --subresource=status --type=merge \

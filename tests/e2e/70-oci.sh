@@ -4,83 +4,9 @@
 
 OCI_TOOL="$BUILD/tests/drivers/oci_tool"
 OCI_TOOLS="$E2E_DIR/tools"
-OCI_PIDS=()
 
-# Every process a test starts is stopped, by pid, when the test ends.
-oci_stop_all() {
-  local p
-  for p in "${OCI_PIDS[@]}"; do
-    kill "$p" 2>/dev/null || true
-    wait "$p" 2>/dev/null || true
-  done
-  OCI_PIDS=()
-}
-
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# wait_port PORT: until something accepts connections on 127.0.0.1:PORT.
-wait_port() {
-  local i
-  for i in $(seq 1 100); do
-    python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 0.2)' "$1" 2>/dev/null && return 0
-    sleep 0.05
-  done
-  fail "nothing listens on port $1"
-}
-
-# start_registry [plain|basic|tls]: docker-registry on a free loopback port
-# with its storage in ./reg; REG is "127.0.0.1:PORT".  basic: user alice,
-# password s3cret-pw (htpasswd, bcrypt).  tls: certificate for 127.0.0.1 in
-# ./tls, CA file ./tls/ca.crt (self-signed, so the certificate itself).
-start_registry() {
-  local mode=${1:-plain} port
-  port=$(free_port)
-  mkdir -p reg
-  {
-    echo "version: 0.1"
-    echo "log: {level: error, accesslog: {disabled: true}}"
-    echo "storage: {filesystem: {rootdirectory: $PWD/reg}, delete: {enabled: true}}"
-    echo "http:"
-    echo "  addr: 127.0.0.1:$port"
-    if [[ $mode == tls ]]; then
-      echo "  tls: {certificate: $PWD/tls/ca.crt, key: $PWD/tls/key.pem}"
-    fi
-    if [[ $mode == basic ]]; then
-      echo "auth: {htpasswd: {realm: test, path: $PWD/htpasswd}}"
-    fi
-  } >registry.yml
-  if [[ $mode == basic ]]; then
-    htpasswd -Bbn alice s3cret-pw >htpasswd
-  fi
-  if [[ $mode == tls ]]; then
-    mkdir -p tls
-    openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
-      -addext subjectAltName=IP:127.0.0.1 -keyout tls/key.pem -out tls/ca.crt 2>/dev/null
-  fi
-  docker-registry serve registry.yml >registry.log 2>&1 &
-  OCI_PIDS+=($!)
-  trap oci_stop_all EXIT
-  REG=127.0.0.1:$port
-  wait_port "$port"
-}
-
-# start_py NAME SCRIPT ARGS...: a tool from tests/e2e/tools that writes its
-# port to ./NAME.port; sets PY_PORT.
-start_py() {
-  local name=$1 script=$2; shift 2
-  rm -f "$name.port"
-  python3 "$OCI_TOOLS/$script" --port-file "$name.port" "$@" >"$name.log" 2>&1 &
-  OCI_PIDS+=($!)
-  trap oci_stop_all EXIT
-  local i
-  for i in $(seq 1 100); do
-    [[ -s $name.port ]] && break
-    sleep 0.05
-  done
-  PY_PORT=$(cat "$name.port") || fail "$script did not start"
-}
+# oci_stop_all, free_port, wait_port, start_registry and start_py are in
+# lib.sh (shared with 85-sources.sh).
 
 oci() { "$OCI_TOOL" "$@"; }
 

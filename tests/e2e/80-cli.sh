@@ -176,6 +176,9 @@ test_add_without_terminal() {
   contains err "--variant: expected PKG=VARIANT"
   expect_exit 2 "$COZYPKG" add </dev/null
   contains err "no packages specified"
+  # An unknown package: one line, exit 1, nothing created.
+  expect_exit 1 "$COZYPKG" add cozystack.nope </dev/null
+  equals "$(cat err)" "cozypkg: failed to get PackageSource cozystack.nope: not found"
 }
 t "cli: add without a terminal: one-variant sources, --variant, usage errors" test_add_without_terminal
 

@@ -3,7 +3,8 @@
 # HelmReleases that name them.  The Flux source is played by the test: an
 # OCIRepository made with kubectl, a tarball put into the store of the
 # running server with tests/drivers/assemble_tool put, and its status
-# patched Ready with that artifact, as the source controller writes it.
+# patched Ready with that artifact, as the source controller writes it
+# (the object is suspended, so the real source controller leaves it alone).
 
 ART_TOOL="$BUILD/tests/drivers/assemble_tool"
 EXAMPLE="$ROOT/examples/platform"
@@ -41,7 +42,7 @@ start_chain() {
 apiVersion: source.toolkit.fluxcd.io/v1
 kind: OCIRepository
 metadata: {name: example-packages, namespace: cozy-system}
-spec: {url: "oci://registry.example/packages", interval: 5m}
+spec: {url: "oci://registry.example/packages", interval: 5m, suspend: true}
 EOF
   put_source "$EXAMPLE/repo"
   D1=$DIGEST S1=$SIZE
@@ -324,3 +325,65 @@ test_chain_publish() {
   chain_stop_all
 }
 t "artifacts: --publish-registry pushes each artifact as a Helm chart; failures show and retry" test_chain_publish
+
+# chain_push TAG DIR: DIR as a one-layer Flux OCI artifact at
+# $REG/packages:TAG, as `flux push artifact` makes it.
+chain_push() {
+  tar -C "$2" -czf "$2.tgz" .
+  rm -rf "$2.layout"
+  python3 - "$2.layout" "$2.tgz" <<'PY'
+import hashlib, json, os, sys
+out, layer = sys.argv[1], sys.argv[2]
+os.makedirs(out)
+def blob(data, mt):
+    h = hashlib.sha256(data).hexdigest()
+    open(os.path.join(out, h), "wb").write(data)
+    return {"mediaType": mt, "digest": "sha256:" + h, "size": len(data)}
+m = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+     "config": blob(b"{}", "application/vnd.cncf.flux.config.v1+json"),
+     "layers": [blob(open(layer, "rb").read(), "application/vnd.cncf.flux.content.v1.tar+gzip")]}
+open(os.path.join(out, "manifest.json"), "w").write(json.dumps(m))
+PY
+  "$BUILD/tests/drivers/oci_tool" --insecure push-dir "$2.layout" "$REG/packages:$1" >/dev/null
+}
+
+test_chain_real_source() {
+  command -v docker-registry >/dev/null || fail "docker-registry not installed"
+  chain_registry
+  start_server -q
+  trap 'chain_stop_all; stop_operators && stop_server || exit 1' EXIT
+  cp -r "$EXAMPLE/repo" v1
+  cp -r "$EXAMPLE/repo" v2
+  echo "# revision 2" >>v2/apps/webapp/values.yaml
+  chain_push v1 v1
+  chain_push v2 v2
+  k create namespace cozy-system >/dev/null
+  k apply -f - >/dev/null <<EOF2
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: OCIRepository
+metadata: {name: example-packages, namespace: cozy-system}
+spec: {url: "oci://$REG/packages", ref: {tag: v1}, interval: 1h, insecure: true}
+EOF2
+  k apply --server-side -f "$EXAMPLE/sources" >/dev/null
+  # The source controller fetches, the generator builds, all from cozypkgd.
+  wait_until 60 all_built
+  wait_until 20 ps_ready_is example.webapp True/Succeeded
+  ps_message example.webapp >msg
+  contains msg "from revision v1@sha256:"
+  fetch example-webapp-default-webapp
+  tar -tzf example-webapp-default-webapp.tgz >list
+  contains list webapp/charts/common/Chart.yaml
+  digests >d1
+  # A new tag: only the changed chart gets a new artifact.
+  k patch ocirepository -n cozy-system example-packages --type=merge -p '{"spec":{"ref":{"tag":"v2"}}}' >/dev/null
+  wait_until 60 eval '[[ $(ps_message example.webapp) == *"from revision v2@sha256:"* ]]'
+  digests >d2
+  diff d1 d2 >changes || true
+  equals "$(grep -c '^[<>]' changes)" 2
+  contains changes example-webapp-default-webapp
+  # Back to v1: the same digests as before.
+  k patch ocirepository -n cozy-system example-packages --type=merge -p '{"spec":{"ref":{"tag":"v1"}}}' >/dev/null
+  wait_until 60 eval 'digests >d3 && diff -q d1 d3'
+  chain_stop_all
+}
+t "artifacts: the whole chain in cozypkgd: registry -> OCIRepository -> ExternalArtifacts; new tag, back again" test_chain_real_source

@@ -95,7 +95,7 @@ start_server() {
   "$BUILD/cozypkgd" --data "$data" --listen 127.0.0.1:0 "$@" \
     >"$PWD/.srv/stdout" 2>>"$PWD/.srv/log" &
   SERVER_PID=$!
-  trap 'stop_operators && stop_server || exit 1' EXIT
+  trap e2e_cleanup EXIT
   local i
   for i in $(seq 1 200); do
     grep -q '^kubeconfig:' "$PWD/.srv/stdout" 2>/dev/null && break
@@ -181,3 +181,91 @@ api_code() {
 }
 
 k() { kubectl --request-timeout=20s "$@"; }
+
+# --- registries and tool servers (70-oci.sh, 85-sources.sh) --------------
+
+OCI_PIDS=()
+
+# e2e_cleanup: the EXIT trap of every helper here: tool servers first, then
+# the operators and cozypkgd (which must exit cleanly).
+e2e_cleanup() {
+  oci_stop_all
+  stop_operators && stop_server || exit 1
+}
+
+# Every process a test starts is stopped, by pid, when the test ends.
+oci_stop_all() {
+  local p
+  for p in "${OCI_PIDS[@]}"; do
+    kill "$p" 2>/dev/null || true
+    wait "$p" 2>/dev/null || true
+  done
+  OCI_PIDS=()
+}
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# wait_port PORT: until something accepts connections on 127.0.0.1:PORT.
+wait_port() {
+  local i
+  for i in $(seq 1 100); do
+    python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 0.2)' "$1" 2>/dev/null && return 0
+    sleep 0.05
+  done
+  fail "nothing listens on port $1"
+}
+
+# start_registry [plain|basic|tls]: docker-registry on a free loopback port
+# with its storage in ./reg; REG is "127.0.0.1:PORT".  basic: user alice,
+# password s3cret-pw (htpasswd, bcrypt).  tls: certificate for 127.0.0.1 in
+# ./tls, CA file ./tls/ca.crt (self-signed, so the certificate itself).
+start_registry() {
+  local mode=${1:-plain} port
+  port=$(free_port)
+  mkdir -p reg
+  {
+    echo "version: 0.1"
+    echo "log: {level: error, accesslog: {disabled: true}}"
+    echo "storage: {filesystem: {rootdirectory: $PWD/reg}, delete: {enabled: true}}"
+    echo "http:"
+    echo "  addr: 127.0.0.1:$port"
+    if [[ $mode == tls ]]; then
+      echo "  tls: {certificate: $PWD/tls/ca.crt, key: $PWD/tls/key.pem}"
+    fi
+    if [[ $mode == basic ]]; then
+      echo "auth: {htpasswd: {realm: test, path: $PWD/htpasswd}}"
+    fi
+  } >registry.yml
+  if [[ $mode == basic ]]; then
+    htpasswd -Bbn alice s3cret-pw >htpasswd
+  fi
+  if [[ $mode == tls ]]; then
+    mkdir -p tls
+    openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
+      -addext subjectAltName=IP:127.0.0.1 -keyout tls/key.pem -out tls/ca.crt 2>/dev/null
+  fi
+  docker-registry serve registry.yml >registry.log 2>&1 &
+  OCI_PIDS+=($!)
+  trap e2e_cleanup EXIT
+  REG=127.0.0.1:$port
+  wait_port "$port"
+}
+
+# start_py NAME SCRIPT ARGS...: a tool from tests/e2e/tools that writes its
+# port to ./NAME.port; sets PY_PORT.
+start_py() {
+  local name=$1 script=$2; shift 2
+  rm -f "$name.port"
+  python3 "$E2E_DIR/tools/$script" --port-file "$name.port" "$@" >"$name.log" 2>&1 &
+  OCI_PIDS+=($!)
+  trap e2e_cleanup EXIT
+  local i
+  for i in $(seq 1 100); do
+    [[ -s $name.port ]] && break
+    sleep 0.05
+  done
+  PY_PORT=$(cat "$name.port") || fail "$script did not start"
+}
+

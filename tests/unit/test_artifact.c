@@ -268,6 +268,37 @@ static void put_bytes(cz_artifact_store *s, const char *text, cz_tar_result *r)
 	cz_tarball_release(&t);
 }
 
+/* A file moved in as is: named by its own sha256, gone from tmp/. */
+static void test_store_put_file(void **state)
+{
+	char *dir = tmpdir_make();
+	cz_artifact_store *s = NULL;
+	cz_error err = CZ_ERROR_INIT;
+	cz_tar_result r;
+	char *src = NULL;
+	char *path = NULL;
+	uint64_t size = 0;
+
+	(void)state;
+	assert_int_equal(cz_artifact_store_open(dir, &s, &err), 0);
+	write_text(cz_artifact_store_tmp_dir(s), "layer", "abc");
+	src = cz_xasprintf("%s/layer", cz_artifact_store_tmp_dir(s));
+	assert_int_equal(cz_artifact_store_put_file(s, src, &r, &err), 0);
+	assert_string_equal(r.digest, "sha256:ba7816bf8f01cfea414140de5dae2223"
+				      "b00361a396177a9cb410ff61f20015ad");
+	assert_int_equal(r.size, 3);
+	assert_int_equal(access(src, F_OK), -1);
+	assert_int_equal(cz_artifact_store_lookup(s, r.digest, &path, &size,
+						  &err), 0);
+	assert_int_equal(size, 3);
+	/* A file that is not there. */
+	assert_true(cz_artifact_store_put_file(s, src, &r, &err) < 0);
+	free(path);
+	free(src);
+	cz_artifact_store_close(s);
+	tmpdir_remove(dir);
+}
+
 static void test_store_put_lookup_gc(void **state)
 {
 	char *dir = tmpdir_make();
@@ -664,6 +695,7 @@ int main(void)
 		cmocka_unit_test(test_values_merge),
 		cmocka_unit_test(test_chart_validation),
 		cmocka_unit_test(test_store_put_lookup_gc),
+		cmocka_unit_test(test_store_put_file),
 		cmocka_unit_test(test_assemble),
 		cmocka_unit_test(test_hostile_archives),
 		cmocka_unit_test(test_safe_archive_extracts),

@@ -846,10 +846,27 @@ static void test_hostile_patterns(void **state)
 	unusable("{\"pattern\":\"a{2,1}\"}", CZ_ERR,
 		 "#/pattern: pattern \"a{2,1}\" has a {n,m} with m < n");
 	unusable("{\"pattern\":\"((a{1000}){1000}){1000}\"}", CZ_ETOOLARGE,
-		 "#/pattern: pattern \"((a{1000}){1000}){1000}\" is too large "
-		 "once its repeats are expanded");
+		 "#/pattern: pattern \"((a{1000}){1000}){1000}\" repeats its "
+		 "parts into more than 1000 copies");
+	unusable("{\"pattern\":\"^([a-z0-9]{1,99}){99}$\"}", CZ_ETOOLARGE,
+		 "#/pattern: pattern \"^([a-z0-9]{1,99}){99}$\" repeats its "
+		 "parts into more than 1000 copies");
+	valid("{\"pattern\":\"^([a-z0-9]{1,31}){31}$\"}",
+	      "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"");
+	unusable("{\"properties\":{\"a\":{\"pattern\":\"^.{1,999}$\"},"
+		 "\"b\":{\"pattern\":\"^.{2,999}$\"},"
+		 "\"c\":{\"pattern\":\"^.{3,999}$\"},"
+		 "\"d\":{\"pattern\":\"^.{4,999}$\"},"
+		 "\"e\":{\"pattern\":\"^.{5,999}$\"}}}",
+		 CZ_ETOOLARGE,
+		 "#/properties/e/pattern: patterns repeat their parts into "
+		 "more than 4000 copies in all");
 	unusable("{\"pattern\":\"a{99999}\"}", CZ_ETOOLARGE,
 		 "#/pattern: pattern \"a{99999}\" repeats more than 1000 times");
+	unusable("{\"pattern\":\"a{1,88888888888888888888888888}\"}",
+		 CZ_ETOOLARGE,
+		 "#/pattern: pattern \"a{1,88888888888888888888888888}\" "
+		 "repeats more than 1000 times");
 	unusable("{\"patternProperties\":{\"[\":{}}}", CZ_ERR,
 		 "#/patternProperties/[: pattern \"[\" has an unterminated [");
 

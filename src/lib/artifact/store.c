@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 
+#include "oci/digest.h"
 #include "util/fileio.h"
 #include "util/mem.h"
 #include "util/strmap.h"
@@ -145,6 +146,38 @@ cleanup:
 	free(tmp_path);
 	free(final_path);
 	return rc;
+}
+
+int cz_artifact_store_put_file(cz_artifact_store *s, const char *path,
+			       cz_tar_result *out, cz_error *err)
+{
+	char digest[CZ_OCI_DIGEST_BUF];
+	char *final_path = NULL;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = cz_oci_digest_file(path, digest, &out->size, err)) < 0)
+		return rc;
+	snprintf(out->digest, sizeof(out->digest), "%s", digest);
+	if (chmod(path, 0644) != 0) {
+		rc = cz_fail(err, CZ_EIO, "%s: %s", path, strerror(errno));
+		goto cleanup;
+	}
+	final_path = blob_path(s, out->digest);
+	if (rename(path, final_path) != 0) {
+		rc = cz_fail(err, CZ_EIO, "rename to %s: %s", final_path,
+			     strerror(errno));
+		goto cleanup;
+	}
+	rc = sync_dir(s->blobs, err);
+cleanup:
+	free(final_path);
+	return rc;
+}
+
+const char *cz_artifact_store_tmp_dir(const cz_artifact_store *s)
+{
+	return s->tmp;
 }
 
 int cz_artifact_store_lookup(const cz_artifact_store *s, const char *digest,

@@ -54,6 +54,15 @@ void cz_artifact_store_close(cz_artifact_store *s);
 int cz_artifact_store_put(cz_artifact_store *s, const cz_tarball *t,
 			  cz_tar_result *out, cz_error *err);
 
+/* Moves the file at path into the store as is (a blob whose bytes are
+ * already an archive, e.g. an OCI layer kept unchanged): its sha256 and
+ * size go to *out (entries 0), and the file is renamed into place, so path
+ * must be on the store's file system (cz_artifact_store_tmp_dir()).  On
+ * success path no longer exists; on failure it is left to the caller. */
+int cz_artifact_store_put_file(cz_artifact_store *s, const char *path,
+			       cz_tar_result *out, cz_error *err);
+/* The store's directory for files being written (borrowed). */
+const char *cz_artifact_store_tmp_dir(const cz_artifact_store *s);
 /* Path of the blob of digest ("sha256:<hex>"); *path_out is malloc'ed
  * (the caller frees it).  CZ_ENOTFOUND when absent, CZ_EINVALID for a
  * malformed digest. */

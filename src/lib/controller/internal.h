@@ -34,6 +34,7 @@ enum cz_controller_id {
 	CZ_C_VALUES,
 	CZ_C_PLUNGER,
 	CZ_C_ARTIFACTS,
+	CZ_C_FLUXSOURCE,
 	CZ_C_COUNT,
 };
 
@@ -95,6 +96,7 @@ void cz_values_controller_setup(cz_manager *m);
 void cz_plunger_controller_setup(cz_manager *m);
 void cz_artifacts_controller_setup(cz_manager *m);
 void cz_artifacts_free(cz_manager *m);
+void cz_fluxsource_controller_setup(cz_manager *m);
 
 int cz_package_reconcile(cz_manager *m, cz_kube *kube, const char *key,
 			 cz_error *err);
@@ -118,6 +120,8 @@ json_t *cz_artifacts_condition(cz_manager *m, const char *name,
  * obj of kind. */
 void cz_enqueue_sources_of(cz_manager *m, cz_controller *c, const char *kind,
 			   const json_t *obj);
+int cz_fluxsource_reconcile(cz_manager *m, cz_kube *kube, const char *key,
+			    cz_error *err);
 
 /* Bootstrap: embedded CRDs and the platform source (once leading). */
 int cz_bootstrap_validate(const cz_manager_opts *opts, cz_error *err);

@@ -45,6 +45,8 @@ static const struct controller_def {
 	  cz_plunger_controller_setup, 1 },
 	{ CZ_C_ARTIFACTS, "artifacts", cz_artifacts_reconcile,
 	  cz_artifacts_controller_setup, 1 },
+	{ CZ_C_FLUXSOURCE, "fluxsource", cz_fluxsource_reconcile,
+	  cz_fluxsource_controller_setup, 2 },
 };
 
 #define NCONTROLLERS (sizeof(controllers) / sizeof(controllers[0]))

@@ -68,9 +68,11 @@ typedef struct pattern {
 typedef struct regex_writer {
 	cz_buf *out;
 	/* Expanded size of each open group so far, and of the whole pattern
-	 * in group[0]; glibc copies a bounded repeat's operand count times,
-	 * so this is what the compiled expression will cost. */
+	 * in group[0]: glibc copies a bounded repeat's operand n times. */
 	unsigned long long group[PATTERN_MAX_GROUPS + 1];
+	/* Atoms those copies add.  glibc's matcher needs memory that grows
+	 * with the square of this (35 MB at 1,000), so it is what is capped. */
+	unsigned long long copies;
 	size_t depth;
 	unsigned long long last; /* size of the atom a quantifier repeats */
 	const char *why;         /* static reason when the pattern is refused */
@@ -83,14 +85,12 @@ static bool refuse(regex_writer *w, const char *why)
 	return false;
 }
 
+/* Counts an atom of the given expanded size; always true, so that a
+ * translation step can end with it. */
 static bool add_atom(regex_writer *w, unsigned long long weight)
 {
 	w->group[w->depth] += weight;
 	w->last = weight;
-	if (w->group[w->depth] > CZ_JSONSCHEMA_MAX_PATTERN_WEIGHT) {
-		w->over_cap = true;
-		return refuse(w, "is too large once its repeats are expanded");
-	}
 	return true;
 }
 
@@ -111,6 +111,9 @@ static bool is_quantifier_start(char ch)
 	return ch == '*' || ch == '+' || ch == '?' || ch == '{';
 }
 
+/* Counts stop growing past this; anything that large is refused. */
+#define BOUND_SATURATES 1000000UL
+
 /* Reads "{n}", "{n,}" or "{n,m}" at p; false when p does not start one
  * (ECMA then reads the brace as a literal). */
 static bool read_bounds(const char *p, size_t *len, unsigned long *lo,
@@ -121,8 +124,8 @@ static bool read_bounds(const char *p, size_t *len, unsigned long *lo,
 
 	if (!isdigit((unsigned char)p[i]))
 		return false;
-	while (isdigit((unsigned char)p[i]))
-		n = n > 1000000 ? n : n * 10 + (unsigned long)(p[i++] - '0');
+	for (; isdigit((unsigned char)p[i]); i++)
+		n = n > BOUND_SATURATES ? n : n * 10 + (unsigned long)(p[i] - '0');
 	*lo = n;
 	*hi = n;
 	*bounded = true;
@@ -130,9 +133,10 @@ static bool read_bounds(const char *p, size_t *len, unsigned long *lo,
 		i++;
 		*bounded = isdigit((unsigned char)p[i]) != 0;
 		n = 0;
-		while (isdigit((unsigned char)p[i]))
-			n = n > 1000000 ? n
-					: n * 10 + (unsigned long)(p[i++] - '0');
+		for (; isdigit((unsigned char)p[i]); i++)
+			n = n > BOUND_SATURATES
+				    ? n
+				    : n * 10 + (unsigned long)(p[i] - '0');
 		*hi = *bounded ? n : *lo;
 	}
 	if (p[i] != '}')
@@ -344,9 +348,18 @@ static bool put_quantifier(regex_writer *w, const char *p, size_t *i)
 			return refuse(w, "has a {n,m} with m < n");
 		cz_buf_append(w->out, p + *i, len);
 		copies = bounded ? hi : lo + 1;
-		if (copies > 1 &&
-		    !add_atom(w, w->last * (unsigned long long)(copies - 1)))
-			return false;
+		if (copies > 1) {
+			unsigned long long extra =
+				w->last * (unsigned long long)(copies - 1);
+
+			w->group[w->depth] += extra;
+			w->copies += extra;
+			if (w->copies > CZ_JSONSCHEMA_MAX_PATTERN_COPIES) {
+				w->over_cap = true;
+				return refuse(w, "repeats its parts into more "
+						 "than 1000 copies");
+			}
+		}
 	} else {
 		cz_buf_putc(w->out, p[*i]);
 	}
@@ -359,8 +372,10 @@ static bool put_quantifier(regex_writer *w, const char *p, size_t *i)
 
 /* Writes the POSIX ERE for the ECMA-262 pattern src into out.  Returns
  * CZ_OK, CZ_ERR when it uses something POSIX cannot express or is not a
- * valid pattern, CZ_ETOOLARGE over a cap; *why is a static reason. */
-static int translate_pattern(const char *src, cz_buf *out, const char **why)
+ * valid pattern, CZ_ETOOLARGE over a cap; *why is a static reason and
+ * *copies the atoms that bounded repeats add. */
+static int translate_pattern(const char *src, cz_buf *out, const char **why,
+			     unsigned long long *copies)
 {
 	regex_writer w;
 	size_t i = 0;
@@ -432,6 +447,7 @@ static int translate_pattern(const char *src, cz_buf *out, const char **why)
 	if (ok && w.depth)
 		ok = refuse(&w, "has an unbalanced (");
 	*why = w.why;
+	*copies = w.copies;
 	if (ok)
 		return CZ_OK;
 	return w.over_cap ? CZ_ETOOLARGE : CZ_ERR;
@@ -476,6 +492,7 @@ typedef struct ctx {
 	cz_strmap target_refs; /* the $ref texts already in targets */
 	pattern *patterns;
 	size_t npatterns, patterns_cap;
+	unsigned long long pattern_copies; /* over all patterns */
 
 	/* evaluation pass */
 	const char *prefix;
@@ -586,6 +603,7 @@ static int pattern_add(ctx *c, const char *source, size_t len)
 	const char *why = NULL;
 	regex_t re;
 	char reason[256];
+	unsigned long long copies = 0;
 	int rc = CZ_OK;
 	int status;
 
@@ -608,9 +626,17 @@ static int pattern_add(ctx *c, const char *source, size_t len)
 				 CZ_JSONSCHEMA_MAX_PATTERNS);
 		goto cleanup;
 	}
-	rc = translate_pattern(source, &posix, &why);
+	rc = translate_pattern(source, &posix, &why, &copies);
 	if (rc < 0) {
 		rc = schema_fail(c, rc, "pattern \"%.200s\" %s", source, why);
+		goto cleanup;
+	}
+	c->pattern_copies += copies;
+	if (c->pattern_copies > CZ_JSONSCHEMA_MAX_PATTERNS_COPIES) {
+		rc = schema_fail(c, CZ_ETOOLARGE,
+				 "patterns repeat their parts into more than %d "
+				 "copies in all",
+				 CZ_JSONSCHEMA_MAX_PATTERNS_COPIES);
 		goto cleanup;
 	}
 	status = regcomp(&re, posix.data, REG_EXTENDED | REG_NOSUB);

@@ -24,13 +24,18 @@
 /* Nesting allowed in the schema document, and in one evaluation (subschema
  * inside subschema, $ref hops included). */
 #define CZ_JSONSCHEMA_MAX_DEPTH 256
-/* Subschema evaluations and item comparisons one validation may spend. */
+/* Subschemas the check may visit, and subschema evaluations plus
+ * uniqueItems comparisons one validation may spend. */
 #define CZ_JSONSCHEMA_MAX_STEPS 1000000
 /* Distinct "pattern"/"patternProperties" regular expressions in a schema. */
 #define CZ_JSONSCHEMA_MAX_PATTERNS 256
-/* Bytes in one pattern, and its size once bounded repeats are expanded. */
+/* Bytes in one pattern. */
 #define CZ_JSONSCHEMA_MAX_PATTERN_LEN 2048
-#define CZ_JSONSCHEMA_MAX_PATTERN_WEIGHT 10000
+/* Atoms that bounded repeats ({n,m}) add when the regex library expands
+ * them, in one pattern and in all patterns of a schema: the matcher's
+ * memory grows with the square of it. */
+#define CZ_JSONSCHEMA_MAX_PATTERN_COPIES 1000
+#define CZ_JSONSCHEMA_MAX_PATTERNS_COPIES 4000
 /* Violations reported when the caller passes max_errors 0. */
 #define CZ_JSONSCHEMA_DEFAULT_MAX_ERRORS 100
 
@@ -51,6 +56,8 @@
  * knows has a well-formed value, every pattern compiles, every $ref
  * resolves, and nothing nests deeper than the caps.  Returns CZ_OK or one
  * of the schema problem codes above, with the schema location in err.
+ * $ref loops (CZ_ECYCLE) are found only by validation, when a value is
+ * walked through them.
  */
 int cz_jsonschema_check(const json_t *schema, cz_error *err);
 
@@ -69,7 +76,9 @@ int cz_jsonschema_check(const json_t *schema, cz_error *err);
  * Returns CZ_OK when instance is valid and CZ_EINVALID when it is not;
  * err is untouched then.  When the schema is unusable (checked first, as
  * by cz_jsonschema_check) it returns a schema problem code with the
- * message in err, errors is left as it was and *nerrors is 0.
+ * message in err, errors is left as it was and *nerrors is 0.  errors
+ * must have been initialised with cz_buf_init(); the caller keeps owning
+ * it and its bytes.
  */
 int cz_jsonschema_validate(const json_t *schema, const json_t *instance,
 			   const char *prefix, cz_buf *errors,

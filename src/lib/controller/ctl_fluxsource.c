@@ -1,0 +1,1011 @@
+/*
+ * The Flux source controller: OCIRepository and GitRepository
+ * (source.toolkit.fluxcd.io/v1) turned into reproducible .tar.gz
+ * artifacts in the content-addressed store (artifact/store.h), with the
+ * status source-controller writes.  Active only when the manager has an
+ * artifact directory (cozypkgd in-process).
+ *
+ * One reconcile: resolve the revision (a manifest HEAD, or an ls-remote);
+ * when it equals status.artifact.revision for the current generation and
+ * the blob is still stored, stop there.  Otherwise fetch (OCI blobs are
+ * verified by the client), build the tarball, store it, record it under
+ * the source's name and collect garbage (3 revisions kept).  The key is
+ * queued again after spec.interval.  See docs/sources.md.
+ */
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "artifact/extract.h"
+#include "artifact/store.h"
+#include "artifact/tarball.h"
+#include "controller/fluxsource.h"
+#include "controller/internal.h"
+#include "git/source.h"
+#include "oci/client.h"
+#include "oci/digest.h"
+#include "oci/parse.h"
+#include "oci/ref.h"
+#include "util/base64.h"
+#include "util/duration.h"
+#include "util/mem.h"
+#include "util/semver.h"
+
+/* Caps (docs/sources.md). */
+#define FS_MAX_DOWNLOAD ((uint64_t)512 << 20)  /* one OCI layer */
+#define FS_MAX_EXPANDED ((uint64_t)1 << 30)    /* extracted bytes */
+#define FS_MAX_ENTRIES 100000u                 /* extracted entries */
+#define FS_MAX_SECRET (1u << 20)               /* decoded Secret value */
+#define FS_KEEP_REVISIONS 3
+#define FS_GC_MIN_AGE 60
+#define FS_DEFAULT_INTERVAL_NS (10LL * 60 * 1000000000LL)
+
+#define REQUESTED_AT "reconcile.fluxcd.io/requestedAt"
+
+/* One collection at a time in this process. */
+static pthread_mutex_t gc_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* ---- pure helpers (fluxsource.h) ----------------------------------- */
+
+static const char *str_field(const json_t *obj, const char *key)
+{
+	const char *v = json_string_value(json_object_get(obj, key));
+
+	return v && *v ? v : NULL;
+}
+
+int cz_fs_oci_ref_read(const json_t *ref, cz_fs_oci_ref *out, cz_error *err)
+{
+	cz_semver_constraint *c = NULL;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->digest = str_field(ref, "digest");
+	out->semver = str_field(ref, "semver");
+	out->semver_filter = str_field(ref, "semverFilter");
+	out->tag = str_field(ref, "tag");
+	if (out->digest) {
+		out->kind = CZ_FS_OCI_DIGEST;
+		if (!cz_oci_digest_is_sha256(out->digest))
+			return cz_fail(err, CZ_EINVALID,
+				       "invalid digest '%s': expected "
+				       "sha256:<64 hex digits>", out->digest);
+		return CZ_OK;
+	}
+	if (out->semver) {
+		out->kind = CZ_FS_OCI_SEMVER;
+		rc = cz_semver_constraint_parse(out->semver, &c, err);
+		cz_semver_constraint_free(c);
+		if (rc < 0)
+			cz_error_prefix(err, "invalid semver constraint '%s'",
+					out->semver);
+		return rc;
+	}
+	out->kind = CZ_FS_OCI_TAG;
+	if (!out->tag)
+		out->tag = "latest";
+	if (!cz_oci_tag_valid(out->tag))
+		return cz_fail(err, CZ_EINVALID, "invalid tag '%s'", out->tag);
+	return CZ_OK;
+}
+
+char *cz_fs_oci_revision(const char *tag, const char *digest)
+{
+	if (!tag)
+		return cz_xstrdup(digest);
+	return cz_xasprintf("%s@%s", tag, digest);
+}
+
+char *cz_fs_artifact_name(const char *kind, const char *ns, const char *name)
+{
+	return cz_xasprintf("%s_%s_%s", kind, ns, name);
+}
+
+char *cz_fs_artifact_url(const char *base, const char *digest)
+{
+	const char *hex = strchr(digest, ':');
+	size_t n = strlen(base);
+
+	while (n > 0 && base[n - 1] == '/')
+		n--;
+	return cz_xasprintf("%.*s/artifacts/sha256/%s.tar.gz", (int)n, base,
+			    hex ? hex + 1 : digest);
+}
+
+static void add_condition(json_t *conds, const json_t *prev_status,
+			  const char *type, const char *status,
+			  const char *reason, const char *message,
+			  int64_t generation)
+{
+	const json_t *prev = NULL;
+	size_t i;
+	json_t *c;
+
+	json_array_foreach (json_object_get(prev_status, "conditions"), i, c)
+		if (json_is_string(json_object_get(c, "type")) &&
+		    strcmp(json_string_value(json_object_get(c, "type")),
+			   type) == 0)
+			prev = c;
+	json_array_append_new(conds, cz_condition_new(prev, type, status,
+						      reason, message,
+						      generation));
+}
+
+static const json_t *prev_condition(const json_t *prev_status,
+				    const char *type)
+{
+	size_t i;
+	json_t *c;
+
+	json_array_foreach (json_object_get(prev_status, "conditions"), i, c) {
+		const char *t = json_string_value(json_object_get(c, "type"));
+
+		if (t && strcmp(t, type) == 0)
+			return c;
+	}
+	return NULL;
+}
+
+/* The artifact object; the previous one (with its time) when equal. */
+static json_t *artifact_json(const json_t *prev, const cz_fs_outcome *o)
+{
+	char now[32];
+
+	if (prev && str_field(prev, "digest") && str_field(prev, "revision") &&
+	    str_field(prev, "url") &&
+	    strcmp(str_field(prev, "digest"), o->digest) == 0 &&
+	    strcmp(str_field(prev, "revision"), o->revision) == 0 &&
+	    strcmp(str_field(prev, "url"), o->url) == 0)
+		return json_deep_copy(prev);
+	cz_now_rfc3339(now);
+	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:s}", "path", o->path,
+			 "url", o->url, "revision", o->revision, "digest",
+			 o->digest, "size", (json_int_t)o->size,
+			 "lastUpdateTime", now);
+}
+
+json_t *cz_fs_status_build(const json_t *prev, const cz_fs_outcome *o,
+			   int64_t generation, const char *requested_at)
+{
+	json_t *st = json_object();
+	json_t *conds = json_array();
+	json_t *prev_art = json_object_get(prev, "artifact");
+	json_t *art = NULL;
+	char *msg = NULL;
+
+	if (o->result == CZ_FS_READY)
+		art = artifact_json(prev_art, o);
+	else if (prev_art)
+		art = json_deep_copy(prev_art);
+	switch (o->result) {
+	case CZ_FS_READY:
+		msg = cz_xasprintf("stored artifact for revision '%s'",
+				   o->revision);
+		add_condition(conds, prev, "Ready", "True", "Succeeded", msg,
+			      generation);
+		add_condition(conds, prev, "ArtifactInStorage", "True",
+			      "Succeeded", msg, generation);
+		break;
+	case CZ_FS_PROGRESSING:
+		msg = cz_xasprintf("building artifact: new revision '%s'",
+				   o->revision);
+		add_condition(conds, prev, "Reconciling", "True", "Progressing",
+			      msg, generation);
+		add_condition(conds, prev, "Ready", "Unknown", "Progressing",
+			      msg, generation);
+		break;
+	case CZ_FS_FAILED:
+	case CZ_FS_STALLED:
+		add_condition(conds, prev,
+			      o->result == CZ_FS_STALLED ? "Stalled"
+							 : "FetchFailed",
+			      "True", o->reason, o->message, generation);
+		add_condition(conds, prev, "Ready", "False", o->reason,
+			      o->message, generation);
+		break;
+	}
+	/* The artifact stays in storage whatever happens to the source. */
+	if (o->result != CZ_FS_READY && art) {
+		const json_t *c = prev_condition(prev, "ArtifactInStorage");
+
+		if (c)
+			json_array_append_new(conds, json_deep_copy(c));
+	}
+	json_object_set_new(st, "conditions", conds);
+	if (art) {
+		json_object_set_new(st, "artifact", art);
+		json_object_set(st, "url", json_object_get(art, "url"));
+	}
+	if (o->result == CZ_FS_PROGRESSING &&
+	    json_is_integer(json_object_get(prev, "observedGeneration")))
+		json_object_set(st, "observedGeneration",
+				json_object_get(prev, "observedGeneration"));
+	else if (o->result != CZ_FS_PROGRESSING)
+		json_object_set_new(st, "observedGeneration",
+				    json_integer(generation));
+	if (requested_at)
+		json_object_set_new(st, "lastHandledReconcileAt",
+				    json_string(requested_at));
+	free(msg);
+	return st;
+}
+
+/* ---- informer handlers ---------------------------------------------- */
+
+static void enqueue(cz_manager *m, const char *kind, const json_t *obj)
+{
+	const char *ns = cz_meta_str(obj, "namespace");
+	const char *name = cz_meta_str(obj, "name");
+	char *key;
+
+	if (!ns || !name)
+		return;
+	key = cz_xasprintf("%s/%s/%s", kind, ns, name);
+	cz_queue_add(m->ctl[CZ_C_FLUXSOURCE].queue, key);
+	free(key);
+}
+
+static void on_oci(void *ctx, json_t *old, json_t *new_obj)
+{
+	enqueue(ctx, "OCIRepository", new_obj ? new_obj : old);
+}
+
+static void on_git(void *ctx, json_t *old, json_t *new_obj)
+{
+	enqueue(ctx, "GitRepository", new_obj ? new_obj : old);
+}
+
+void cz_fluxsource_controller_setup(cz_manager *m)
+{
+	if (!m->opts.artifact_dir)
+		return;
+	cz_informer_on_change(m->inf[CZ_W_OCIREPOS], on_oci, m);
+	cz_informer_on_change(m->inf[CZ_W_GITREPOS], on_git, m);
+}
+
+/* ---- one reconcile -------------------------------------------------- */
+
+typedef struct fs_job {
+	cz_manager *m;
+	cz_kube *kube;
+	const char *kind; /* "OCIRepository" or "GitRepository" */
+	const char *ns;
+	const char *name;
+	json_t *obj;      /* the object as last read or written; owned */
+	json_t *first;    /* the object as read, which spec points into */
+	const json_t *spec;
+	int64_t generation;
+	const char *requested_at;
+	cz_artifact_store *store; /* owned */
+	char *tmp_dir;    /* a private directory under the store's tmp/ */
+	/* The outcome, with the strings it points at (owned). */
+	cz_fs_outcome out;
+	char *revision;
+	char *message;
+	char *url;
+	char *path;
+	char digest[CZ_DIGEST_MAX];
+} fs_job;
+
+static int rm_entry(const char *path, const struct stat *sb, int flag,
+		    struct FTW *ftw)
+{
+	(void)sb;
+	(void)ftw;
+	if (flag == FTW_DP)
+		rmdir(path);
+	else
+		unlink(path);
+	return 0;
+}
+
+static void remove_tree(const char *dir)
+{
+	if (dir && *dir)
+		nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Sets a failure outcome; the message is copied. */
+static int job_fail(fs_job *j, cz_fs_result result, const char *reason,
+		    const char *message)
+{
+	free(j->message);
+	j->message = cz_xstrdup(message);
+	j->out.result = result;
+	j->out.reason = reason;
+	j->out.message = j->message;
+	return CZ_OK;
+}
+
+/* A secret's data value, decoded; NULL when absent.  The caller wipes and
+ * frees it. */
+static char *secret_value(const json_t *secret, const char *key, size_t *len)
+{
+	const char *b64 = json_string_value(
+		json_object_get(json_object_get(secret, "data"), key));
+
+	if (!b64 || strlen(b64) > FS_MAX_SECRET * 4 / 3 + 4)
+		return NULL;
+	return cz_base64_decode(b64, strlen(b64), len);
+}
+
+static void wipe_free(char *s)
+{
+	if (s) {
+		explicit_bzero(s, strlen(s));
+		free(s);
+	}
+}
+
+/* Reads the Secret ns/name of the job's namespace; *out owned. */
+static int read_secret(fs_job *j, const char *name, json_t **out,
+		       cz_error *err)
+{
+	char *path = cz_kube_path(cz_res_secrets(), j->ns, name, NULL, NULL);
+	int rc = cz_kube_get(j->kube, path, out, err);
+
+	free(path);
+	if (rc < 0)
+		cz_fail(err, rc, "failed to get secret '%s/%s'%s", j->ns, name,
+			rc == CZ_ENOTFOUND ? ": not found" : "");
+	return rc;
+}
+
+/* Writes a CA bundle into the job's tmp directory; *path_out owned. */
+static int write_ca(fs_job *j, const char *pem, size_t len, char **path_out,
+		    cz_error *err)
+{
+	char *path = cz_xasprintf("%s/ca.crt", j->tmp_dir);
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
+
+	if (fd < 0 || write(fd, pem, len) != (ssize_t)len) {
+		if (fd >= 0)
+			close(fd);
+		free(path);
+		return cz_fail(err, CZ_EIO, "cannot write the CA bundle");
+	}
+	close(fd);
+	*path_out = path;
+	return CZ_OK;
+}
+
+static int store_tree(fs_job *j, const char *dir, cz_tar_result *res,
+		      cz_error *err)
+{
+	cz_tarball t;
+	int rc;
+
+	cz_tarball_init(&t);
+	rc = cz_tarball_add_dir(&t, "", dir, err);
+	if (rc == CZ_OK)
+		rc = cz_artifact_store_put(j->store, &t, res, err);
+	cz_tarball_release(&t);
+	return rc;
+}
+
+/* Records the stored blob under the source's name, collects garbage (when
+ * collect: after a new blob) and fills the READY outcome. */
+static int publish(fs_job *j, const cz_tar_result *res, bool collect,
+		   cz_error *err)
+{
+	char *aname = cz_fs_artifact_name(j->kind, j->ns, j->name);
+	const char *hex = strchr(res->digest, ':') + 1;
+	char *lower = cz_xstrdup(j->kind);
+	int rc;
+
+	for (char *p = lower; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	rc = cz_artifact_store_record(j->store, aname, res->digest, res->size,
+				      err);
+	if (rc == CZ_OK && collect) {
+		pthread_mutex_lock(&gc_lock);
+		rc = cz_artifact_store_gc(j->store, FS_KEEP_REVISIONS,
+					  FS_GC_MIN_AGE, NULL, err);
+		pthread_mutex_unlock(&gc_lock);
+	}
+	if (rc == CZ_OK) {
+		snprintf(j->digest, sizeof(j->digest), "%s", res->digest);
+		free(j->url);
+		free(j->path);
+		j->url = cz_fs_artifact_url(j->m->opts.artifact_base_url
+						    ? j->m->opts.artifact_base_url
+						    : "",
+					    res->digest);
+		j->path = cz_xasprintf("%s/%s/%s/%s.tar.gz", lower, j->ns,
+				       j->name, hex);
+		j->out.result = CZ_FS_READY;
+		j->out.revision = j->revision;
+		j->out.digest = j->digest;
+		j->out.size = res->size;
+		j->out.url = j->url;
+		j->out.path = j->path;
+	}
+	free(lower);
+	free(aname);
+	return rc;
+}
+
+/* The artifact in status is for this revision and generation and its
+ * blob is still stored: set READY from it and return true. */
+static bool unchanged(fs_job *j)
+{
+	const json_t *st = json_object_get(j->obj, "status");
+	const json_t *art = json_object_get(st, "artifact");
+	json_t *og = json_object_get(st, "observedGeneration");
+	const char *rev = str_field(art, "revision");
+	const char *digest = str_field(art, "digest");
+	const json_t *size = json_object_get(art, "size");
+	cz_error err = CZ_ERROR_INIT;
+	char *path = NULL;
+	uint64_t have = 0;
+	cz_tar_result res;
+
+	if (!rev || !digest || strcmp(rev, j->revision) != 0 ||
+	    !json_is_integer(og) || json_integer_value(og) != j->generation ||
+	    !json_is_integer(size))
+		return false;
+	if (cz_artifact_store_lookup(j->store, digest, &path, &have, &err) < 0)
+		return false;
+	free(path);
+	if (have != (uint64_t)json_integer_value(size))
+		return false;
+	memset(&res, 0, sizeof(res));
+	snprintf(res.digest, sizeof(res.digest), "%s", digest);
+	res.size = have;
+	/* Recording again is a no-op; it keeps the name's index current
+	 * after a restore of status without the store. */
+	return publish(j, &res, false, &err) == CZ_OK;
+}
+
+/* Reconciling=True before a download, on the object it answers with. */
+static int write_progress(fs_job *j, cz_error *err)
+{
+	cz_fs_outcome o;
+	json_t *st;
+	json_t *answer = NULL;
+	const cz_resource *r = strcmp(j->kind, "OCIRepository") == 0
+				       ? cz_resource_find(
+						 "source.toolkit.fluxcd.io",
+						 "v1", "ocirepositories")
+				       : cz_resource_find(
+						 "source.toolkit.fluxcd.io",
+						 "v1", "gitrepositories");
+	const json_t *ready = cz_condition(j->obj, "Ready");
+	const char *rs = json_string_value(json_object_get(ready, "status"));
+	int rc;
+
+	/* A retry after a failure keeps the failure showing until the
+	 * outcome changes, so that the status does not flap. */
+	if (rs && strcmp(rs, "False") == 0)
+		return CZ_OK;
+	memset(&o, 0, sizeof(o));
+	o.result = CZ_FS_PROGRESSING;
+	o.revision = j->revision;
+	st = cz_fs_status_build(json_object_get(j->obj, "status"), &o,
+				j->generation, NULL);
+	rc = cz_write_status(j->kube, r, j->obj, st, &answer, err);
+	json_decref(st);
+	if (rc == CZ_OK && answer) {
+		if (j->obj != j->first)
+			json_decref(j->obj);
+		j->obj = answer;
+	} else {
+		json_decref(answer);
+	}
+	return rc;
+}
+
+/* ---- OCIRepository -------------------------------------------------- */
+
+static const char *oci_reason(int rc)
+{
+	return rc == CZ_EDENIED ? "AuthenticationFailed"
+				: "OCIArtifactPullFailed";
+}
+
+/* The layer the selector names (first layer when none). */
+static const cz_oci_descriptor *pick_layer(const cz_oci_manifest *mf,
+					   const char *media_type)
+{
+	for (size_t i = 0; i < mf->n_layers; i++)
+		if (!media_type ||
+		    strcmp(mf->layers[i].media_type, media_type) == 0)
+			return &mf->layers[i];
+	return NULL;
+}
+
+/* Fetches the layer of manifest digest and stores the artifact. */
+static int oci_fetch(fs_job *j, cz_oci *c, const char *repo,
+		     const char *digest, cz_error *err)
+{
+	const json_t *sel = json_object_get(j->spec, "layerSelector");
+	const char *media = str_field(sel, "mediaType");
+	const char *op = str_field(sel, "operation");
+	cz_oci_raw_manifest raw = { 0 };
+	cz_oci_manifest mf;
+	const cz_oci_descriptor *layer;
+	cz_extract_limits lim = { FS_MAX_EXPANDED, FS_MAX_ENTRIES };
+	char *blob = cz_xasprintf("%s/layer", j->tmp_dir);
+	char *tree = cz_xasprintf("%s/tree", j->tmp_dir);
+	cz_tar_result res;
+	bool parsed = false;
+	int rc;
+
+	memset(&mf, 0, sizeof(mf));
+	if ((rc = cz_oci_manifest_get(c, repo, digest, &raw, err)) < 0) {
+		job_fail(j, CZ_FS_FAILED, oci_reason(rc), err->msg);
+		goto cleanup;
+	}
+	rc = cz_oci_manifest_parse(raw.data, raw.len, raw.media_type, &mf, err);
+	if (rc < 0) {
+		job_fail(j, CZ_FS_FAILED, "OCIArtifactPullFailed", err->msg);
+		goto cleanup;
+	}
+	parsed = true;
+	if (mf.is_index) {
+		rc = cz_fail(err, CZ_EINVALID, "%s is an image index; point "
+			     "the reference at one of its manifests", digest);
+		job_fail(j, CZ_FS_FAILED, "OCIArtifactPullFailed", err->msg);
+		goto cleanup;
+	}
+	if (!(layer = pick_layer(&mf, media))) {
+		rc = cz_fail(err, CZ_ENOTFOUND, "no layer%s%s in artifact %s",
+			     media ? " with media type " : "",
+			     media ? media : "", digest);
+		job_fail(j, CZ_FS_FAILED, "OCIArtifactLayerOperationFailed",
+			 err->msg);
+		goto cleanup;
+	}
+	if (layer->size > FS_MAX_DOWNLOAD) {
+		rc = cz_fail(err, CZ_ETOOLARGE, "layer %s is %llu bytes, over "
+			     "the %llu-byte cap", layer->digest,
+			     (unsigned long long)layer->size,
+			     (unsigned long long)FS_MAX_DOWNLOAD);
+		job_fail(j, CZ_FS_FAILED, "OCIArtifactPullFailed", err->msg);
+		goto cleanup;
+	}
+	rc = cz_oci_blob_get_file(c, repo, layer->digest, (int64_t)layer->size,
+				  blob, err);
+	if (rc < 0) {
+		job_fail(j, CZ_FS_FAILED, oci_reason(rc), err->msg);
+		goto cleanup;
+	}
+	if (op && strcmp(op, "copy") == 0) {
+		rc = cz_artifact_store_put_file(j->store, blob, &res, err);
+	} else {
+		rc = cz_extract_file(blob, tree, &lim, NULL, err);
+		if (rc < 0) {
+			cz_error_prefix(err, "extracting layer %s",
+					layer->digest);
+			job_fail(j, CZ_FS_FAILED,
+				 "OCIArtifactLayerOperationFailed", err->msg);
+			goto cleanup;
+		}
+		rc = store_tree(j, tree, &res, err);
+	}
+	if (rc == CZ_OK)
+		rc = publish(j, &res, true, err);
+	if (rc < 0)
+		job_fail(j, CZ_FS_FAILED, "ArchiveOperationFailed", err->msg);
+cleanup:
+	if (parsed)
+		cz_oci_manifest_release(&mf);
+	cz_oci_raw_manifest_release(&raw);
+	free(blob);
+	free(tree);
+	return rc;
+}
+
+static int oci_run(fs_job *j, cz_error *err)
+{
+	const char *url = str_field(j->spec, "url");
+	const json_t *secret_ref = json_object_get(j->spec, "secretRef");
+	const json_t *cert_ref = json_object_get(j->spec, "certSecretRef");
+	const char *op = str_field(json_object_get(j->spec, "layerSelector"),
+				   "operation");
+	cz_oci_ref ref = CZ_OCI_REF_INIT;
+	cz_fs_oci_ref want;
+	cz_oci_opts opts;
+	cz_oci *c = NULL;
+	json_t *secret = NULL;
+	char *docker_config = NULL;
+	char *ca_pem = NULL;
+	char *ca_path = NULL;
+	char **tags = NULL;
+	size_t ntags = 0;
+	char *digest = NULL;
+	const char *tag = NULL;
+	size_t ca_len = 0;
+	int rc;
+
+	memset(&opts, 0, sizeof(opts));
+	if (!url || strncmp(url, "oci://", 6) != 0)
+		return job_fail(j, CZ_FS_STALLED, "URLInvalid",
+				"URL must start with oci://");
+	if ((rc = cz_oci_ref_parse(url, &ref, err)) < 0) {
+		cz_error_prefix(err, "invalid URL");
+		rc = job_fail(j, CZ_FS_STALLED, "URLInvalid", err->msg);
+		goto cleanup;
+	}
+	if (ref.tag || ref.digest) {
+		rc = job_fail(j, CZ_FS_STALLED, "URLInvalid",
+			      "URL must not name a tag or a digest; use "
+			      "spec.ref");
+		goto cleanup;
+	}
+	if ((rc = cz_fs_oci_ref_read(json_object_get(j->spec, "ref"), &want,
+				     err)) < 0) {
+		rc = job_fail(j, CZ_FS_STALLED, "InvalidReference", err->msg);
+		goto cleanup;
+	}
+	if (op && strcmp(op, "copy") != 0 && strcmp(op, "extract") != 0) {
+		rc = job_fail(j, CZ_FS_STALLED, "InvalidLayerSelector",
+			      "layerSelector.operation must be extract or "
+			      "copy");
+		goto cleanup;
+	}
+	if (str_field(secret_ref, "name")) {
+		size_t len = 0;
+
+		rc = read_secret(j, str_field(secret_ref, "name"), &secret,
+				 err);
+		if (rc == CZ_OK &&
+		    !(docker_config = secret_value(secret, ".dockerconfigjson",
+						   &len)))
+			rc = cz_fail(err, CZ_EINVALID,
+				     "secret '%s/%s' has no valid "
+				     ".dockerconfigjson", j->ns,
+				     str_field(secret_ref, "name"));
+		json_decref(secret);
+		secret = NULL;
+		if (rc < 0) {
+			rc = job_fail(j, CZ_FS_FAILED, "AuthenticationFailed",
+				      err->msg);
+			rc = CZ_EDENIED;
+			goto cleanup;
+		}
+	}
+	if (str_field(cert_ref, "name")) {
+		rc = read_secret(j, str_field(cert_ref, "name"), &secret, err);
+		if (rc == CZ_OK &&
+		    !(ca_pem = secret_value(secret, "ca.crt", &ca_len)))
+			rc = cz_fail(err, CZ_EINVALID,
+				     "secret '%s/%s' has no valid ca.crt",
+				     j->ns, str_field(cert_ref, "name"));
+		if (rc == CZ_OK)
+			rc = write_ca(j, ca_pem, ca_len, &ca_path, err);
+		if (rc < 0) {
+			job_fail(j, CZ_FS_FAILED, "AuthenticationFailed",
+				 err->msg);
+			goto cleanup;
+		}
+	}
+	opts.insecure = json_is_true(json_object_get(j->spec, "insecure"));
+	opts.docker_config = docker_config;
+	opts.ca_file = ca_path;
+	opts.max_blob = FS_MAX_DOWNLOAD;
+	if ((rc = cz_oci_open(ref.host, &opts, &c, err)) < 0) {
+		job_fail(j, CZ_FS_FAILED, "AuthenticationFailed", err->msg);
+		goto cleanup;
+	}
+	/* The revision: digest > semver > tag. */
+	if (want.kind == CZ_FS_OCI_DIGEST) {
+		digest = cz_xstrdup(want.digest);
+	} else {
+		if (want.kind == CZ_FS_OCI_SEMVER) {
+			size_t idx;
+
+			rc = cz_oci_tags_list(c, ref.repo, &tags, &ntags, err);
+			if (rc == CZ_OK)
+				rc = cz_semver_pick_highest(
+					(const char *const *)tags, ntags,
+					want.semver, want.semver_filter, &idx,
+					err);
+			if (rc < 0) {
+				if (rc == CZ_ENOTFOUND && tags)
+					cz_fail(err, rc, "no tag matches "
+						"semver '%s'", want.semver);
+				job_fail(j, CZ_FS_FAILED, oci_reason(rc),
+					 err->msg);
+				goto cleanup;
+			}
+			tag = tags[idx];
+		} else {
+			tag = want.tag;
+		}
+		rc = cz_oci_manifest_head(c, ref.repo, tag, &digest, NULL,
+					  NULL, err);
+		if (rc == CZ_OK && (!digest || !cz_oci_digest_is_sha256(digest))) {
+			cz_oci_raw_manifest raw = { 0 };
+
+			free(digest);
+			digest = NULL;
+			rc = cz_oci_manifest_get(c, ref.repo, tag, &raw, err);
+			if (rc == CZ_OK)
+				digest = cz_xstrdup(raw.digest);
+			cz_oci_raw_manifest_release(&raw);
+		}
+		if (rc < 0) {
+			cz_error_prefix(err, "failed to resolve '%s'", tag);
+			job_fail(j, CZ_FS_FAILED, oci_reason(rc), err->msg);
+			goto cleanup;
+		}
+	}
+	j->revision = cz_fs_oci_revision(tag, digest);
+	if (unchanged(j)) {
+		rc = CZ_OK;
+		goto cleanup;
+	}
+	if ((rc = write_progress(j, err)) < 0)
+		goto cleanup;
+	rc = oci_fetch(j, c, ref.repo, digest, err);
+cleanup:
+	cz_oci_free(c);
+	cz_oci_tags_free(tags, ntags);
+	cz_oci_ref_release(&ref);
+	json_decref(secret);
+	wipe_free(docker_config);
+	wipe_free(ca_pem);
+	free(ca_path);
+	free(digest);
+	return rc;
+}
+
+/* ---- GitRepository -------------------------------------------------- */
+
+static int pick_semver(void *ctx, const char *const *tags, size_t n,
+		       const char *constraint, char **out, cz_error *err)
+{
+	size_t idx;
+	int rc;
+
+	(void)ctx;
+	rc = cz_semver_pick_highest(tags, n, constraint, NULL, &idx, err);
+	if (rc == CZ_OK)
+		*out = cz_xstrdup(tags[idx]);
+	else if (rc == CZ_ENOTFOUND)
+		rc = cz_fail(err, rc, "no tag matches semver '%s'",
+			     constraint);
+	return rc;
+}
+
+static const char *git_reason(int rc)
+{
+	return rc == CZ_EDENIED ? "AuthenticationFailed" : "GitOperationFailed";
+}
+
+static int git_run(fs_job *j, cz_error *err)
+{
+	const char *url = str_field(j->spec, "url");
+	const json_t *ref = json_object_get(j->spec, "ref");
+	const json_t *secret_ref = json_object_get(j->spec, "secretRef");
+	cz_git_options o;
+	cz_git_result res;
+	json_t *secret = NULL;
+	char *user = NULL, *pass = NULL, *token = NULL, *ca = NULL;
+	char *ca_path = NULL;
+	char *cache = cz_xasprintf("%s/git-cache", j->m->opts.artifact_dir);
+	char *tree = cz_xasprintf("%s/tree", j->tmp_dir);
+	cz_semver_constraint *sc = NULL;
+	cz_tar_result tres;
+	size_t len = 0;
+	bool inited = false;
+	int rc = CZ_OK;
+
+	memset(&o, 0, sizeof(o));
+	memset(&res, 0, sizeof(res));
+	if (!url || !(strncmp(url, "https://", 8) == 0 ||
+		      strncmp(url, "http://", 7) == 0 ||
+		      strncmp(url, "ssh://", 6) == 0 ||
+		      strncmp(url, "file://", 7) == 0)) {
+		rc = job_fail(j, CZ_FS_STALLED, "URLInvalid",
+			      "URL must start with https://, http://, ssh:// "
+			      "or file://");
+		goto cleanup;
+	}
+	o.url = url;
+	o.ref.branch = str_field(ref, "branch");
+	o.ref.tag = str_field(ref, "tag");
+	o.ref.semver = str_field(ref, "semver");
+	o.ref.name = str_field(ref, "name");
+	o.ref.commit = str_field(ref, "commit");
+	if (o.ref.semver &&
+	    cz_semver_constraint_parse(o.ref.semver, &sc, err) < 0) {
+		cz_error_prefix(err, "invalid semver constraint '%s'",
+				o.ref.semver);
+		rc = job_fail(j, CZ_FS_STALLED, "InvalidReference", err->msg);
+		goto cleanup;
+	}
+	o.cache_dir = cache;
+	o.pick_semver = pick_semver;
+	if (str_field(secret_ref, "name")) {
+		rc = read_secret(j, str_field(secret_ref, "name"), &secret,
+				 err);
+		if (rc < 0) {
+			job_fail(j, CZ_FS_FAILED, "AuthenticationFailed",
+				 err->msg);
+			goto cleanup;
+		}
+		user = secret_value(secret, "username", NULL);
+		pass = secret_value(secret, "password", NULL);
+		token = secret_value(secret, "bearerToken", NULL);
+		ca = secret_value(secret, "ca.crt", &len);
+		if (ca && (rc = write_ca(j, ca, len, &ca_path, err)) < 0) {
+			job_fail(j, CZ_FS_FAILED, "AuthenticationFailed",
+				 err->msg);
+			goto cleanup;
+		}
+		o.username = user;
+		o.password = pass;
+		o.bearer_token = token;
+		o.ca_file = ca_path;
+	}
+	if ((rc = cz_git_init(err)) < 0) {
+		job_fail(j, CZ_FS_FAILED, "GitOperationFailed", err->msg);
+		goto cleanup;
+	}
+	inited = true;
+	if ((rc = cz_git_resolve(&o, &res, err)) < 0) {
+		job_fail(j, CZ_FS_FAILED, git_reason(rc), err->msg);
+		goto cleanup;
+	}
+	j->revision = cz_xstrdup(res.revision);
+	if (unchanged(j))
+		goto cleanup;
+	if ((rc = write_progress(j, err)) < 0)
+		goto cleanup;
+	cz_git_result_release(&res);
+	if ((rc = cz_git_fetch_export(&o, tree, &res, err)) < 0) {
+		job_fail(j, CZ_FS_FAILED, git_reason(rc), err->msg);
+		goto cleanup;
+	}
+	free(j->revision);
+	j->revision = cz_xstrdup(res.revision);
+	rc = store_tree(j, tree, &tres, err);
+	if (rc == CZ_OK)
+		rc = publish(j, &tres, true, err);
+	if (rc < 0)
+		job_fail(j, CZ_FS_FAILED, "ArchiveOperationFailed", err->msg);
+cleanup:
+	if (inited)
+		cz_git_shutdown();
+	cz_git_result_release(&res);
+	cz_semver_constraint_free(sc);
+	json_decref(secret);
+	wipe_free(user);
+	wipe_free(pass);
+	wipe_free(token);
+	wipe_free(ca);
+	free(ca_path);
+	free(cache);
+	free(tree);
+	return rc;
+}
+
+/* ---- the reconcile -------------------------------------------------- */
+
+static const cz_resource *kind_resource(const char *kind)
+{
+	return cz_resource_find("source.toolkit.fluxcd.io", "v1",
+				strcmp(kind, "OCIRepository") == 0
+					? "ocirepositories"
+					: "gitrepositories");
+}
+
+static int write_final(fs_job *j, cz_error *err)
+{
+	json_t *prev = json_object_get(j->obj, "status");
+	json_t *st = cz_fs_status_build(prev, &j->out, j->generation,
+					j->requested_at);
+	int rc = CZ_OK;
+
+	if (!prev || !json_equal(prev, st))
+		rc = cz_write_status(j->kube, kind_resource(j->kind), j->obj,
+				     st, NULL, err);
+	json_decref(st);
+	return rc;
+}
+
+int cz_fluxsource_reconcile(cz_manager *m, cz_kube *kube, const char *key,
+			    cz_error *err)
+{
+	char *copy = cz_xstrdup(key);
+	char *ns = strchr(copy, '/');
+	char *name = ns ? strchr(ns + 1, '/') : NULL;
+	const char *interval = NULL;
+	int64_t interval_ns = FS_DEFAULT_INTERVAL_NS;
+	cz_error ierr = CZ_ERROR_INIT;
+	fs_job j;
+	json_t *gen;
+	int rc = CZ_OK, wrc;
+
+	memset(&j, 0, sizeof(j));
+	if (!ns || !name || !m->opts.artifact_dir)
+		goto cleanup;
+	*ns++ = '\0';
+	*name++ = '\0';
+	j.m = m;
+	j.kube = kube;
+	j.kind = copy;
+	j.ns = ns;
+	j.name = name;
+	j.obj = cz_informer_get(m->inf[strcmp(copy, "OCIRepository") == 0
+						? CZ_W_OCIREPOS
+						: CZ_W_GITREPOS],
+				ns, name);
+	j.first = j.obj;
+	if (!j.obj || cz_meta_str(j.obj, "deletionTimestamp"))
+		goto cleanup;
+	j.spec = json_object_get(j.obj, "spec");
+	if (json_is_true(json_object_get(j.spec, "suspend")))
+		goto cleanup; /* resumed by the update that clears it */
+	gen = json_object_get(json_object_get(j.obj, "metadata"), "generation");
+	j.generation = json_is_integer(gen) ? json_integer_value(gen) : 0;
+	j.requested_at = json_string_value(json_object_get(
+		json_object_get(json_object_get(j.obj, "metadata"),
+				"annotations"),
+		REQUESTED_AT));
+	interval = str_field(j.spec, "interval");
+	if (interval && (cz_duration_parse(interval, &interval_ns, &ierr) < 0 ||
+			 interval_ns <= 0)) {
+		char *msg = cz_xasprintf("invalid interval '%s'", interval);
+
+		job_fail(&j, CZ_FS_STALLED, "InvalidInterval", msg);
+		free(msg);
+		rc = write_final(&j, err);
+		goto cleanup;
+	}
+	if ((rc = cz_artifact_store_open(m->opts.artifact_dir, &j.store,
+					 err)) < 0)
+		goto cleanup;
+	j.tmp_dir = cz_xasprintf("%s/src-XXXXXX",
+				 cz_artifact_store_tmp_dir(j.store));
+	if (!mkdtemp(j.tmp_dir)) {
+		rc = cz_fail(err, CZ_EIO, "cannot create a directory under %s",
+			     cz_artifact_store_tmp_dir(j.store));
+		j.tmp_dir[0] = '\0';
+		goto cleanup;
+	}
+	if (strcmp(j.kind, "OCIRepository") == 0)
+		rc = oci_run(&j, err);
+	else
+		rc = git_run(&j, err);
+	/* rc < 0 with no outcome: a write failed (e.g. a conflict). */
+	if (rc < 0 && j.out.result != CZ_FS_FAILED)
+		goto requeue;
+	wrc = write_final(&j, rc < 0 ? &ierr : err);
+	if (rc == CZ_OK)
+		rc = wrc;
+	if (j.out.result == CZ_FS_FAILED && rc == CZ_OK)
+		rc = cz_fail(err, CZ_ERR, "%s", j.out.message);
+requeue:
+	if (j.out.result != CZ_FS_STALLED)
+		cz_queue_add_after(m->ctl[CZ_C_FLUXSOURCE].queue, key,
+				   interval_ns);
+	else
+		cz_ctl_log(m, "error", "fluxsource", key, "%s: %s",
+			   j.out.reason, j.out.message);
+cleanup:
+	if (j.tmp_dir)
+		remove_tree(j.tmp_dir);
+	free(j.tmp_dir);
+	cz_artifact_store_close(j.store);
+	if (j.obj != j.first)
+		json_decref(j.obj);
+	json_decref(j.first);
+	free(j.revision);
+	free(j.message);
+	free(j.url);
+	free(j.path);
+	free(copy);
+	return rc;
+}
