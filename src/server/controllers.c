@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "auth/token.h"
+#include "controller/artgen.h"
 #include "kube/kubeconfig.h"
 #include "log.h"
 #include "util/duration.h"
@@ -37,6 +38,9 @@ enum {
 	OPT_HR_INSTALL_TIMEOUT,
 	OPT_HR_UPGRADE_TIMEOUT,
 	OPT_HR_MAX_HISTORY,
+	OPT_PUBLISH_REGISTRY,
+	OPT_PUBLISH_INSECURE,
+	OPT_PUBLISH_DOCKER_CONFIG,
 };
 
 const struct option cz_ctl_long_options[] = {
@@ -68,6 +72,10 @@ const struct option cz_ctl_long_options[] = {
 	  OPT_HR_UPGRADE_TIMEOUT },
 	{ "helmrelease-max-history", required_argument, NULL,
 	  OPT_HR_MAX_HISTORY },
+	{ "publish-registry", required_argument, NULL, OPT_PUBLISH_REGISTRY },
+	{ "publish-insecure", no_argument, NULL, OPT_PUBLISH_INSECURE },
+	{ "publish-docker-config", required_argument, NULL,
+	  OPT_PUBLISH_DOCKER_CONFIG },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -108,7 +116,14 @@ const char cz_ctl_usage[] =
 	"      --helmrelease-retry-interval D  (default 30s)\n"
 	"      --helmrelease-install-timeout D (default 10m)\n"
 	"      --helmrelease-upgrade-timeout D (default 10m)\n"
-	"      --helmrelease-max-history N     (default 5; 0 unlimited)\n";
+	"      --helmrelease-max-history N     (default 5; 0 unlimited)\n"
+	"Component artifacts (in-process mode; served at /artifacts/):\n"
+	"      --publish-registry oci://HOST/PATH  also push each one as a "
+	"Helm\n"
+	"                               chart to PATH/<artifact name>\n"
+	"      --publish-insecure       plain HTTP to that registry\n"
+	"      --publish-docker-config FILE  its credentials (docker "
+	"config JSON)\n";
 
 void cz_ctl_config_default(cz_ctl_config *c)
 {
@@ -214,6 +229,19 @@ int cz_ctl_parse_option(int opt, const char *arg, cz_ctl_config *c)
 		rc = parse_count("helmrelease-max-history", arg, true, &n);
 		m->engine.max_history = (int)n;
 		return rc;
+	case OPT_PUBLISH_REGISTRY: {
+		cz_error err = CZ_ERROR_INIT;
+		char *host = NULL, *path = NULL;
+
+		if (cz_publish_target_parse(arg, &host, &path, &err) != CZ_OK)
+			return usage_error("publish-registry", arg, err.msg);
+		free(host);
+		free(path);
+		m->publish_registry = arg;
+		return 0;
+	}
+	case OPT_PUBLISH_INSECURE: m->publish_insecure = true; return 0;
+	case OPT_PUBLISH_DOCKER_CONFIG: m->publish_docker_config = arg; return 0;
 	default: return 2;
 	}
 }

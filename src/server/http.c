@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "route.h"
@@ -119,6 +120,23 @@ int cz_reply_json_new(cz_req *req, unsigned code, json_t *obj)
 
 	json_decref(obj);
 	return rc;
+}
+
+int cz_reply_file(cz_req *req, unsigned code, int fd, uint64_t size,
+		  const char *etag)
+{
+	struct MHD_Response *resp =
+		fd >= 0 ? MHD_create_response_from_fd64(size, fd)
+			: MHD_create_response_from_buffer(0, (void *)"",
+							  MHD_RESPMEM_PERSISTENT);
+
+	if (!resp) {
+		if (fd >= 0)
+			close(fd);
+		return CZ_EIO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
+	return queue(req, code, resp, "application/gzip");
 }
 
 int cz_reply_stream(cz_req *req, struct MHD_Response *resp)
@@ -359,6 +377,8 @@ static int dispatch(cz_req *req)
 		if (rc != CZ_ENOTFOUND)
 			return rc;
 	}
+	if (cz_is_artifact_path(req->path))
+		return cz_handle_artifact(req);
 	if (!is_public_path(req->path) &&
 	    !cz_authorize_nonresource(req->user, req->path))
 		return cz_reply_status(req, 403, "Forbidden", NULL,

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "artifact/store.h"
 #include "auth/pki.h"
 #include "controllers.h"
 #include "auth/token.h"
@@ -281,6 +282,9 @@ static int start(cz_server *srv, cz_pki *pki, cz_ctl_config *ctl,
 	db = cz_xasprintf("%s/store.db", srv->opts.data_dir);
 	sopts.path = db;
 	rc = cz_store_open(&sopts, &srv->store, err);
+	if (rc == CZ_OK)
+		rc = cz_artifact_store_open(srv->opts.data_dir, &srv->artifacts,
+					    err);
 	if (rc == CZ_OK && cz_store_count(srv->store) == 0)
 		rc = ensure_default_namespace(srv, err);
 	if (rc == CZ_OK)
@@ -321,6 +325,8 @@ static void stop(cz_server *srv, cz_manager *mgr)
 	cz_gc_stop(srv);
 	cz_store_close(srv->store);
 	srv->store = NULL;
+	cz_artifact_store_close(srv->artifacts);
+	srv->artifacts = NULL;
 	cz_tokens_free(srv->tokens);
 	cz_metrics_free(srv->metrics);
 	json_decref(srv->watches_by_user);

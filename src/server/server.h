@@ -25,6 +25,7 @@ struct MHD_Daemon;
 struct MHD_Response;
 
 typedef struct cz_metrics cz_metrics;
+typedef struct cz_artifact_store cz_artifact_store;
 
 typedef struct cz_server_opts {
 	const char *data_dir;
@@ -42,6 +43,7 @@ typedef struct cz_server_opts {
 typedef struct cz_server {
 	cz_server_opts opts;
 	cz_store *store;
+	cz_artifact_store *artifacts; /* DIR/artifacts, served read-only */
 	cz_tokens *tokens;
 	cz_metrics *metrics;
 	struct MHD_Daemon *daemon;
@@ -110,6 +112,10 @@ int cz_refuse(cz_req *req, unsigned code, const char *reason,
 int cz_reply_error(cz_req *req, int code, const char *message);
 int cz_reply_text(cz_req *req, unsigned code, const char *content_type,
 		  const char *text);
+/* Answers with the file open at fd (the response takes it; -1 for no
+ * body, as for 304), size bytes, as application/gzip with that ETag. */
+int cz_reply_file(cz_req *req, unsigned code, int fd, uint64_t size,
+		  const char *etag);
 /* Queues a streaming response (watch). */
 int cz_reply_stream(cz_req *req, struct MHD_Response *resp);
 
@@ -128,6 +134,9 @@ const cz_resource *cz_key_resource(const char *key);
 int cz_handle_nonresource(cz_req *req);
 int cz_handle_resource(cz_req *req);
 int cz_handle_watch(cz_req *req);
+/* /artifacts and below (artifacts.c). */
+bool cz_is_artifact_path(const char *path);
+int cz_handle_artifact(cz_req *req);
 
 /* Tables (Accept: application/json;as=Table;v=v1;g=meta.k8s.io). */
 bool cz_wants_table(cz_req *req);

@@ -8,6 +8,10 @@
  *   assemble_tool extract ARCHIVE DIR [MAX_BYTES [MAX_ENTRIES]]
  *   assemble_tool pack DIR OUT.tgz      prints "DIGEST SIZE"
  *   assemble_tool gc OUT_DIR KEEP       prints what was collected
+ *   assemble_tool put DATA_DIR DIR [NAME]
+ *       packs DIR reproducibly into the store under DATA_DIR (the one a
+ *       running cozypkgd serves), recorded as NAME when given; prints
+ *       "DIGEST SIZE"
  */
 
 #include <stdio.h>
@@ -27,7 +31,8 @@ static int usage(void)
 		"usage: assemble_tool [-j N] SOURCE_DIR PACKAGESOURCE_YAML OUT_DIR\n"
 		"       assemble_tool extract ARCHIVE DIR [MAX_BYTES [MAX_ENTRIES]]\n"
 		"       assemble_tool pack DIR OUT.tgz\n"
-		"       assemble_tool gc OUT_DIR KEEP\n");
+		"       assemble_tool gc OUT_DIR KEEP\n"
+		"       assemble_tool put DATA_DIR DIR [NAME]\n");
 	return 2;
 }
 
@@ -71,6 +76,33 @@ static int cmd_pack(int argc, char **argv)
 	status = 0;
 cleanup:
 	cz_tarball_release(&t);
+	return status;
+}
+
+static int cmd_put(int argc, char **argv)
+{
+	cz_artifact_store *store = NULL;
+	cz_tarball t;
+	cz_tar_result res;
+	cz_error err = CZ_ERROR_INIT;
+	int status = 1;
+
+	if (argc != 4 && argc != 5)
+		return usage();
+	cz_tarball_init(&t);
+	if (cz_artifact_store_open(argv[2], &store, &err) < 0 ||
+	    cz_tarball_add_dir(&t, "", argv[3], &err) < 0 ||
+	    cz_artifact_store_put(store, &t, &res, &err) < 0 ||
+	    (argc == 5 && cz_artifact_store_record(store, argv[4], res.digest,
+						   res.size, &err) < 0)) {
+		fprintf(stderr, "error: %s\n", err.msg);
+		goto cleanup;
+	}
+	printf("%s %llu\n", res.digest, (unsigned long long)res.size);
+	status = 0;
+cleanup:
+	cz_tarball_release(&t);
+	cz_artifact_store_close(store);
 	return status;
 }
 
@@ -170,5 +202,7 @@ int main(int argc, char **argv)
 		return cmd_pack(argc, argv);
 	if (strcmp(argv[1], "gc") == 0)
 		return cmd_gc(argc, argv);
+	if (strcmp(argv[1], "put") == 0)
+		return cmd_put(argc, argv);
 	return cmd_assemble(argc, argv);
 }

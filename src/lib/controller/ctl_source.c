@@ -1,8 +1,13 @@
 /*
  * The PackageSource controller (cozystack-operator §2.2): status.variants
- * and a Ready condition.  Until component artifacts are generated, Ready
- * reflects the Flux source object the PackageSource references: missing,
- * without a Ready condition, or its own Ready condition copied through.
+ * and a Ready condition.  While the Flux source object the PackageSource
+ * references is missing, has no Ready condition, is not Ready or has no
+ * artifact, Ready reflects it (missing, no condition, or its own condition
+ * copied through).  Once it is Ready with an artifact and the artifact
+ * generator runs (ctl_artifacts.c), Ready is the generator's condition
+ * for that artifact and this generation, copied through as the real
+ * operator copies the ArtifactGenerator's; Unknown/ArtifactGeneratorNotReady
+ * until that build is done.
  */
 
 #include <stdlib.h>
@@ -19,8 +24,7 @@ static void on_source(void *ctx, json_t *old, json_t *new_obj)
 	cz_enqueue_object(&m->ctl[CZ_C_SOURCE], new_obj ? new_obj : old);
 }
 
-/* A Flux source changed: every PackageSource that references it. */
-static void on_flux_source(cz_manager *m, const char *kind,
+void cz_enqueue_sources_of(cz_manager *m, cz_controller *c, const char *kind,
 			   const json_t *obj)
 {
 	const char *ns = cz_meta_str(obj, "namespace");
@@ -41,18 +45,24 @@ static void on_flux_source(cz_manager *m, const char *kind,
 	}
 	pthread_rwlock_unlock(&m->lock);
 	json_array_foreach (names, i, n)
-		cz_queue_add(m->ctl[CZ_C_SOURCE].queue, json_string_value(n));
+		cz_queue_add(c->queue, json_string_value(n));
 	json_decref(names);
 }
 
 static void on_oci(void *ctx, json_t *old, json_t *new_obj)
 {
-	on_flux_source(ctx, "OCIRepository", new_obj ? new_obj : old);
+	cz_manager *m = ctx;
+
+	cz_enqueue_sources_of(m, &m->ctl[CZ_C_SOURCE], "OCIRepository",
+			      new_obj ? new_obj : old);
 }
 
 static void on_git(void *ctx, json_t *old, json_t *new_obj)
 {
-	on_flux_source(ctx, "GitRepository", new_obj ? new_obj : old);
+	cz_manager *m = ctx;
+
+	cz_enqueue_sources_of(m, &m->ctl[CZ_C_SOURCE], "GitRepository",
+			      new_obj ? new_obj : old);
 }
 
 void cz_source_controller_setup(cz_manager *m)
@@ -94,6 +104,8 @@ static json_t *ready_condition(cz_manager *m, const json_t *src,
 	json_t *obj = NULL;
 	json_t *cond = NULL;
 	json_t *theirs;
+	json_t *generated = NULL;
+	const char *digest;
 	char *msg = NULL;
 
 	if (kind && strcmp(kind, "OCIRepository") == 0)
@@ -116,11 +128,30 @@ static json_t *ready_condition(cz_manager *m, const json_t *src,
 					"SourceNotReady", msg, generation);
 		goto cleanup;
 	}
+	digest = json_string_value(json_object_get(
+		json_object_get(json_object_get(obj, "status"), "artifact"),
+		"digest"));
+	if (cz_artifacts_enabled(m) && digest &&
+	    strcmp(field_or(theirs, "status", ""), "True") == 0) {
+		/* The source is there: Ready is the generator's. */
+		theirs = generated = cz_artifacts_condition(
+			m, cz_meta_str(src, "name"), generation, digest);
+		if (!generated) {
+			msg = cz_xasprintf("artifacts of %s %s/%s (%s) are "
+					   "being generated",
+					   kind, ns ? ns : "", name, digest);
+			cond = cz_condition_new(prev, "Ready", "Unknown",
+						"ArtifactGeneratorNotReady",
+						msg, generation);
+			goto cleanup;
+		}
+	}
 	cond = cz_condition_new(prev, "Ready",
 				field_or(theirs, "status", "Unknown"),
 				field_or(theirs, "reason", "Unknown"),
 				field_or(theirs, "message", ""), generation);
 cleanup:
+	json_decref(generated);
 	free(msg);
 	json_decref(obj);
 	return cond;

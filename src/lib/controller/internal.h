@@ -33,6 +33,7 @@ enum cz_controller_id {
 	CZ_C_SOURCE,
 	CZ_C_VALUES,
 	CZ_C_PLUNGER,
+	CZ_C_ARTIFACTS,
 	CZ_C_FLUXSOURCE,
 	CZ_C_COUNT,
 };
@@ -77,6 +78,10 @@ struct cz_manager {
 	cz_engine engine;
 	json_t *dependents;
 	json_t *depends;
+
+	/* The artifact generator's state (ctl_artifacts.c); NULL when the
+	 * manager has no artifact directory. */
+	struct cz_artgen *artgen;
 };
 
 /* Logs one logfmt line on stderr: level, controller, key, message. */
@@ -89,6 +94,8 @@ void cz_package_controller_setup(cz_manager *m);
 void cz_source_controller_setup(cz_manager *m);
 void cz_values_controller_setup(cz_manager *m);
 void cz_plunger_controller_setup(cz_manager *m);
+void cz_artifacts_controller_setup(cz_manager *m);
+void cz_artifacts_free(cz_manager *m);
 void cz_fluxsource_controller_setup(cz_manager *m);
 
 int cz_package_reconcile(cz_manager *m, cz_kube *kube, const char *key,
@@ -99,6 +106,20 @@ int cz_values_reconcile(cz_manager *m, cz_kube *kube, const char *key,
 			cz_error *err);
 int cz_plunger_reconcile(cz_manager *m, cz_kube *kube, const char *key,
 			 cz_error *err);
+int cz_artifacts_reconcile(cz_manager *m, cz_kube *kube, const char *key,
+			   cz_error *err);
+
+/* The artifact generator, for the PackageSource controller: whether it
+ * runs, and its Ready condition ({status, reason, message}, new
+ * reference) for PackageSource name built at generation from the source
+ * artifact digest, or NULL when that build has not happened yet. */
+bool cz_artifacts_enabled(const cz_manager *m);
+json_t *cz_artifacts_condition(cz_manager *m, const char *name,
+			       int64_t generation, const char *digest);
+/* Queues in c every PackageSource whose sourceRef names the Flux source
+ * obj of kind. */
+void cz_enqueue_sources_of(cz_manager *m, cz_controller *c, const char *kind,
+			   const json_t *obj);
 int cz_fluxsource_reconcile(cz_manager *m, cz_kube *kube, const char *key,
 			    cz_error *err);
 

@@ -43,6 +43,8 @@ static const struct controller_def {
 	  cz_values_controller_setup, 1 },
 	{ CZ_C_PLUNGER, "plunger", cz_plunger_reconcile,
 	  cz_plunger_controller_setup, 1 },
+	{ CZ_C_ARTIFACTS, "artifacts", cz_artifacts_reconcile,
+	  cz_artifacts_controller_setup, 1 },
 	{ CZ_C_FLUXSOURCE, "fluxsource", cz_fluxsource_reconcile,
 	  cz_fluxsource_controller_setup, 2 },
 };
@@ -346,6 +348,7 @@ void cz_manager_stop(cz_manager *m)
 	for (size_t i = 0; i < CZ_C_COUNT; i++)
 		cz_queue_free(m->ctl[i].queue);
 	cz_kube_free(m->kube);
+	cz_artifacts_free(m);
 	cz_label_selector_release(&m->values_selector);
 	cz_engine_release(&m->engine);
 	cz_catalog_release(&m->catalog);

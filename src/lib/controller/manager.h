@@ -51,6 +51,12 @@ typedef struct cz_manager_opts {
 	 * status.artifact.url. */
 	const char *artifact_dir;
 	const char *artifact_base_url;
+	/* Component artifacts also pushed as Helm charts to
+	 * oci://HOST/PATH/<artifact name> (NULL: not published), over plain
+	 * HTTP when insecure, with the credentials of a docker config file. */
+	const char *publish_registry;
+	bool publish_insecure;
+	const char *publish_docker_config;
 } cz_manager_opts;
 
 void cz_manager_opts_default(cz_manager_opts *opts);
