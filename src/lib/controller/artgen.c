@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "controller/internal.h"
 #include "object/meta.h"
 #include "oci/ref.h"
 #include "util/buf.h"
@@ -143,27 +144,6 @@ static json_t *artifact_json(const json_t *previous, const char *base_url,
 	return a;
 }
 
-/* metav1.Condition with lastTransitionTime kept when the status stays. */
-static json_t *condition(const json_t *prev, const char *status,
-			 const char *reason, const char *message)
-{
-	const char *prev_status =
-		json_string_value(json_object_get(prev, "status"));
-	json_t *prev_time = json_object_get(prev, "lastTransitionTime");
-	json_t *c = json_pack("{s:s, s:s, s:s, s:s}", "type", "Ready", "status",
-			      status, "reason", reason, "message", message);
-	char now[32];
-
-	if (prev_status && strcmp(prev_status, status) == 0 &&
-	    json_is_string(prev_time)) {
-		json_object_set(c, "lastTransitionTime", prev_time);
-	} else {
-		cz_now_rfc3339(now);
-		json_object_set_new(c, "lastTransitionTime", json_string(now));
-	}
-	return c;
-}
-
 json_t *cz_external_artifact_status(const json_t *previous,
 				    const char *base_url,
 				    const cz_assembled *item,
@@ -179,19 +159,21 @@ json_t *cz_external_artifact_status(const json_t *previous,
 
 		if (prev_artifact)
 			json_object_set(status, "artifact", prev_artifact);
-		cond = condition(prev_ready, "False", "BuildFailed",
-				 item->error.msg);
+		cond = cz_condition_new(prev_ready, "Ready", "False",
+					"BuildFailed", item->error.msg, -1);
 	} else {
 		json_object_set_new(status, "artifact",
 				    artifact_json(previous, base_url, item));
 		if (publish_error) {
-			cond = condition(prev_ready, "False", "PublishFailed",
-					 publish_error);
+			cond = cz_condition_new(prev_ready, "Ready", "False",
+						"PublishFailed", publish_error,
+						-1);
 		} else {
 			msg = cz_xasprintf("stored artifact for revision "
 					   "latest@%s",
 					   item->result.digest);
-			cond = condition(prev_ready, "True", "Succeeded", msg);
+			cond = cz_condition_new(prev_ready, "Ready", "True",
+						"Succeeded", msg, -1);
 		}
 	}
 	json_object_set_new(status, "conditions", json_pack("[o]", cond));
