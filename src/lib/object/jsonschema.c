@@ -1441,6 +1441,47 @@ static bool fold(const ctx *c, int rc, int *acc)
 	return !c->quiet && !c->stop;
 }
 
+/* The min/max pair of one count (minLength/maxLength, minItems/maxItems,
+ * minProperties/maxProperties): n must lie between them.  verb and unit
+ * shape the message: "must be at least 3 characters long, got 1". */
+typedef struct count_rule {
+	const char *min_key, *max_key;
+	const char *verb;      /* "be" or "have" */
+	const char *one, *many; /* "character", "characters" */
+	const char *suffix;    /* " long" or "" */
+} count_rule;
+
+static bool check_counts(ctx *c, const frame *f, const json_t *s,
+			 const count_rule *r, size_t n, int *rc)
+{
+	const json_t *min = json_object_get(s, r->min_key);
+	const json_t *max = json_object_get(s, r->max_key);
+
+	if (min && n < count_value(min) &&
+	    !fold(c, reportf(c, f->at, "must %s at least %zu %s%s, got %zu",
+			     r->verb, count_value(min),
+			     plural(count_value(min), r->one, r->many),
+			     r->suffix, n),
+		  rc))
+		return false;
+	if (max && n > count_value(max) &&
+	    !fold(c, reportf(c, f->at, "must %s at most %zu %s%s, got %zu",
+			     r->verb, count_value(max),
+			     plural(count_value(max), r->one, r->many),
+			     r->suffix, n),
+		  rc))
+		return false;
+	return true;
+}
+
+static const count_rule length_rule = { "minLength", "maxLength", "be",
+					"character", "characters", " long" };
+static const count_rule items_rule = { "minItems", "maxItems", "have", "item",
+				       "items", "" };
+static const count_rule properties_rule = { "minProperties", "maxProperties",
+					    "have", "property", "properties",
+					    "" };
+
 /* ------------------------------------------------------------------ */
 /* Evaluation                                                          */
 
@@ -1862,32 +1903,16 @@ static int eval_string(ctx *c, const frame *f)
 	const json_t *s = f->schema, *v = f->instance;
 	const char *text = json_string_value(v);
 	size_t len = json_string_length(v);
-	const json_t *limit, *pat, *format;
+	const json_t *pat, *format;
 	const regex_t *re;
 	cz_buf msg;
 	size_t n = 0;
 	int found;
 	int rc = CZ_OK;
 
-	limit = json_object_get(s, "minLength");
-	if (limit || json_object_get(s, "maxLength"))
+	if (json_object_get(s, "minLength") || json_object_get(s, "maxLength"))
 		n = code_points(text, len);
-	if (limit && n < count_value(limit) &&
-	    !fold(c, reportf(c, f->at, "must be at least %zu %s long, got %zu",
-			     count_value(limit),
-			     plural(count_value(limit), "character",
-				    "characters"),
-			     n),
-		  &rc))
-		return rc;
-	limit = json_object_get(s, "maxLength");
-	if (limit && n > count_value(limit) &&
-	    !fold(c, reportf(c, f->at, "must be at most %zu %s long, got %zu",
-			     count_value(limit),
-			     plural(count_value(limit), "character",
-				    "characters"),
-			     n),
-		  &rc))
+	if (!check_counts(c, f, s, &length_rule, n, &rc))
 		return rc;
 	pat = json_object_get(s, "pattern");
 	if (json_is_string(pat)) {
@@ -1932,7 +1957,6 @@ static int eval_array(ctx *c, const frame *f)
 	const json_t *items = json_object_get(s, "items");
 	const json_t *extra = json_object_get(s, "additionalItems");
 	const json_t *contains = json_object_get(s, "contains");
-	const json_t *limit;
 	size_t n = json_array_size(v);
 	size_t positional = json_is_array(items) ? json_array_size(items) : 0;
 	int rc = CZ_OK;
@@ -1957,19 +1981,7 @@ static int eval_array(ctx *c, const frame *f)
 		if (!fold(c, eval(c, &child), &rc))
 			return rc;
 	}
-	limit = json_object_get(s, "minItems");
-	if (limit && n < count_value(limit) &&
-	    !fold(c, reportf(c, f->at, "must have at least %zu %s, got %zu",
-			     count_value(limit),
-			     plural(count_value(limit), "item", "items"), n),
-		  &rc))
-		return rc;
-	limit = json_object_get(s, "maxItems");
-	if (limit && n > count_value(limit) &&
-	    !fold(c, reportf(c, f->at, "must have at most %zu %s, got %zu",
-			     count_value(limit),
-			     plural(count_value(limit), "item", "items"), n),
-		  &rc))
+	if (!check_counts(c, f, s, &items_rule, n, &rc))
 		return rc;
 	if (json_is_true(json_object_get(s, "uniqueItems"))) {
 		for (size_t i = 0; i < n; i++) {
@@ -2203,23 +2215,7 @@ static int eval_object(ctx *c, const frame *f)
 	names = json_object_get(s, "propertyNames");
 	if (names && !fold(c, eval_property_names(c, f, names), &rc))
 		return rc;
-	limit = json_object_get(s, "minProperties");
-	if (limit && n < count_value(limit) &&
-	    !fold(c, reportf(c, f->at, "must have at least %zu %s, got %zu",
-			     count_value(limit),
-			     plural(count_value(limit), "property",
-				    "properties"),
-			     n),
-		  &rc))
-		return rc;
-	limit = json_object_get(s, "maxProperties");
-	if (limit && n > count_value(limit) &&
-	    !fold(c, reportf(c, f->at, "must have at most %zu %s, got %zu",
-			     count_value(limit),
-			     plural(count_value(limit), "property",
-				    "properties"),
-			     n),
-		  &rc))
+	if (!check_counts(c, f, s, &properties_rule, n, &rc))
 		return rc;
 	if (!fold(c, eval_dependencies(c, f, "dependencies"), &rc) ||
 	    !fold(c, eval_dependencies(c, f, "dependentRequired"), &rc) ||
