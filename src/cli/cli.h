@@ -170,8 +170,8 @@ const cz_resource *cli_res_packages(void);
  * server, as cz_kube_* do. */
 int cli_get(cli_conn *c, const cz_resource *res, const char *name,
 	    json_t **out, cz_error *err);
-int cli_list(cli_conn *c, const cz_resource *res, const char *query,
-	     const char *const *keep, json_t **list, cz_error *err);
+int cli_list(cli_conn *c, const cz_resource *res, const char *const *keep,
+	     json_t **list, cz_error *err);
 /* Puts the objects of a list's items into cat (not finished). */
 void cli_catalog_add(cz_catalog *cat, const cz_resource *res, json_t *items);
 /* Which lists to read, each projected to its paths (NULL: whole). */

@@ -96,10 +96,10 @@ int cli_get(cli_conn *c, const cz_resource *res, const char *name,
 	return rc;
 }
 
-int cli_list(cli_conn *c, const cz_resource *res, const char *query,
-	     const char *const *keep, json_t **list, cz_error *err)
+int cli_list(cli_conn *c, const cz_resource *res, const char *const *keep,
+	     json_t **list, cz_error *err)
 {
-	char *path = cz_kube_path(res, NULL, NULL, NULL, query);
+	char *path = cz_kube_path(res, NULL, NULL, NULL, NULL);
 	cz_projection *proj = NULL;
 	size_t nkeep = 0;
 	int rc;
@@ -173,10 +173,10 @@ int cli_fetch_catalog(cli_conn *c, const cli_fetch *what, cz_catalog *cat,
 	int rc = CLI_EXIT_OK;
 
 	if ((what->sources &&
-	     cli_list(c, cli_res_sources(), NULL, what->source_paths, &s,
+	     cli_list(c, cli_res_sources(), what->source_paths, &s,
 		      &err) < 0) ||
 	    (what->packages &&
-	     cli_list(c, cli_res_packages(), NULL, what->package_paths, &p,
+	     cli_list(c, cli_res_packages(), what->package_paths, &p,
 		      &err) < 0)) {
 		rc = cli_fail(&err);
 		goto cleanup;

@@ -392,17 +392,22 @@ static json_t *new_package(const plan_node *n)
 			 "name", n->name, "spec", "variant", n->variant);
 }
 
+/* A node the tree creates: a variant was chosen and it is not installed. */
+static bool chosen(const plan_node *node)
+{
+	return node && node->variant && !node->package;
+}
+
 /* The nodes to create, in install order. */
-static size_t planned(const add_run *r, plan_node **out)
+static size_t planned(add_run *r, plan_node **out)
 {
 	size_t n = 0;
 
 	for (size_t i = 0; i < r->tree.nordered; i++) {
 		plan_node *node = plan_node_get(
-			(plan *)&r->tree,
-			r->tree.graph.names[r->tree.order[i]]);
+			&r->tree, r->tree.graph.names[r->tree.order[i]]);
 
-		if (node && node->variant && !node->package)
+		if (chosen(node))
 			out[n++] = node;
 	}
 	return n;
@@ -459,20 +464,15 @@ static void plan_catalog(add_run *r, plan_node **todo, size_t n,
 	cz_catalog_finish(cat);
 }
 
-static bool is_new(const add_run *r, plan_node **todo, size_t n,
-		   const char *name)
+/* A Package the plan creates: from -f as written, or chosen in the tree. */
+static bool is_new(add_run *r, const char *name)
 {
-	if (cz_strmap_has(&r->verbatim.seen, name))
-		return true;
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(todo[i]->name, name) == 0)
-			return true;
-	return false;
+	return cz_strmap_has(&r->verbatim.seen, name) ||
+	       chosen(plan_node_get(&r->tree, name));
 }
 
 /* HelmReleases of the new Packages, as the engine writes them. */
-static json_t *plan_releases(add_run *r, plan_node **todo, size_t n,
-			     const cz_catalog *cat)
+static json_t *plan_releases(add_run *r, const cz_catalog *cat)
 {
 	json_t *out = json_array();
 	cz_render rd;
@@ -483,7 +483,7 @@ static json_t *plan_releases(add_run *r, plan_node **todo, size_t n,
 	for (size_t i = 0; i < rd.nresults; i++) {
 		const cz_reconcile *res = &rd.results[i];
 
-		if (!is_new(r, todo, n, res->package->name))
+		if (!is_new(r, res->package->name))
 			continue;
 		for (size_t k = 0; k < res->nreleases; k++)
 			json_array_append_new(
@@ -577,7 +577,7 @@ static int print_plan(add_run *r)
 
 	cz_catalog_init(&cat);
 	plan_catalog(r, todo, n, &cat);
-	releases = plan_releases(r, todo, n, &cat);
+	releases = plan_releases(r, &cat);
 	cz_buf_init(&b, CZ_BUF_UNLIMITED);
 	if (strcmp(r->args->format, "text") == 0) {
 		text_packages(r, todo, n, &b);
@@ -607,14 +607,6 @@ static int print_plan(add_run *r)
 }
 
 /* ---- --wait --------------------------------------------------------------- */
-
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 /* One round: marks each Package that became Ready; returns how many are
  * still waited for, or -1 after an error (printed). */
@@ -656,7 +648,7 @@ static int wait_ready(add_run *r)
 	bool *ready = cz_xcalloc(r->created.len + 1, sizeof(*ready));
 	int64_t timeout = r->args->timeout_ns ? r->args->timeout_ns
 					      : DEFAULT_WAIT_NS;
-	int64_t deadline = now_ns() + timeout;
+	int64_t deadline = cz_mono_ns() + timeout;
 	char shown[32];
 	long waiting;
 	int rc = CLI_EXIT_OK;
@@ -666,7 +658,7 @@ static int wait_ready(add_run *r)
 	while ((waiting = poll_ready(r, ready, false)) > 0) {
 		struct timespec pause = { 0, WAIT_POLL_NS };
 
-		if (now_ns() >= deadline) {
+		if (cz_mono_ns() >= deadline) {
 			cz_duration_format(timeout, shown, sizeof(shown));
 			fprintf(stderr, "cozypkg: timed out after %s; not "
 					"Ready:\n",

@@ -68,12 +68,10 @@ static int releases_json(cli_conn *conn, const char *pkg, json_t **out,
 	const cz_resource *res =
 		cz_resource_find("helm.toolkit.fluxcd.io", "v2", "helmreleases");
 	char *sel = cz_xasprintf("cozystack.io/package=%s", pkg);
-	char *esc = cz_kube_escape(sel);
-	char *query = cz_xasprintf("labelSelector=%s", esc);
 	json_t *list = NULL;
 	size_t i;
 	json_t *hr;
-	int rc = cli_list(conn, res, query, NULL, &list, err);
+	int rc = cz_kube_list(conn->kube, res, NULL, sel, &list, err);
 
 	*out = json_array();
 	json_array_foreach (json_object_get(list, "items"), i, hr)
@@ -83,8 +81,6 @@ static int releases_json(cli_conn *conn, const char *pkg, json_t **out,
 					"name", str_or(cz_meta_str(hr, "name"), ""),
 					"ready", condition_json(hr)));
 	json_decref(list);
-	free(query);
-	free(esc);
 	free(sel);
 	return rc;
 }

@@ -114,9 +114,9 @@ static int read_lists(cli_conn *conn, plan_lists *l, cz_error *err)
 	json_t *s = NULL, *p = NULL;
 	int rc;
 
-	if ((rc = cli_list(conn, cli_res_sources(), NULL, plan_source_paths,
+	if ((rc = cli_list(conn, cli_res_sources(), plan_source_paths,
 			   &s, err)) == CZ_OK &&
-	    (rc = cli_list(conn, cli_res_packages(), NULL, cli_package_paths,
+	    (rc = cli_list(conn, cli_res_packages(), cli_package_paths,
 			   &p, err)) == CZ_OK) {
 		l->sources = by_name(s);
 		l->packages = by_name(p);

@@ -36,20 +36,6 @@ static int make_dir(const char *path, cz_error *err)
 	return CZ_OK;
 }
 
-/* Flushes a directory so that a rename inside it survives a crash. */
-static int sync_dir(const char *path, cz_error *err)
-{
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int rc = CZ_OK;
-
-	if (fd < 0)
-		return cz_fail(err, CZ_EIO, "open %s: %s", path, strerror(errno));
-	if (fsync(fd) != 0)
-		rc = cz_fail(err, CZ_EIO, "fsync %s: %s", path, strerror(errno));
-	close(fd);
-	return rc;
-}
-
 void cz_artifact_store_close(cz_artifact_store *s)
 {
 	if (!s)
@@ -85,17 +71,6 @@ cleanup:
 	return rc;
 }
 
-/* True for "sha256:" followed by 64 lowercase hex digits. */
-static bool digest_valid(const char *digest)
-{
-	if (strncmp(digest, "sha256:", 7) != 0 || strlen(digest) != 7 + HEX_LEN)
-		return false;
-	for (const char *p = digest + 7; *p; p++)
-		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
-			return false;
-	return true;
-}
-
 static char *blob_path(const cz_artifact_store *s, const char *digest)
 {
 	return cz_xasprintf("%s/%s.tar.gz", s->blobs, digest + 7);
@@ -104,46 +79,22 @@ static char *blob_path(const cz_artifact_store *s, const char *digest)
 int cz_artifact_store_put(cz_artifact_store *s, const cz_tarball *t,
 			  cz_tar_result *out, cz_error *err)
 {
-	char *tmp_path = cz_xasprintf("%s/blob-XXXXXX", s->tmp);
+	char *prefix = cz_xasprintf("%s/blob", s->tmp);
 	char *final_path = NULL;
 	struct stat st;
-	int fd = mkstemp(tmp_path);
-	int rc;
+	cz_tmpfile tmp;
+	int rc = cz_tmpfile_open(&tmp, prefix, err);
 
-	if (fd < 0) {
-		rc = cz_fail(err, CZ_EIO, "%s: %s", tmp_path, strerror(errno));
+	if (rc < 0 || (rc = cz_tarball_write_fd(t, tmp.fd, out, err)) < 0)
 		goto cleanup;
-	}
-	if ((rc = cz_tarball_write_fd(t, fd, out, err)) < 0)
-		goto cleanup;
-	if (fchmod(fd, 0644) != 0 || fsync(fd) != 0) {
-		rc = cz_fail(err, CZ_EIO, "%s: %s", tmp_path, strerror(errno));
-		goto cleanup;
-	}
-	if (close(fd) != 0) {
-		fd = -1;
-		rc = cz_fail(err, CZ_EIO, "%s: %s", tmp_path, strerror(errno));
-		goto cleanup;
-	}
-	fd = -1;
 	final_path = blob_path(s, out->digest);
-	if (stat(final_path, &st) == 0 && (uint64_t)st.st_size == out->size) {
-		rc = CZ_OK; /* same content stored before; tmp removed below */
+	/* The same content stored before: the temporary copy goes. */
+	if (stat(final_path, &st) == 0 && (uint64_t)st.st_size == out->size)
 		goto cleanup;
-	}
-	if (rename(tmp_path, final_path) != 0) {
-		rc = cz_fail(err, CZ_EIO, "rename to %s: %s", final_path,
-			     strerror(errno));
-		goto cleanup;
-	}
-	tmp_path[0] = '\0';
-	rc = sync_dir(s->blobs, err);
+	rc = cz_tmpfile_commit(&tmp, final_path, 0644, true, err);
 cleanup:
-	if (fd >= 0)
-		close(fd);
-	if (tmp_path[0])
-		unlink(tmp_path);
-	free(tmp_path);
+	cz_tmpfile_discard(&tmp);
+	free(prefix);
 	free(final_path);
 	return rc;
 }
@@ -169,7 +120,7 @@ int cz_artifact_store_put_file(cz_artifact_store *s, const char *path,
 			     strerror(errno));
 		goto cleanup;
 	}
-	rc = sync_dir(s->blobs, err);
+	rc = cz_dir_sync(s->blobs, err);
 cleanup:
 	free(final_path);
 	return rc;
@@ -189,7 +140,7 @@ int cz_artifact_store_lookup(const cz_artifact_store *s, const char *digest,
 	int rc;
 
 	*path_out = NULL;
-	if (!digest_valid(digest))
+	if (!cz_oci_digest_is_sha256(digest))
 		return cz_fail(err, CZ_EINVALID,
 			       "digest \"%s\": expected sha256:<64 hex digits>",
 			       digest);
@@ -285,7 +236,7 @@ int cz_artifact_store_record(cz_artifact_store *s, const char *name,
 	if (!artifact_name_valid(name))
 		return cz_fail(err, CZ_EINVALID, "artifact name \"%s\" is not "
 			       "valid", name);
-	if (!digest_valid(digest))
+	if (!cz_oci_digest_is_sha256(digest))
 		return cz_fail(err, CZ_EINVALID, "digest \"%s\" is not valid",
 			       digest);
 	path = cz_xasprintf("%s/%s.json", s->index, name);
@@ -340,7 +291,7 @@ int cz_artifact_store_revisions(const cz_artifact_store *s, const char *name,
 		json_t *rev = json_array_get(revisions, i);
 		const char *d = json_string_value(json_object_get(rev, "digest"));
 
-		if (!d || !digest_valid(d))
+		if (!d || !cz_oci_digest_is_sha256(d))
 			continue;
 		snprintf(list[count].digest, sizeof(list[count].digest), "%s", d);
 		list[count].size =
@@ -486,7 +437,7 @@ int cz_artifact_store_gc(cz_artifact_store *s, size_t keep,
 		goto cleanup;
 	if ((rc = sweep(s->tmp, NULL, min_age_seconds, &local, err)) < 0)
 		goto cleanup;
-	rc = sync_dir(s->blobs, err);
+	rc = cz_dir_sync(s->blobs, err);
 cleanup:
 	for (size_t i = 0; cz_strmap_next(&live, &i, &key, &value);)
 		free(value);

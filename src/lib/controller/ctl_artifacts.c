@@ -23,7 +23,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -197,21 +196,6 @@ void cz_artifacts_free(cz_manager *m)
 
 /* ---- scratch trees: one extraction per source digest ------------------ */
 
-static int remove_entry(const char *path, const struct stat *st, int flag,
-			struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return 0;
-}
-
-static void remove_tree(const char *path)
-{
-	nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 static int ensure_dir(const char *dir, cz_error *err)
 {
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
@@ -243,16 +227,16 @@ static int source_tree(cz_manager *m, const char *digest, const char *blob_path,
 	}
 	if ((rc = ensure_dir(work, err)) != CZ_OK)
 		goto cleanup;
-	remove_tree(tmp);
+	cz_remove_tree(tmp);
 	rc = cz_extract_file(blob_path, tmp, NULL, NULL, err);
 	if (rc != CZ_OK) {
 		cz_error_prefix(err, "source artifact %s", digest);
-		remove_tree(tmp);
+		cz_remove_tree(tmp);
 		goto cleanup;
 	}
 	if (rename(tmp, tree) != 0) {
 		rc = cz_fail(err, CZ_EIO, "%s: %s", tree, strerror(errno));
-		remove_tree(tmp);
+		cz_remove_tree(tmp);
 		goto cleanup;
 	}
 	*tree_out = tree;
@@ -305,7 +289,7 @@ static void prune_trees(cz_manager *m)
 		    digest_in_use(m, e->d_name))
 			continue;
 		path = cz_xasprintf("%s/%s", work, e->d_name);
-		remove_tree(path);
+		cz_remove_tree(path);
 		free(path);
 	}
 	if (d)
@@ -401,14 +385,11 @@ static int delete_stale(cz_kube *kube, const char *name, const cz_assembly *a,
 			cz_error *err)
 {
 	char *sel = cz_xasprintf(CZ_LABEL_PACKAGESOURCE "=%s", name);
-	char *esc = cz_kube_escape(sel);
-	char *query = cz_xasprintf("labelSelector=%s", esc);
-	char *path = cz_kube_path(res_artifacts(), CZ_ARTGEN_NAMESPACE, NULL,
-				  NULL, query);
 	json_t *list = NULL;
 	size_t i;
 	json_t *o;
-	int rc = cz_kube_get(kube, path, &list, err);
+	int rc = cz_kube_list(kube, res_artifacts(), CZ_ARTGEN_NAMESPACE, sel,
+			      &list, err);
 
 	if (rc == CZ_ENOTFOUND)
 		rc = CZ_OK; /* no cozy-system yet: nothing to delete */
@@ -429,9 +410,6 @@ static int delete_stale(cz_kube *kube, const char *name, const cz_assembly *a,
 		free(opath);
 	}
 	json_decref(list);
-	free(path);
-	free(query);
-	free(esc);
 	free(sel);
 	return rc;
 }

@@ -16,7 +16,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +35,7 @@
 #include "oci/ref.h"
 #include "util/base64.h"
 #include "util/duration.h"
+#include "util/fileio.h"
 #include "util/mem.h"
 #include "util/semver.h"
 
@@ -253,14 +253,45 @@ static void enqueue(cz_manager *m, const char *kind, const json_t *obj)
 	free(key);
 }
 
+static const json_t *meta_member(const json_t *obj, const char *key)
+{
+	return json_object_get(json_object_get(obj, "metadata"), key);
+}
+
+/* json_equal() with two absent values equal. */
+static bool same(const json_t *a, const json_t *b)
+{
+	return (!a && !b) || (a && b && json_equal(a, b));
+}
+
+/* Whether an update asks for a reconcile: a new generation (spec,
+ * suspend), a new requestedAt, or deletion.  The controller's own status
+ * writes do not; polling comes from the delayed requeue, so reacting to
+ * them would only ask the remote again after every reconcile. */
+static bool wants_reconcile(const json_t *old, const json_t *new_obj)
+{
+	if (!old || !new_obj)
+		return true;
+	return !same(meta_member(old, "generation"),
+		     meta_member(new_obj, "generation")) ||
+	       !same(meta_member(old, "deletionTimestamp"),
+		     meta_member(new_obj, "deletionTimestamp")) ||
+	       !same(json_object_get(meta_member(old, "annotations"),
+				     REQUESTED_AT),
+		     json_object_get(meta_member(new_obj, "annotations"),
+				     REQUESTED_AT));
+}
+
 static void on_oci(void *ctx, json_t *old, json_t *new_obj)
 {
-	enqueue(ctx, "OCIRepository", new_obj ? new_obj : old);
+	if (wants_reconcile(old, new_obj))
+		enqueue(ctx, "OCIRepository", new_obj ? new_obj : old);
 }
 
 static void on_git(void *ctx, json_t *old, json_t *new_obj)
 {
-	enqueue(ctx, "GitRepository", new_obj ? new_obj : old);
+	if (wants_reconcile(old, new_obj))
+		enqueue(ctx, "GitRepository", new_obj ? new_obj : old);
 }
 
 void cz_fluxsource_controller_setup(cz_manager *m)
@@ -294,24 +325,6 @@ typedef struct fs_job {
 	char *path;
 	char digest[CZ_DIGEST_MAX];
 } fs_job;
-
-static int rm_entry(const char *path, const struct stat *sb, int flag,
-		    struct FTW *ftw)
-{
-	(void)sb;
-	(void)ftw;
-	if (flag == FTW_DP)
-		rmdir(path);
-	else
-		unlink(path);
-	return 0;
-}
-
-static void remove_tree(const char *dir)
-{
-	if (dir && *dir)
-		nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
 
 /* Sets a failure outcome; the message is copied. */
 static int job_fail(fs_job *j, cz_fs_result result, const char *reason,
@@ -996,7 +1009,7 @@ requeue:
 			   j.out.reason, j.out.message);
 cleanup:
 	if (j.tmp_dir)
-		remove_tree(j.tmp_dir);
+		cz_remove_tree(j.tmp_dir);
 	free(j.tmp_dir);
 	cz_artifact_store_close(j.store);
 	if (j.obj != j.first)

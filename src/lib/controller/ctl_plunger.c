@@ -74,13 +74,10 @@ static int latest_version(cz_kube *kube, const char *ns, const char *name,
 			  long *latest, cz_error *err)
 {
 	char *sel = cz_xasprintf("name=%s,owner=helm", name);
-	char *esc = cz_kube_escape(sel);
-	char *query = cz_xasprintf("labelSelector=%s", esc);
-	char *path = cz_kube_path(cz_res_secrets(), ns, NULL, NULL, query);
 	json_t *list = NULL;
 	size_t i;
 	json_t *s;
-	int rc = cz_kube_get(kube, path, &list, err);
+	int rc = cz_kube_list(kube, cz_res_secrets(), ns, sel, &list, err);
 
 	*latest = 0;
 	json_array_foreach (json_object_get(list, "items"), i, s) {
@@ -91,9 +88,6 @@ static int latest_version(cz_kube *kube, const char *ns, const char *name,
 			*latest = v;
 	}
 	json_decref(list);
-	free(path);
-	free(query);
-	free(esc);
 	free(sel);
 	return rc;
 }

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "api/resource.h"
+#include "util/duration.h"
 #include "util/mem.h"
 
 #define NS_PER_SEC 1000000000LL
@@ -39,14 +40,6 @@ struct cz_leader {
 	json_t *observed_spec; /* its spec when it last changed (owned) */
 	int64_t observed_ns;   /* monotonic time of that change */
 };
-
-static int64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * NS_PER_SEC + ts.tv_nsec;
-}
 
 /* Now as a metav1.MicroTime: "2026-11-21T10:00:00.000000Z". */
 static void micro_time_now(char out[32])
@@ -95,7 +88,7 @@ static void observe(cz_leader *l, json_t *lease)
 		return;
 	json_decref(l->observed_spec);
 	l->observed_spec = spec ? json_deep_copy(spec) : json_object();
-	l->observed_ns = mono_ns();
+	l->observed_ns = cz_mono_ns();
 }
 
 /* True while the observed holder's lease has not run out. */
@@ -106,7 +99,7 @@ static bool observed_valid(const cz_leader *l)
 
 	if (secs <= 0)
 		secs = l->lease_seconds;
-	return mono_ns() < l->observed_ns + (int64_t)secs * NS_PER_SEC;
+	return cz_mono_ns() < l->observed_ns + (int64_t)secs * NS_PER_SEC;
 }
 
 /* Our record, continuing old (the observed spec, may be empty). */
@@ -223,7 +216,7 @@ static void release(cz_leader *l)
 /* Sleeps one retry period; true when asked to stop. */
 static bool sleep_retry(cz_leader *l)
 {
-	int64_t at = mono_ns() + (int64_t)l->retry_ms * 1000000;
+	int64_t at = cz_mono_ns() + (int64_t)l->retry_ms * 1000000;
 	struct timespec ts = { (time_t)(at / NS_PER_SEC),
 			       (long)(at % NS_PER_SEC) };
 	bool stop;
@@ -270,7 +263,7 @@ static bool campaign(cz_leader *l)
 static void lead(cz_leader *l)
 {
 	cz_error err = CZ_ERROR_INIT;
-	int64_t renewed = mono_ns();
+	int64_t renewed = cz_mono_ns();
 	int64_t deadline = (int64_t)l->renew_seconds * NS_PER_SEC;
 	bool stop;
 
@@ -279,9 +272,9 @@ static void lead(cz_leader *l)
 		l->on_started(l->ctx);
 	while (!(stop = sleep_retry(l))) {
 		if (try_acquire_or_renew(l, &err) == CZ_OK)
-			renewed = mono_ns();
+			renewed = cz_mono_ns();
 		else if (!holds(l, l->observed_spec) ||
-			 mono_ns() - renewed >= deadline)
+			 cz_mono_ns() - renewed >= deadline)
 			break;
 	}
 	atomic_store(&l->leading, false);

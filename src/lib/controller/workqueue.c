@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "util/duration.h"
 #include "util/mem.h"
 #include "util/strmap.h"
 
@@ -60,14 +61,6 @@ struct cz_queue {
 	bool shutting_down;
 };
 
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * NS_PER_SEC + ts.tv_nsec;
-}
-
 static void apply_defaults(cz_queue_opts *o, const cz_queue_opts *given)
 {
 	*o = given ? *given : (cz_queue_opts){ 0, 0, 0, 0 };
@@ -101,7 +94,7 @@ cz_queue *cz_queue_new(const char *name, const cz_queue_opts *opts)
 	q->name = cz_xstrdup(name ? name : "");
 	apply_defaults(&q->opts, opts);
 	q->tokens = (double)q->opts.burst;
-	q->tokens_at_ns = now_ns();
+	q->tokens_at_ns = cz_mono_ns();
 	return q;
 
 fail_cond:
@@ -296,7 +289,7 @@ void cz_queue_add_after(cz_queue *q, const char *key, int64_t delay_ns)
 	if (delay_ns <= 0)
 		add_locked(q, key);
 	else
-		delay_locked(q, key, now_ns() + delay_ns);
+		delay_locked(q, key, cz_mono_ns() + delay_ns);
 out:
 	pthread_mutex_unlock(&q->mu);
 }
@@ -350,7 +343,7 @@ void cz_queue_add_rate_limited(cz_queue *q, const char *key)
 	pthread_mutex_lock(&q->mu);
 	if (q->shutting_down)
 		goto out;
-	now = now_ns();
+	now = cz_mono_ns();
 	/* Both limiters count every add, as client-go's MaxOf does. */
 	per_key = backoff_locked(q, key);
 	global = bucket_locked(q, now);
@@ -405,7 +398,7 @@ char *cz_queue_get(cz_queue *q)
 	for (;;) {
 		if (q->shutting_down)
 			goto out;
-		promote_ready(q, now_ns());
+		promote_ready(q, cz_mono_ns());
 		if (q->len)
 			break;
 		wait_locked(q);

@@ -564,6 +564,20 @@ cleanup:
 	return rc;
 }
 
+int cz_kube_list(cz_kube *k, const cz_resource *r, const char *ns,
+		 const char *label_selector, json_t **list, cz_error *err)
+{
+	char *esc = label_selector ? cz_kube_escape(label_selector) : NULL;
+	char *query = esc ? cz_xasprintf("labelSelector=%s", esc) : NULL;
+	char *path = cz_kube_path(r, ns, NULL, NULL, query);
+	int rc = cz_kube_get(k, path, list, err);
+
+	free(path);
+	free(query);
+	free(esc);
+	return rc;
+}
+
 int cz_kube_get(cz_kube *k, const char *path, json_t **out, cz_error *err)
 {
 	return verb(k, "GET", path, NULL, NULL, out, err);

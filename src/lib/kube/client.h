@@ -101,6 +101,11 @@ int cz_kube_patch(cz_kube *k, const char *path, const char *patch_type,
 /* options: a DeleteOptions object, or NULL. */
 int cz_kube_delete(cz_kube *k, const char *path, const json_t *options,
 		   json_t **out, cz_error *err);
+/* GET of r's collection in ns (NULL or "": all namespaces) whose labels
+ * match label_selector (NULL: every object); *list is owned by the
+ * caller. */
+int cz_kube_list(cz_kube *k, const cz_resource *r, const char *ns,
+		 const char *label_selector, json_t **list, cz_error *err);
 /* GET keeping only what proj names of a successful answer (see
  * object/project.h): for large lists of which a caller reads little. */
 int cz_kube_get_projected(cz_kube *k, const char *path,

@@ -198,17 +198,6 @@ static int find_named(const kc_reader *r, const json_t *root,
 
 /* ---- reading: referenced files ---------------------------------------- */
 
-static char *dir_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	if (!slash)
-		return cz_xstrdup(".");
-	if (slash == path)
-		return cz_xstrdup("/");
-	return cz_xstrndup(path, (size_t)(slash - path));
-}
-
 /* Reads the file a field names, relative to the kubeconfig's directory. */
 static int read_ref(const kc_reader *r, const char *where, const char *key,
 		    const char *file, char **out)
@@ -481,7 +470,7 @@ static int merge_list(const kc_reader *r, json_t *merged, json_t *src,
 static int merge_file(const char *path, bool skip_missing, json_t *merged,
 		      bool *found, cz_error *err)
 {
-	kc_reader r = { path, dir_of(path), err };
+	kc_reader r = { path, cz_path_dir(path), err };
 	char *data = NULL;
 	size_t len = 0;
 	cz_doc *docs = NULL;

@@ -334,9 +334,9 @@ int cz_oci_blob_get_file(cz_oci *c, const char *repo, const char *digest,
 {
 	oci_req rq = OCI_REQ_INIT;
 	oci_resp resp;
-	char *url = NULL, *scope = NULL, *what = NULL, *tmp = NULL;
+	char *url = NULL, *scope = NULL, *what = NULL, *prefix = NULL;
+	cz_tmpfile tmp = { -1, NULL };
 	const char *slash;
-	int fd = -1;
 	int rc;
 
 	oci_resp_init(&resp);
@@ -350,50 +350,31 @@ int cz_oci_blob_get_file(cz_oci *c, const char *repo, const char *digest,
 			     (unsigned long long)oci_opts(c)->max_blob);
 		goto cleanup;
 	}
-	/* The temporary file sits next to the target so that the rename is
-	 * atomic; a dot name keeps it out of globs. */
+	/* Beside the target, so that the rename is atomic; a dot name keeps
+	 * it out of globs. */
 	slash = strrchr(path, '/');
-	tmp = slash ? cz_xasprintf("%.*s/.%s.XXXXXX", (int)(slash - path), path,
-				   slash + 1)
-		    : cz_xasprintf(".%s.XXXXXX", path);
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		rc = cz_fail(err, CZ_EIO, "%s: cannot create a temporary file: %s",
-			     path, strerror(errno));
-		free(tmp);
-		tmp = NULL;
+	prefix = slash ? cz_xasprintf("%.*s/.%s", (int)(slash - path), path,
+				      slash + 1)
+		       : cz_xasprintf(".%s", path);
+	if ((rc = cz_tmpfile_open(&tmp, prefix, err)) < 0)
 		goto cleanup;
-	}
 	url = cz_xasprintf("/v2/%s/blobs/%s", repo, digest);
 	scope = scope_pull(repo);
 	what = cz_xasprintf("blob %s@%s", repo, digest);
 	blob_get_req(&rq, url, scope, what, digest);
-	rq.out_fd = fd;
+	rq.out_fd = tmp.fd;
 	rq.max_body = oci_opts(c)->max_blob;
 	rq.expect_size = size;
 	if ((rc = oci_exchange(c, &rq, &resp, err)) < 0 ||
 	    (rc = expect_2xx(c, &rq, &resp, err)) < 0)
 		goto cleanup;
-	if (fchmod(fd, 0644) != 0 || close(fd) != 0) {
-		fd = -1;
-		rc = cz_fail(err, CZ_EIO, "%s: %s", path, strerror(errno));
-		goto cleanup;
-	}
-	fd = -1;
-	if (rename(tmp, path) != 0) {
-		rc = cz_fail(err, CZ_EIO, "%s: %s", path, strerror(errno));
-		goto cleanup;
-	}
-	free(tmp);
-	tmp = NULL;
+	/* Whatever arrived was not the blob unless the exchange verified
+	 * it: only then is it renamed into place.  Not synced: callers that
+	 * keep blobs put them in the artifact store, which syncs. */
+	rc = cz_tmpfile_commit(&tmp, path, 0644, false, err);
 cleanup:
-	if (fd >= 0)
-		close(fd);
-	if (tmp) {
-		/* Whatever arrived was not the blob: it is never kept. */
-		unlink(tmp);
-		free(tmp);
-	}
+	cz_tmpfile_discard(&tmp);
+	free(prefix);
 	free(url);
 	free(scope);
 	free(what);

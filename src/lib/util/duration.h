@@ -21,4 +21,8 @@ void cz_duration_format(int64_t ns, char *buf, size_t size);
  * seconds, e.g. "2026-11-21T10:00:00Z". */
 void cz_now_rfc3339(char out[32]);
 
+/* The monotonic clock in nanoseconds, for delays and deadlines that a
+ * wall-clock step must not move. */
+int64_t cz_mono_ns(void);
+
 #endif

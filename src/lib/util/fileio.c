@@ -1,7 +1,11 @@
+/* nftw() is XSI. */
+#define _XOPEN_SOURCE 700
+
 #include "util/fileio.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,64 +79,111 @@ static int write_all(int fd, const char *data, size_t len)
 	return 0;
 }
 
-/* Makes the rename itself durable; failure here is not worth reporting
- * because the new file is already in place. */
-static void sync_parent_dir(const char *path)
+static int remove_entry(const char *path, const struct stat *st, int flag,
+			struct FTW *ftw)
 {
-	char *dir = cz_xstrdup(path);
-	char *slash = strrchr(dir, '/');
-	int fd;
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
 
-	if (slash == dir)
-		slash[1] = '\0';
-	else if (slash)
-		*slash = '\0';
-	else
-		strcpy(dir, ".");
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
+void cz_remove_tree(const char *path)
+{
+	if (path && *path)
+		nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+int cz_dir_sync(const char *dir, cz_error *err)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc = CZ_OK;
+
+	if (fd < 0)
+		return cz_fail(err, CZ_EIO, "open %s: %s", dir, strerror(errno));
+	if (fsync(fd) != 0)
+		rc = cz_fail(err, CZ_EIO, "fsync %s: %s", dir, strerror(errno));
+	close(fd);
+	return rc;
+}
+
+char *cz_path_dir(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		return cz_xstrdup(".");
+	if (slash == path)
+		return cz_xstrdup("/");
+	return cz_xstrndup(path, (size_t)(slash - path));
+}
+
+int cz_tmpfile_open(cz_tmpfile *t, const char *prefix, cz_error *err)
+{
+	t->path = cz_xasprintf("%s.XXXXXX", prefix);
+	t->fd = mkstemp(t->path);
+	if (t->fd >= 0)
+		return CZ_OK;
+	free(t->path);
+	t->path = NULL;
+	return cz_fail(err, CZ_EIO, "%s: cannot create a temporary file: %s",
+		       prefix, strerror(errno));
+}
+
+int cz_tmpfile_commit(cz_tmpfile *t, const char *target, mode_t mode,
+		      bool durable, cz_error *err)
+{
+	char *dir = NULL;
+	int rc = CZ_OK;
+
+	if (fchmod(t->fd, mode) != 0 || (durable && fsync(t->fd) != 0)) {
+		rc = cz_fail(err, CZ_EIO, "%s: %s", target, strerror(errno));
+		goto cleanup;
 	}
+	rc = close(t->fd);
+	t->fd = -1;
+	if (rc != 0 || rename(t->path, target) != 0) {
+		rc = cz_fail(err, CZ_EIO, "%s: %s", target, strerror(errno));
+		goto cleanup;
+	}
+	free(t->path);
+	t->path = NULL;
+	/* The new file is in place; a failed directory sync only weakens
+	 * durability, which is not worth failing the write for. */
+	if (durable) {
+		dir = cz_path_dir(target);
+		cz_dir_sync(dir, NULL);
+	}
+cleanup:
 	free(dir);
+	return rc;
+}
+
+void cz_tmpfile_discard(cz_tmpfile *t)
+{
+	if (t->fd >= 0)
+		close(t->fd);
+	t->fd = -1;
+	if (t->path) {
+		unlink(t->path);
+		free(t->path);
+		t->path = NULL;
+	}
 }
 
 int cz_file_write_atomic(const char *path, const void *data, size_t len,
 			 mode_t mode, cz_error *err)
 {
-	char *tmp = cz_xasprintf("%s.tmp.XXXXXX", path);
-	int fd = -1;
-	int rc = CZ_OK;
+	char *prefix = cz_xasprintf("%s.tmp", path);
+	cz_tmpfile t;
+	int rc = cz_tmpfile_open(&t, prefix, err);
 
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		rc = cz_fail(err, CZ_EIO, "%s: cannot create a temporary file: %s",
-			     path, strerror(errno));
-		goto cleanup;
-	}
-	/* mkstemp creates 0600; fchmod sets the exact mode whatever the
-	 * umask, before any byte is written. */
-	if (fchmod(fd, mode) != 0 || write_all(fd, data, len) != 0 ||
-	    fsync(fd) != 0) {
+	if (rc == CZ_OK && write_all(t.fd, data, len) != 0)
 		rc = cz_fail(err, CZ_EIO, "%s: %s", path, strerror(errno));
-		goto cleanup;
-	}
-	if (close(fd) != 0) {
-		fd = -1;
-		rc = cz_fail(err, CZ_EIO, "%s: %s", path, strerror(errno));
-		goto cleanup;
-	}
-	fd = -1;
-	if (rename(tmp, path) != 0) {
-		rc = cz_fail(err, CZ_EIO, "%s: %s", path, strerror(errno));
-		goto cleanup;
-	}
-	sync_parent_dir(path);
-cleanup:
-	if (fd >= 0)
-		close(fd);
-	if (rc < 0)
-		unlink(tmp);
-	free(tmp);
+	if (rc == CZ_OK)
+		rc = cz_tmpfile_commit(&t, path, mode, true, err);
+	cz_tmpfile_discard(&t);
+	free(prefix);
 	return rc;
 }

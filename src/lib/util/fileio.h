@@ -11,6 +11,7 @@
  * and then renamed over the target.
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -33,5 +34,45 @@ int cz_file_read(const char *path, size_t max, char **data_out,
  */
 int cz_file_write_atomic(const char *path, const void *data, size_t len,
 			 mode_t mode, cz_error *err);
+
+/*
+ * A file written under a temporary name and renamed into place only once
+ * complete and on disk, so that readers (and a restart after a crash) see
+ * the old file or the whole new one, never a part.
+ *
+ *   cz_tmpfile t;
+ *   cz_tmpfile_open(&t, "/dir/.name", err);   creates /dir/.name.XXXXXX
+ *   ... write to t.fd ...
+ *   cz_tmpfile_commit(&t, "/dir/name", 0644, true, err);
+ *   cz_tmpfile_discard(&t);                    always; no-op once committed
+ *
+ * The temporary file must be on the target's file system.
+ */
+typedef struct cz_tmpfile {
+	int fd;     /* -1 once closed */
+	char *path; /* owned; NULL once committed or discarded */
+} cz_tmpfile;
+
+/* Creates prefix.XXXXXX (mode 0600); CZ_EIO naming it on failure. */
+int cz_tmpfile_open(cz_tmpfile *t, const char *prefix, cz_error *err);
+/* Sets mode (not reduced by the umask), closes and renames over target.
+ * durable also fsyncs the file first and target's directory after; a
+ * caller that hands the file on to storage that syncs it leaves it off.
+ * CZ_EIO naming target on failure, leaving any previous file in place. */
+int cz_tmpfile_commit(cz_tmpfile *t, const char *target, mode_t mode,
+		      bool durable, cz_error *err);
+/* Closes and removes the temporary file unless it was committed. */
+void cz_tmpfile_discard(cz_tmpfile *t);
+
+/* The directory part of path ("." without a slash, "/" for the root);
+ * malloc'ed. */
+char *cz_path_dir(const char *path);
+
+/* Removes path and everything below it, not following symbolic links;
+ * best effort (scratch trees), so nothing is reported. */
+void cz_remove_tree(const char *path);
+
+/* fsyncs a directory, so that a rename inside it survives a crash. */
+int cz_dir_sync(const char *dir, cz_error *err);
 
 #endif
