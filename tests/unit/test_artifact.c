@@ -297,6 +297,7 @@ static void test_store_put_file(void **state)
 	free(src);
 	cz_artifact_store_close(s);
 	tmpdir_remove(dir);
+	free(dir);
 }
 
 static void test_store_put_lookup_gc(void **state)

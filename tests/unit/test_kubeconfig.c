@@ -372,6 +372,7 @@ static void test_merge_files(void **state)
 	free(b);
 	free(sub);
 	tmpdir_remove(dir);
+	free(dir);
 }
 
 int main(void)

@@ -300,6 +300,14 @@ void cz_fluxsource_controller_setup(cz_manager *m)
 		return;
 	cz_informer_on_change(m->inf[CZ_W_OCIREPOS], on_oci, m);
 	cz_informer_on_change(m->inf[CZ_W_GITREPOS], on_git, m);
+	m->git_ready = cz_git_init(NULL) == CZ_OK;
+}
+
+void cz_fluxsource_controller_free(cz_manager *m)
+{
+	if (m->git_ready)
+		cz_git_shutdown();
+	m->git_ready = false;
 }
 
 /* ---- one reconcile -------------------------------------------------- */
@@ -811,7 +819,6 @@ static int git_run(fs_job *j, cz_error *err)
 	cz_semver_constraint *sc = NULL;
 	cz_tar_result tres;
 	size_t len = 0;
-	bool inited = false;
 	int rc = CZ_OK;
 
 	memset(&o, 0, sizeof(o));
@@ -862,11 +869,11 @@ static int git_run(fs_job *j, cz_error *err)
 		o.bearer_token = token;
 		o.ca_file = ca_path;
 	}
-	if ((rc = cz_git_init(err)) < 0) {
+	if (!j->m->git_ready) {
+		rc = cz_fail(err, CZ_ERR, "libgit2 initialisation failed");
 		job_fail(j, CZ_FS_FAILED, "GitOperationFailed", err->msg);
 		goto cleanup;
 	}
-	inited = true;
 	if ((rc = cz_git_resolve(&o, &res, err)) < 0) {
 		job_fail(j, CZ_FS_FAILED, git_reason(rc), err->msg);
 		goto cleanup;
@@ -889,8 +896,6 @@ static int git_run(fs_job *j, cz_error *err)
 	if (rc < 0)
 		job_fail(j, CZ_FS_FAILED, "ArchiveOperationFailed", err->msg);
 cleanup:
-	if (inited)
-		cz_git_shutdown();
 	cz_git_result_release(&res);
 	cz_semver_constraint_free(sc);
 	json_decref(secret);

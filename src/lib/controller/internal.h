@@ -57,6 +57,9 @@ typedef struct cz_controller {
 
 struct cz_manager {
 	cz_manager_opts opts; /* strings borrowed from the caller */
+	/* libgit2 is initialised once for the workers' lifetime: shutting it
+	 * down while a worker thread lives would strand that thread's state. */
+	bool git_ready;
 	cz_kube *kube;        /* bootstrap's connection; others dup it */
 	cz_informer *inf[CZ_W_COUNT];
 	cz_controller ctl[CZ_C_COUNT];
@@ -97,6 +100,8 @@ void cz_plunger_controller_setup(cz_manager *m);
 void cz_artifacts_controller_setup(cz_manager *m);
 void cz_artifacts_free(cz_manager *m);
 void cz_fluxsource_controller_setup(cz_manager *m);
+/* After the workers have stopped. */
+void cz_fluxsource_controller_free(cz_manager *m);
 
 int cz_package_reconcile(cz_manager *m, cz_kube *kube, const char *key,
 			 cz_error *err);

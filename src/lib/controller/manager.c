@@ -349,6 +349,7 @@ void cz_manager_stop(cz_manager *m)
 		cz_queue_free(m->ctl[i].queue);
 	cz_kube_free(m->kube);
 	cz_artifacts_free(m);
+	cz_fluxsource_controller_free(m);
 	cz_label_selector_release(&m->values_selector);
 	cz_engine_release(&m->engine);
 	cz_catalog_release(&m->catalog);
