@@ -20,12 +20,6 @@
 #include "server.h"
 #include "util/mem.h"
 
-bool cz_is_artifact_path(const char *path)
-{
-	return strcmp(path, "/artifacts") == 0 ||
-	       strncmp(path, "/artifacts/", 11) == 0;
-}
-
 static int not_found(cz_req *req)
 {
 	return cz_reply_status(req, 404, "NotFound", NULL,

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "apiserver/direct.h"
 #include "auth/token.h"
 #include "controller/artgen.h"
 #include "kube/kubeconfig.h"
@@ -246,29 +247,25 @@ int cz_ctl_parse_option(int opt, const char *arg, cz_ctl_config *c)
 	}
 }
 
-int cz_ctl_start_inprocess(cz_server *srv, cz_ctl_config *c,
-			   const char *ca_pem, cz_manager **out, cz_error *err)
+int cz_ctl_start_inprocess(cz_server *srv, cz_ctl_config *c, cz_manager **out,
+			   cz_error *err)
 {
-	static const char *const groups[] = { CZ_GROUP_MASTERS, NULL };
-	char token[65] = "";
-	cz_kubeconfig kc;
-	int rc = cz_token_generate(token, err);
+	static char group[] = CZ_GROUP_CONTROLLERS;
+	static char *groups[] = { group };
+	static char name[] = "system:cozypkg-controllers";
+	static char uid[] = "cozypkg-controllers";
+	const cz_user user = { name, uid, groups, 1 };
+	cz_kube *kube = NULL;
+	int rc = cz_kube_open_direct(srv->store, &user, srv->url, NULL, &kube,
+				     err);
 
 	*out = NULL;
-	if (rc == CZ_OK)
-		rc = cz_tokens_add(srv->tokens, token, "system:cozypkg-controllers",
-				   "cozypkg-controllers", groups, err);
 	if (rc != CZ_OK)
 		return rc;
-	memset(&kc, 0, sizeof(kc));
-	kc.server = srv->url;
-	kc.ca_pem = cz_xstrdup(ca_pem);
-	kc.token = token;
 	/* cozypkgd keeps artifacts beside its store and serves them itself. */
 	c->mgr.artifact_dir = srv->opts.data_dir;
 	c->mgr.artifact_base_url = srv->url;
-	rc = cz_manager_start(&kc, &c->mgr, out, err);
-	free(kc.ca_pem);
+	rc = cz_manager_start(kube, &c->mgr, out, err);
 	if (rc == CZ_OK)
 		cz_log("info", "controllers started", "mode=in-process");
 	return rc;
@@ -279,12 +276,15 @@ int cz_ctl_run_only(cz_ctl_config *c, const sigset_t *signals)
 	cz_error err = CZ_ERROR_INIT;
 	cz_kubeconfig kc;
 	cz_manager *m = NULL;
+	cz_kube *kube = NULL;
 	int sig = 0;
 	int rc;
 
 	rc = cz_kubeconfig_load_default(c->kubeconfig, c->context, &kc, &err);
 	if (rc == CZ_OK)
-		rc = cz_manager_start(&kc, &c->mgr, &m, &err);
+		rc = cz_kube_open(&kc, NULL, &kube, &err);
+	if (rc == CZ_OK)
+		rc = cz_manager_start(kube, &c->mgr, &m, &err);
 	if (rc == CZ_OK) {
 		cz_log("info", "controllers started", "mode=operator server=%s",
 		       kc.server);

@@ -32,11 +32,12 @@ extern const char cz_ctl_usage[];
 int cz_ctl_parse_option(int opt, const char *arg, cz_ctl_config *c);
 
 /*
- * In-process: a token of the controllers' own (group system:masters) is
- * added to srv's tokens and the manager connects to srv's URL with the CA.
+ * In-process: the manager talks to srv's store through the in-process
+ * client (apiserver/direct.h) as the user system:cozypkg-controllers of
+ * the group cozypkg:controllers: the verbs and authorisation of the HTTP
+ * API, without TLS, socket or JSON text.
  */
-int cz_ctl_start_inprocess(cz_server *srv, cz_ctl_config *c,
-			   const char *ca_pem, cz_manager **out,
+int cz_ctl_start_inprocess(cz_server *srv, cz_ctl_config *c, cz_manager **out,
 			   cz_error *err);
 /* --controllers-only: runs until SIGTERM/SIGINT; returns the exit code. */
 int cz_ctl_run_only(cz_ctl_config *c, const sigset_t *signals);

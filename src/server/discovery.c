@@ -236,40 +236,67 @@ static int reply_metrics(cz_req *req)
 	return rc;
 }
 
-int cz_handle_nonresource(cz_req *req)
+static int reply_api_versions(cz_req *req)
 {
-	const char *path = req->path;
-	const char *gv;
-	bool is_group;
-
-	if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD"))
-		return cz_reply_status(req, 405, "MethodNotAllowed", NULL,
-				       "the server does not allow this method "
-				       "on the requested resource");
-	if (strcmp(path, "/healthz") == 0 || strcmp(path, "/livez") == 0 ||
-	    strcmp(path, "/readyz") == 0)
-		return reply_health(req);
-	if (strcmp(path, "/version") == 0)
-		return reply_version(req);
-	if (strcmp(path, "/metrics") == 0)
-		return reply_metrics(req);
-	if (strncmp(path, "/openapi/v2", 11) == 0 ||
-	    strncmp(path, "/openapi/v3", 11) == 0)
-		return reply_openapi(req);
-	if (strcmp(path, "/api") == 0 || strcmp(path, "/api/") == 0)
-		return cz_reply_json_new(req, 200,
+	return cz_reply_json_new(req, 200,
 				 json_pack("{s:s, s:[s], s:[{s:s, s:s}]}",
 					   "kind", "APIVersions", "versions",
 					   "v1", "serverAddressByClientCIDRs",
 					   "clientCIDR", "0.0.0.0/0",
 					   "serverAddress", "127.0.0.1"));
-	if (strcmp(path, "/apis") == 0 || strcmp(path, "/apis/") == 0)
-		return cz_reply_json_new(req, 200, group_list());
-	gv = served_group_version(path, &is_group);
+}
+
+static int reply_groups(cz_req *req)
+{
+	return cz_reply_json_new(req, 200, group_list());
+}
+
+/* /apis/GROUP and /apis/GROUP/VERSION (and /api/v1). */
+static int reply_group_version(cz_req *req)
+{
+	bool is_group;
+	const char *gv = served_group_version(req->path, &is_group);
+
 	if (gv)
 		return cz_reply_json_new(req, 200, is_group ? api_group(gv)
-					       : resource_list(gv));
+						       : resource_list(gv));
 	return cz_reply_status(req, 404, "NotFound", NULL,
 			       "the server could not find the requested "
 			       "resource");
+}
+
+static const cz_path_route path_routes[] = {
+	{ "/healthz", false, true, false, reply_health },
+	{ "/livez", false, true, false, reply_health },
+	{ "/readyz", false, true, false, reply_health },
+	{ "/version", false, true, false, reply_version },
+	{ "/metrics", false, false, false, reply_metrics },
+	{ "/openapi/v2", true, false, false, reply_openapi },
+	{ "/openapi/v3", true, false, false, reply_openapi },
+	{ "/artifacts", true, false, true, cz_handle_artifact },
+	{ "/api", false, false, false, reply_api_versions },
+	{ "/api/", false, false, false, reply_api_versions },
+	{ "/apis", false, false, false, reply_groups },
+	{ "/apis/", false, false, false, reply_groups },
+	{ "/api/", true, false, false, reply_group_version },
+	{ "/apis/", true, false, false, reply_group_version },
+};
+
+static bool route_matches(const cz_path_route *r, const char *path)
+{
+	size_t n = strlen(r->path);
+
+	if (!r->prefix)
+		return strcmp(path, r->path) == 0;
+	return strncmp(path, r->path, n) == 0 &&
+	       (path[n] == '\0' || path[n] == '/' || r->path[n - 1] == '/');
+}
+
+const cz_path_route *cz_path_route_find(const char *path)
+{
+	for (size_t i = 0; i < sizeof(path_routes) / sizeof(path_routes[0]);
+	     i++)
+		if (route_matches(&path_routes[i], path))
+			return &path_routes[i];
+	return NULL;
 }

@@ -73,20 +73,42 @@ static json_t *load(gc_state *gc, const char *key, int64_t *rv)
 
 static void delete_key(gc_state *gc, const char *key, const char *policy)
 {
-	cz_delete_opts opts = { policy, NULL, 0, false };
-	const cz_resource *r = cz_key_resource(key);
-	json_t *out = NULL;
-	cz_error err = CZ_ERROR_INIT;
+	json_t *options = json_pack("{s:s}", "propagationPolicy", policy);
+	cz_api_call c;
+	int rc;
 
-	if (!r)
+	if (cz_api_call_init_key(&c, gc->srv->store, key) != CZ_OK) {
+		json_decref(options);
 		return;
-	if (cz_delete_object(gc->srv, r, key, &opts, &out, &err) == CZ_OK)
+	}
+	rc = cz_api_delete(&c, options);
+	if (rc == CZ_OK)
 		cz_log("info", "garbage collected", "key=%s policy=%s", key,
 		       policy);
-	else if (err.code != CZ_ENOTFOUND)
+	else if (rc != CZ_ENOTFOUND)
 		cz_log("warning", "garbage collection failed",
-		       "key=%s error=\"%s\"", key, err.msg);
-	json_decref(out);
+		       "key=%s error=\"%s\"", key,
+		       json_string_value(json_object_get(c.status, "message")));
+	cz_api_call_release(&c);
+	json_decref(options);
+}
+
+/* Writes one step of a deletion (an owner reference or a finalizer gone)
+ * through the verbs' rules; a lost race is picked up by the next event. */
+static void write_step(gc_state *gc, const char *key, const json_t *cur,
+		       json_t *next, int64_t rv)
+{
+	cz_api_call c;
+	int rc;
+
+	if (cz_api_call_init_key(&c, gc->srv->store, key) != CZ_OK)
+		return;
+	rc = cz_api_update_from(&c, cur, next, rv);
+	if (rc != CZ_OK && rc != CZ_ECONFLICT && rc != CZ_ENOTFOUND)
+		cz_log("warning", "garbage collection step failed",
+		       "key=%s error=\"%s\"", key,
+		       json_string_value(json_object_get(c.status, "message")));
+	cz_api_call_release(&c);
 }
 
 /* True when at least one owner of obj still exists. */
@@ -147,7 +169,8 @@ static void remove_owner_ref(gc_state *gc, const char *key,
 			     const char *owner_uid)
 {
 	int64_t rv = 0;
-	json_t *obj = load(gc, key, &rv);
+	json_t *cur = load(gc, key, &rv);
+	json_t *obj = cur ? json_deep_copy(cur) : NULL;
 	json_t *refs = json_object_get(json_object_get(obj, "metadata"),
 				       "ownerReferences");
 
@@ -159,30 +182,31 @@ static void remove_owner_ref(gc_state *gc, const char *key,
 			json_array_remove(refs, i);
 	}
 	if (obj)
-		cz_store_update(gc->srv->store, key, obj, rv, NULL, NULL);
+		write_step(gc, key, cur, obj, rv);
 	json_decref(obj);
+	json_decref(cur);
 }
 
 /* Stores the object's progress: gone once nothing holds it any more. */
-static void store_progress(gc_state *gc, const cz_resource *r,
-			   const char *key, json_t *obj, int64_t rv)
+static void store_progress(gc_state *gc, const char *key, const json_t *cur,
+			   json_t *obj, int64_t rv)
 {
-	if (cz_deletion_finished(r, obj)) {
-		cz_store_delete(gc->srv->store, key, rv, NULL, NULL);
+	const cz_resource *r = cz_key_resource(key);
+
+	if (r && cz_deletion_finished(r, obj))
 		json_object_del(gc->pending, key);
-		return;
-	}
-	cz_store_update(gc->srv->store, key, obj, rv, NULL, NULL);
+	write_step(gc, key, cur, obj, rv);
 }
 
 /* Drops the finalizer at index i of the object's finalizers. */
-static void finish_finalizer(gc_state *gc, const cz_resource *r,
-			     const char *key, json_t *obj, int64_t rv, long i)
+static void finish_finalizer(gc_state *gc, const char *key,
+			     const json_t *cur, json_t *obj, int64_t rv,
+			     long i)
 {
 	json_array_remove(json_object_get(json_object_get(obj, "metadata"),
 					  "finalizers"),
 			  (size_t)i);
-	store_progress(gc, r, key, obj, rv);
+	store_progress(gc, key, cur, obj, rv);
 }
 
 static size_t empty_namespace(gc_state *gc, const char *ns)
@@ -217,7 +241,8 @@ static size_t empty_namespace(gc_state *gc, const char *ns)
 static void process_deleting(gc_state *gc, const char *key)
 {
 	int64_t rv = 0;
-	json_t *obj = load(gc, key, &rv);
+	json_t *cur = load(gc, key, &rv);
+	json_t *obj = cur ? json_deep_copy(cur) : NULL;
 	json_t *meta = json_object_get(obj, "metadata");
 	json_t *fin = json_object_get(meta, "finalizers");
 	const char *uid = cz_meta_str(obj, "uid");
@@ -235,7 +260,7 @@ static void process_deleting(gc_state *gc, const char *key)
 			remove_owner_ref(gc, json_string_value(
 						     json_array_get(deps, d)),
 					 uid);
-		finish_finalizer(gc, r, key, obj, rv, i);
+		finish_finalizer(gc, key, cur, obj, rv, i);
 		goto cleanup;
 	}
 	if ((i = cz_string_index(fin, "foregroundDeletion")) >= 0) {
@@ -243,18 +268,19 @@ static void process_deleting(gc_state *gc, const char *key)
 			delete_key(gc, json_string_value(json_array_get(deps, d)),
 				   "Foreground");
 		if (json_array_size(deps) == 0)
-			finish_finalizer(gc, r, key, obj, rv, i);
+			finish_finalizer(gc, key, cur, obj, rv, i);
 		goto cleanup;
 	}
 	if (strcmp(r->resource, "namespaces") == 0 &&
 	    empty_namespace(gc, cz_meta_str(obj, "name")) == 0) {
 		json_array_clear(json_object_get(json_object_get(obj, "spec"),
 						 "finalizers"));
-		store_progress(gc, r, key, obj, rv);
+		store_progress(gc, key, cur, obj, rv);
 	}
 cleanup:
 	json_decref(deps);
 	json_decref(obj);
+	json_decref(cur);
 }
 
 /* An owner is gone: its dependents without another live owner follow. */

@@ -184,78 +184,13 @@ int cz_refuse(cz_req *req, unsigned code, const char *reason,
 	return rc == CZ_OK ? CZ_EINVALID : rc;
 }
 
-const char *cz_qualified_resource(const cz_resource *r, char *buf,
-				  size_t size)
-{
-	if (!r->group[0])
-		return r->resource;
-	snprintf(buf, size, "%s.%s", r->resource, r->group);
-	return buf;
-}
-
 int cz_reply_error(cz_req *req, int code, const char *message)
 {
-	const cz_resource *r = req->target.res;
-	const char *name = req->target.name ? req->target.name : "";
-	char buf[256];
-	const char *qualified = "object";
-	json_t *details = NULL;
-	int rc;
+	unsigned http = 500;
+	json_t *status = cz_api_status_new(req->target.res, req->target.name,
+					   code, message, &http);
 
-	if (r) {
-		details = json_pack("{s:s, s:s}", "name", name, "kind",
-				    r->resource);
-		if (r->group[0])
-			json_object_set_new(details, "group",
-					    json_string(r->group));
-		qualified = cz_qualified_resource(r, buf, sizeof(buf));
-	}
-	switch (code) {
-	case CZ_ENOTFOUND:
-		rc = r ? cz_reply_status(req, 404, "NotFound", details,
-					 "%s \"%s\" not found", qualified, name)
-		       : cz_reply_status(req, 404, "NotFound", NULL, "%s",
-					 message);
-		break;
-	case CZ_EEXISTS:
-		rc = cz_reply_status(req, 409, "AlreadyExists", details,
-				     "%s \"%s\" already exists",
-				     qualified, name);
-		break;
-	case CZ_ECONFLICT:
-		rc = cz_reply_status(req, 409, "Conflict", details,
-				     "Operation cannot be fulfilled on %s "
-				     "\"%s\": %s",
-				     qualified, name,
-				     message && *message
-					     ? message
-					     : "the object has been modified; "
-					       "please apply your changes to "
-					       "the latest version and try "
-					       "again");
-		break;
-	case CZ_EINVALID:
-		rc = cz_reply_status(req, 400, "BadRequest", NULL, "%s",
-				     message);
-		break;
-	case CZ_ETOOLARGE:
-		rc = cz_reply_status(req, 413, "RequestEntityTooLarge", NULL,
-				     "%s", message);
-		break;
-	case CZ_EDENIED:
-		rc = cz_reply_status(req, 403, "Forbidden", details, "%s",
-				     message);
-		break;
-	case CZ_EGONE:
-		rc = cz_reply_status(req, 410, "Expired", NULL, "%s", message);
-		break;
-	default:
-		rc = cz_reply_status(req, 500, "InternalError", NULL,
-				     "Internal error occurred: %s", message);
-		break;
-	}
-	json_decref(details);
-	return rc;
+	return cz_reply_json_new(req, http, status);
 }
 
 /* The bearer token from the Authorization header, or NULL. */
@@ -272,11 +207,12 @@ static const char *bearer_token(cz_req *req)
 }
 
 /* Health probes answer without a token, as kube-apiserver's do for
- * system:unauthenticated. */
+ * system:unauthenticated: the route table says which. */
 static bool is_public_path(const char *path)
 {
-	return strcmp(path, "/healthz") == 0 || strcmp(path, "/livez") == 0 ||
-	       strcmp(path, "/readyz") == 0 || strcmp(path, "/version") == 0;
+	const cz_path_route *route = cz_path_route_find(path);
+
+	return route && route->is_public;
 }
 
 static int authenticate(cz_req *req)
@@ -357,36 +293,54 @@ static int forbidden(cz_req *req)
 		t->ns ? t->ns : "");
 }
 
-static int dispatch(cz_req *req)
+static bool is_resource_path(const char *path)
 {
-	if (req->body_too_large)
-		return reply_too_large(req);
-	if (strncmp(req->path, "/api/", 5) == 0 ||
-	    strncmp(req->path, "/apis/", 6) == 0) {
-		int rc = cz_route_resource(req);
-		const cz_target *t = &req->target;
+	return strncmp(path, "/api/", 5) == 0 || strncmp(path, "/apis/", 6) == 0;
+}
 
-		if (rc == CZ_OK && !cz_authorize(req->user, t->verb,
-						 t->res->group,
-						 t->res->resource, t->sub))
-			return forbidden(req);
-		if (rc == CZ_OK)
-			return strcmp(t->verb, "watch") == 0
-				       ? cz_handle_watch(req)
-				       : cz_handle_resource(req);
-		if (rc != CZ_ENOTFOUND)
-			return rc;
-	}
-	if (cz_is_artifact_path(req->path))
-		return cz_handle_artifact(req);
-	if (!is_public_path(req->path) &&
+static int dispatch_path(cz_req *req)
+{
+	const cz_path_route *route = cz_path_route_find(req->path);
+
+	if (route && route->self_authorised)
+		return route->handle(req);
+	if (!(route && route->is_public) &&
 	    !cz_authorize_nonresource(req->user, req->path))
 		return cz_reply_status(req, 403, "Forbidden", NULL,
 				       "forbidden: User \"%s\" cannot get path "
 				       "\"%s\"",
 				       req->user ? req->user->name : "",
 				       req->path);
-	return cz_handle_nonresource(req);
+	if (!route)
+		return cz_reply_status(req, 404, "NotFound", NULL,
+				       "the server could not find the "
+				       "requested resource");
+	if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD"))
+		return cz_reply_status(req, 405, "MethodNotAllowed", NULL,
+				       "the server does not allow this method "
+				       "on the requested resource");
+	return route->handle(req);
+}
+
+static int dispatch(cz_req *req)
+{
+	const cz_target *t = &req->target;
+	int rc;
+
+	if (req->body_too_large)
+		return reply_too_large(req);
+	if (!is_resource_path(req->path))
+		return dispatch_path(req);
+	rc = cz_route_resource(req);
+	if (rc == CZ_ENOTFOUND)
+		return dispatch_path(req); /* discovery under /api, /apis */
+	if (rc != CZ_OK)
+		return rc; /* answered */
+	if (!cz_authorize(req->user, t->verb, t->res->group, t->res->resource,
+			  t->sub))
+		return forbidden(req);
+	return strcmp(t->verb, "watch") == 0 ? cz_handle_watch(req)
+					     : cz_handle_resource(req);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,

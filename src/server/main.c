@@ -303,8 +303,7 @@ static int start(cz_server *srv, cz_pki *pki, cz_ctl_config *ctl,
 		       kubeconfig);
 	}
 	if (rc == CZ_OK && ctl->enabled)
-		rc = cz_ctl_start_inprocess(srv, ctl, pki->ca_cert_pem, mgr,
-					    err);
+		rc = cz_ctl_start_inprocess(srv, ctl, mgr, err);
 	/* Printed last: once it shows, the API and the controllers run. */
 	if (rc == CZ_OK) {
 		printf("kubeconfig: %s\n", kubeconfig);

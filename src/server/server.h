@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "api/resource.h"
+#include "apiserver/apiserver.h"
 #include "auth/token.h"
 #include "store/store.h"
 #include "util/buf.h"
@@ -119,23 +120,24 @@ int cz_reply_file(cz_req *req, unsigned code, int fd, uint64_t size,
 /* Queues a streaming response (watch). */
 int cz_reply_stream(cz_req *req, struct MHD_Response *resp);
 
-/* "packages.cozystack.io" or "namespaces": the name kube uses in messages. */
-const char *cz_qualified_resource(const cz_resource *r, char *buf,
-				  size_t size);
-
-/* Store key of an object, and the prefix of a list ("" namespace = all). */
-char *cz_object_key(const cz_resource *r, const char *ns, const char *name);
-char *cz_list_prefix(const cz_resource *r, const char *ns);
-/* The resource whose objects a store key names, or NULL. */
-const cz_resource *cz_key_resource(const char *key);
-
-
-/* Handlers. */
-int cz_handle_nonresource(cz_req *req);
+/* Handlers: a resource verb (objects.c), a watch (watch.c). */
 int cz_handle_resource(cz_req *req);
 int cz_handle_watch(cz_req *req);
+
+/* Paths outside the resource tree, routed by a table (discovery.c):
+ * health, version, metrics, OpenAPI, discovery documents and artifact
+ * blobs.  public: answered without a token. */
+typedef int (*cz_path_handler)(cz_req *req);
+typedef struct cz_path_route {
+	const char *path;
+	bool prefix; /* path and everything below it */
+	bool is_public;
+	bool self_authorised; /* checks the user itself (artifact blobs) */
+	cz_path_handler handle;
+} cz_path_route;
+/* The route for path, or NULL. */
+const cz_path_route *cz_path_route_find(const char *path);
 /* /artifacts and below (artifacts.c). */
-bool cz_is_artifact_path(const char *path);
 int cz_handle_artifact(cz_req *req);
 
 /* Tables (Accept: application/json;as=Table;v=v1;g=meta.k8s.io). */

@@ -272,6 +272,28 @@ static int open_watch(cz_req *req, watch_stream *ws, const char *prefix,
 	return rc;
 }
 
+static const char *query_of(void *ctx, const char *key)
+{
+	return cz_req_query(ctx, key);
+}
+
+/* The watch's selectors; a malformed one is answered here. */
+static int parse_filters(cz_req *req, cz_filters **out)
+{
+	cz_api_call c;
+	int rc;
+
+	cz_api_call_init(&c, req->srv->store, req->target.res, NULL, NULL,
+			 NULL);
+	c.query = query_of;
+	c.query_ctx = req;
+	rc = cz_filters_parse(&c, out);
+	if (rc != CZ_OK)
+		rc = cz_reply_call(req, rc, &c) == CZ_OK ? rc : CZ_EIO;
+	cz_api_call_release(&c);
+	return rc;
+}
+
 int cz_handle_watch(cz_req *req)
 {
 	const cz_target *t = &req->target;
@@ -304,7 +326,7 @@ int cz_handle_watch(cz_req *req)
 					       DEFAULT_TIMEOUT_SECONDS);
 	ws->next_bookmark = time(NULL) + BOOKMARK_SECONDS;
 	cz_buf_init(&ws->pending, CZ_BUF_UNLIMITED);
-	rc = cz_filters_parse(req, &ws->filters);
+	rc = parse_filters(req, &ws->filters);
 	if (rc != CZ_OK)
 		goto fail;
 	prefix = cz_list_prefix(t->res, t->ns);

@@ -524,6 +524,22 @@ static bool is_secrets(const char *group, const char *resource)
 	return (!group || !*group) && strcmp(resource, "secrets") == 0;
 }
 
+/* What the controllers generate and may therefore remove. */
+static bool controllers_may(const char *verb, const char *resource)
+{
+	static const char *const owned[] = { "helmreleases", "secrets",
+					     "externalartifacts", NULL };
+
+	if (strcmp(verb, "deletecollection") == 0)
+		return false;
+	if (strcmp(verb, "delete") != 0)
+		return true;
+	for (size_t i = 0; owned[i]; i++)
+		if (strcmp(resource, owned[i]) == 0)
+			return true;
+	return false;
+}
+
 bool cz_authorize(const cz_user *user, const char *verb, const char *group,
 		  const char *resource, const char *subresource)
 {
@@ -534,6 +550,9 @@ bool cz_authorize(const cz_user *user, const char *verb, const char *group,
 		return false;
 	if (cz_user_in_group(user, CZ_GROUP_MASTERS))
 		return true;
+	if (resource && *resource &&
+	    cz_user_in_group(user, CZ_GROUP_CONTROLLERS))
+		return controllers_may(verb, resource);
 	return cz_user_in_group(user, CZ_GROUP_VIEWERS) && resource &&
 	       *resource && is_read_verb(verb) && !is_secrets(group, resource);
 }

@@ -36,6 +36,9 @@
 #define CZ_GROUP_MASTERS "system:masters"
 /* Read-only access to everything but Secrets. */
 #define CZ_GROUP_VIEWERS "cozypkg:viewers"
+/* The in-process controllers' identity: they read and write what they
+ * reconcile, and delete only what they own. */
+#define CZ_GROUP_CONTROLLERS "cozypkg:controllers"
 
 typedef struct cz_user {
 	char *name;
@@ -105,6 +108,9 @@ bool cz_user_in_group(const cz_user *user, const char *group);
  *   - system:masters may do everything;
  *   - cozypkg:viewers may get, list and watch everything except core-group
  *     secrets (and their subresources);
+ *   - cozypkg:controllers may read, create, update and patch everything,
+ *     delete only the objects controllers own (HelmReleases, Secrets,
+ *     ExternalArtifacts) and never delete a collection;
  *   - everything else, and a NULL user, is denied.
  */
 bool cz_authorize(const cz_user *user, const char *verb, const char *group,

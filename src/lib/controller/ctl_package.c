@@ -191,6 +191,7 @@ typedef struct plan {
 	bool cleanup;
 	bool ready;
 	bool deleting;
+	bool deferred; /* nothing to write yet: see waits_for_queued */
 } plan;
 
 static void plan_release(plan *p)
@@ -342,6 +343,36 @@ static void plan_fill(cz_manager *m, const cz_reconcile *r, plan *p)
 	p->status = plan_status(m, r, p->object);
 }
 
+/*
+ * A Package held at the dependency gate by a dependency that has never
+ * been reconciled and waits in the queue has nothing worth writing yet:
+ * that dependency's first status write enqueues this Package again, so
+ * the intermediate DependenciesNotReady (a status write, a cycle search
+ * and a watch event per wave) is skipped.  Only a dependency waiting in
+ * the queue counts, never one a worker holds, so two Packages in a cycle
+ * cannot both wait for each other.
+ */
+static bool waits_for_queued(cz_manager *m, const cz_package *pkg)
+{
+	const cz_variant *v = active_variant(&m->catalog, pkg);
+
+	for (size_t i = 0; v && i < v->depends_on.len; i++) {
+		const char *d = v->depends_on.items[i];
+		const cz_package *dp = cz_catalog_package(&m->catalog, d);
+		json_t *ready;
+
+		if (!dp || cz_strlist_has(&pkg->ignore_dependencies, d) ||
+		    cz_package_status_ready(dp) ||
+		    cz_meta_str(dp->object, "deletionTimestamp"))
+			continue;
+		ready = cz_condition(dp->object, "Ready");
+		if (!ready &&
+		    cz_queue_pending(m->ctl[CZ_C_PACKAGE].queue, d))
+			return true;
+	}
+	return false;
+}
+
 /* Returns false when the Package is not in the catalog. */
 static bool make_plan(cz_manager *m, const char *name, plan *p)
 {
@@ -365,6 +396,11 @@ static bool make_plan(cz_manager *m, const char *name, plan *p)
 	existing = existing_releases(m, name, &arena, &nexisting);
 	cz_engine_reconcile(&m->engine, &arena, pkg, NULL, existing, nexisting,
 			    &r);
+	if (r.reason == CZ_REASON_DEPENDENCIES_NOT_READY &&
+	    waits_for_queued(m, pkg)) {
+		p->deferred = true;
+		goto cleanup;
+	}
 	plan_fill(m, &r, p);
 cleanup:
 	pthread_rwlock_unlock(&m->lock);
@@ -485,8 +521,9 @@ static void delete_orphans(cz_manager *m, cz_kube *kube, const plan *p)
 	json_t *o;
 
 	json_array_foreach (p->orphans, i, o) {
-		const char *ns = cz_meta_str(o, "namespace");
-		const char *name = cz_meta_str(o, "name");
+		const char *ns = json_string_value(json_object_get(o,
+								  "namespace"));
+		const char *name = json_string_value(json_object_get(o, "name"));
 		char *path = cz_kube_path(cz_res_releases(), ns, name, NULL, NULL);
 		cz_error err = CZ_ERROR_INIT;
 		int rc = cz_kube_delete(kube, path, NULL, NULL, &err);
@@ -646,7 +683,7 @@ int cz_package_reconcile(cz_manager *m, cz_kube *kube, const char *key,
 	int wrc = CZ_OK;
 
 	memset(&p, 0, sizeof(p));
-	if (!make_plan(m, key, &p) || p.deleting)
+	if (!make_plan(m, key, &p) || p.deleting || p.deferred)
 		goto cleanup;
 	rc = apply_namespaces(m, kube, &p, err);
 	if (rc != CZ_OK)

@@ -128,7 +128,10 @@ static void process(cz_controller *c, cz_kube *kube, const char *key)
 	int rc = c->reconcile(c->m, kube, key, &err);
 
 	if (rc != CZ_OK) {
-		cz_ctl_log(c->m, "error", c->name, key, "%s", err.msg);
+		/* A conflict means the cache was behind the server: the retry
+		 * reads the fresh object, so it is no error. */
+		cz_ctl_log(c->m, rc == CZ_ECONFLICT ? "debug" : "error",
+			   c->name, key, "%s", err.msg);
 		cz_queue_add_rate_limited(c->queue, key);
 		return;
 	}
@@ -284,7 +287,7 @@ static cz_manager *manager_new(const cz_manager_opts *opts)
 	return m;
 }
 
-int cz_manager_start(const cz_kubeconfig *kc, const cz_manager_opts *opts,
+int cz_manager_start(cz_kube *kube, const cz_manager_opts *opts,
 		     cz_manager **out, cz_error *err)
 {
 	cz_manager *m = manager_new(opts);
@@ -296,8 +299,7 @@ int cz_manager_start(const cz_kubeconfig *kc, const cz_manager_opts *opts,
 		cz_error_prefix(err, "--cozy-values-namespace-selector");
 	if (rc == CZ_OK)
 		rc = cz_bootstrap_validate(opts, err);
-	if (rc == CZ_OK)
-		rc = cz_kube_open(kc, NULL, &m->kube, err);
+	m->kube = kube;
 	if (rc == CZ_OK)
 		rc = start_informers(m, err);
 	if (rc == CZ_OK)

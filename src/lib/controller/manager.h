@@ -16,6 +16,7 @@
 #include <stdbool.h>
 
 #include "engine/engine.h"
+#include "kube/client.h"
 #include "kube/kubeconfig.h"
 #include "util/error.h"
 
@@ -62,12 +63,14 @@ typedef struct cz_manager_opts {
 void cz_manager_opts_default(cz_manager_opts *opts);
 
 /*
- * Validates opts (selector syntax, source URL and ref), connects, starts
- * the informers and, once leading (at once without leader election), the
- * workers.  Returns CZ_EINVALID naming the flag for bad options.  The
+ * Validates opts (selector syntax, source URL and ref), starts the
+ * informers and, once leading (at once without leader election), the
+ * workers, all talking through kube: a libcurl client (operator mode) or
+ * the in-process one (apiserver/direct.h); the manager takes kube, also
+ * on failure.  Returns CZ_EINVALID naming the flag for bad options.  The
  * manager is freed by cz_manager_stop().
  */
-int cz_manager_start(const cz_kubeconfig *kc, const cz_manager_opts *opts,
+int cz_manager_start(cz_kube *kube, const cz_manager_opts *opts,
 		     cz_manager **out, cz_error *err);
 /* Stops workers, informers and the election (releasing the Lease). */
 void cz_manager_stop(cz_manager *m);

@@ -435,6 +435,17 @@ void cz_queue_shutdown(cz_queue *q)
 	pthread_mutex_unlock(&q->mu);
 }
 
+bool cz_queue_pending(cz_queue *q, const char *key)
+{
+	bool pending;
+
+	pthread_mutex_lock(&q->mu);
+	pending = cz_strmap_has(&q->dirty, key) &&
+		  !cz_strmap_has(&q->processing, key);
+	pthread_mutex_unlock(&q->mu);
+	return pending;
+}
+
 size_t cz_queue_len(cz_queue *q)
 {
 	size_t n;

@@ -54,6 +54,9 @@ void cz_queue_done(cz_queue *q, const char *key);
 /* Wakes every blocked cz_queue_get(), which return NULL from then on. */
 void cz_queue_shutdown(cz_queue *q);
 
+/* True when key waits in the queue and no worker has it: it is certain
+ * to be handed out later. */
+bool cz_queue_pending(cz_queue *q, const char *key);
 /* Keys ready or waiting out a delay, for metrics and tests. */
 size_t cz_queue_len(cz_queue *q);
 /* True when nothing is queued, delayed or being processed. */

@@ -35,6 +35,8 @@ struct cz_kube {
 	struct curl_slist *connect_to;
 	CURL *curl; /* keeps the connection alive between requests */
 	char errbuf[CURL_ERROR_SIZE];
+	const cz_kube_transport *transport; /* NULL: libcurl */
+	void *transport_ctx;
 };
 
 /* ---- set-up ----------------------------------------------------------- */
@@ -157,8 +159,38 @@ cleanup:
 	return rc;
 }
 
+int cz_kube_open_transport(const cz_kube_transport *t, void *ctx,
+			   const char *server, const cz_kube_opts *opts,
+			   cz_kube **out, cz_error *err)
+{
+	cz_kube *k = NULL;
+
+	*out = NULL;
+	if (!ctx)
+		return cz_fail(err, CZ_ERR, "%s: no transport", server);
+	k = cz_xcalloc(1, sizeof(*k));
+	k->transport = t;
+	k->transport_ctx = ctx;
+	k->kc.server = cz_xstrdup(server);
+	k->base_url = cz_xstrdup(server);
+	if (opts)
+		k->opts = *opts;
+	k->user_agent = cz_xstrdup(opts && opts->user_agent
+					   ? opts->user_agent
+					   : "cozypkg/" CZ_VERSION);
+	k->opts.user_agent = k->user_agent;
+	if (!k->opts.max_body)
+		k->opts.max_body = CZ_KUBE_MAX_BODY;
+	*out = k;
+	return CZ_OK;
+}
+
 int cz_kube_dup(const cz_kube *k, cz_kube **out, cz_error *err)
 {
+	if (k->transport)
+		return cz_kube_open_transport(
+			k->transport, k->transport->dup(k->transport_ctx),
+			k->kc.server, &k->opts, out, err);
 	return cz_kube_open(&k->kc, &k->opts, out, err);
 }
 
@@ -168,6 +200,8 @@ void cz_kube_free(cz_kube *k)
 		return;
 	if (k->curl)
 		curl_easy_cleanup(k->curl);
+	if (k->transport)
+		k->transport->free(k->transport_ctx);
 	curl_slist_free_all(k->connect_to);
 	cz_kubeconfig_release(&k->kc);
 	free(k->user_agent);
@@ -440,6 +474,10 @@ static int perform(cz_kube *k, const char *method, const char *path,
 
 	resp->status = 0;
 	resp->body = NULL;
+	if (k->transport)
+		return k->transport->request(k->transport_ctx, method, path,
+					     content_type, body, proj, resp,
+					     err);
 	cz_buf_init(&sink.buf, k->opts.max_body);
 	if (body) {
 		text = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY);
@@ -738,12 +776,16 @@ static int watch_result(watch_state *w, CURLcode cc)
 int cz_kube_watch(cz_kube *k, const char *path, cz_kube_event_fn on_event,
 		  void *ctx, volatile int *stop, cz_error *err)
 {
-	struct curl_slist *headers = make_headers(k, NULL);
+	struct curl_slist *headers = NULL;
 	watch_state w = { .k = k, .on_event = on_event, .ctx = ctx,
 			  .stop = stop, .err = err };
 	CURLcode cc;
 	int rc;
 
+	if (k->transport)
+		return k->transport->watch(k->transport_ctx, path, on_event,
+					   ctx, stop, err);
+	headers = make_headers(k, NULL);
 	cz_buf_init(&w.line, k->opts.max_body);
 	set_common(k, path, headers);
 	curl_easy_setopt(k->curl, CURLOPT_HTTPGET, 1L);

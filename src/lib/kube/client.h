@@ -50,6 +50,36 @@ void cz_kube_free(cz_kube *k);
 const char *cz_kube_server(const cz_kube *k);
 
 /*
+ * Transports.  A handle sends its requests over libcurl (cz_kube_open) or
+ * through a transport of the caller's: the in-process one of cozypkgd
+ * (apiserver/direct.h) calls the API server's verbs without TLS, socket
+ * or JSON text.  Whoever holds a cz_kube cannot tell which it has: the
+ * answers, codes and watch events are the same.
+ */
+typedef struct cz_kube_response cz_kube_response;
+typedef int (*cz_kube_event_fn)(void *ctx, const char *type, json_t *object);
+typedef struct cz_kube_transport {
+	/* One request; proj (may be NULL) as for cz_kube_get_projected. */
+	int (*request)(void *ctx, const char *method, const char *path,
+		       const char *content_type, const json_t *body,
+		       const cz_projection *proj, cz_kube_response *resp,
+		       cz_error *err);
+	/* A watch, as cz_kube_watch. */
+	int (*watch)(void *ctx, const char *path, cz_kube_event_fn on_event,
+		     void *event_ctx, volatile int *stop, cz_error *err);
+	/* A context for another handle (another thread); NULL on failure. */
+	void *(*dup)(void *ctx);
+	void (*free)(void *ctx);
+} cz_kube_transport;
+
+/* A handle over transport t with context ctx (the handle takes it and
+ * frees it with t->free); server names it in messages.  Freed with
+ * cz_kube_free(). */
+int cz_kube_open_transport(const cz_kube_transport *t, void *ctx,
+			   const char *server, const cz_kube_opts *opts,
+			   cz_kube **out, cz_error *err);
+
+/*
  * Path of a collection (name NULL), an object, or a subresource (sub,
  * e.g. "status").  ns is ignored for cluster-scoped resources; NULL or ""
  * for a namespaced resource means all namespaces.  query (may be NULL) is
@@ -62,10 +92,10 @@ char *cz_kube_path(const cz_resource *r, const char *ns, const char *name,
 char *cz_kube_escape(const char *s);
 
 /* One answer from the server. */
-typedef struct cz_kube_response {
+struct cz_kube_response {
 	long status; /* HTTP status */
 	json_t *body; /* parsed JSON body (owned), or NULL when not JSON */
-} cz_kube_response;
+};
 void cz_kube_response_release(cz_kube_response *r);
 
 /*
@@ -125,7 +155,6 @@ int cz_kube_check(const cz_kube *k, const cz_kube_response *resp,
  * (CZ_EIO).  A non-2xx answer to the request itself maps as cz_kube_check.
  * Single event lines are capped at max_body.
  */
-typedef int (*cz_kube_event_fn)(void *ctx, const char *type, json_t *object);
 int cz_kube_watch(cz_kube *k, const char *path, cz_kube_event_fn on_event,
 		  void *ctx, volatile int *stop, cz_error *err);
 

@@ -65,6 +65,7 @@ const char *cz_code_name(int code)
 	case CZ_ECYCLE: return "dependency cycle";
 	case CZ_EGONE: return "gone";
 	case CZ_EDENIED: return "denied";
+	case CZ_EAGAIN: return "retry";
 	default: return "error";
 	}
 }

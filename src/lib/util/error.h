@@ -25,6 +25,7 @@ enum cz_code {
 	CZ_ECYCLE = -8,    /* a dependency cycle */
 	CZ_EGONE = -9,     /* asked-for history is no longer retained */
 	CZ_EDENIED = -10,  /* the caller may not do this */
+	CZ_EAGAIN = -11,   /* a lost race: the same step may be tried again */
 };
 
 #define CZ_ERROR_MSG_MAX 1024
