@@ -1,15 +1,20 @@
-/* Informers without a server: cache keys, an empty cache, and a thread
- * that keeps failing to connect yet stops promptly.  The list, watch,
- * resume and relist paths run against cozypkgd in tests/e2e/50-client.sh. */
+/* Informers: cache keys, an empty cache, a thread that keeps failing to
+ * connect yet stops promptly, and, over the in-process client on a real
+ * SQLite store, adds, updates, deletes, a relist after 410 Gone and a
+ * resync.  Over HTTPS the same paths run in tests/e2e/50-client.sh. */
 
 #include "helpers.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <time.h>
 
 #include "api/resource.h"
+#include "apiserver/direct.h"
 #include "controller/informer.h"
 #include "kube/client.h"
+#include "object/meta.h"
+#include "tmpdir.h"
 
 static void key_is(const char *json, const char *want)
 {
@@ -123,6 +128,234 @@ static void test_stops_while_failing(void **state)
 	cz_kube_free(k);
 }
 
+/* ---- against a real store, through the in-process client ---- */
+
+typedef struct fixture {
+	char *dir;
+	cz_store *store;
+	cz_kube *kube;
+	pthread_mutex_t mu;
+	json_t *seen; /* [{"op": add|update|delete|resync, "name", "rv"}] */
+} fixture;
+
+static void fixture_open(fixture *f, size_t window)
+{
+	static char group[] = CZ_GROUP_MASTERS;
+	static char *groups[] = { group };
+	static char name[] = "admin";
+	const cz_user admin = { name, name, groups, 1 };
+	char *db;
+	cz_store_opts so = { 0 };
+
+	memset(f, 0, sizeof(*f));
+	f->dir = tmpdir_make();
+	db = cz_xasprintf("%s/store.db", f->dir);
+	so.path = db;
+	so.event_window = window;
+	assert_int_equal(cz_store_open(&so, &f->store, NULL), CZ_OK);
+	free(db);
+	assert_int_equal(cz_kube_open_direct(f->store, &admin, "in-process",
+					     NULL, &f->kube, NULL),
+			 CZ_OK);
+	pthread_mutex_init(&f->mu, NULL);
+	f->seen = json_array();
+}
+
+static void fixture_close(fixture *f)
+{
+	cz_kube_free(f->kube);
+	cz_store_close(f->store);
+	tmpdir_remove(f->dir);
+	free(f->dir);
+	json_decref(f->seen);
+	pthread_mutex_destroy(&f->mu);
+}
+
+static void record(void *ctx, json_t *old_obj, json_t *new_obj)
+{
+	fixture *f = ctx;
+	json_t *o = new_obj ? new_obj : old_obj;
+	const char *op = !old_obj ? "add" : !new_obj ? "delete"
+				: old_obj == new_obj ? "resync" : "update";
+
+	pthread_mutex_lock(&f->mu);
+	json_array_append_new(f->seen,
+			      json_pack("{s:s, s:s, s:s}", "op", op, "name",
+					cz_meta_str(o, "name"), "rv",
+					cz_meta_str(o, "resourceVersion")));
+	pthread_mutex_unlock(&f->mu);
+}
+
+static size_t count_seen(fixture *f, const char *op, const char *name)
+{
+	size_t n = 0, i;
+	json_t *e;
+
+	pthread_mutex_lock(&f->mu);
+	json_array_foreach (f->seen, i, e)
+		if (!strcmp(json_string_value(json_object_get(e, "op")), op) &&
+		    (!name ||
+		     !strcmp(json_string_value(json_object_get(e, "name")),
+			     name)))
+			n++;
+	pthread_mutex_unlock(&f->mu);
+	return n;
+}
+
+/* Polls for up to five seconds. */
+static bool eventually(fixture *f, const char *op, const char *name,
+		       size_t at_least)
+{
+	struct timespec pause = { 0, 10 * 1000000L };
+
+	for (int i = 0; i < 500; i++) {
+		if (count_seen(f, op, name) >= at_least)
+			return true;
+		nanosleep(&pause, NULL);
+	}
+	return false;
+}
+
+static void create_package(fixture *f, const char *name, const char *label)
+{
+	json_t *obj = json_pack("{s:s, s:s, s:{s:s, s:{s:s}}, s:{s:s}}",
+				"apiVersion", "cozystack.io/v1alpha1", "kind",
+				"Package", "metadata", "name", name, "labels",
+				"tier", label, "spec", "variant", "default");
+	char *path = cz_kube_path(packages(), NULL, NULL, NULL, NULL);
+	cz_error err = CZ_ERROR_INIT;
+
+	assert_int_equal(cz_kube_create(f->kube, path, obj, NULL, &err), CZ_OK);
+	free(path);
+	json_decref(obj);
+}
+
+static void patch_package(fixture *f, const char *name, const char *variant)
+{
+	json_t *patch = json_pack("{s:{s:s}}", "spec", "variant", variant);
+	char *path = cz_kube_path(packages(), NULL, name, NULL, NULL);
+
+	assert_int_equal(cz_kube_patch(f->kube, path, NULL, patch, NULL, NULL),
+			 CZ_OK);
+	free(path);
+	json_decref(patch);
+}
+
+static void delete_package(fixture *f, const char *name)
+{
+	char *path = cz_kube_path(packages(), NULL, name, NULL, NULL);
+
+	assert_int_equal(cz_kube_delete(f->kube, path, NULL, NULL, NULL), CZ_OK);
+	free(path);
+}
+
+static cz_informer *started(fixture *f, unsigned resync_seconds)
+{
+	cz_informer_opts opts = { .resource = packages(), .page_size = 2,
+				  .resync_seconds = resync_seconds };
+	cz_informer *inf = NULL;
+	volatile int stop = 0;
+
+	assert_int_equal(cz_informer_new(f->kube, &opts, &inf, NULL), CZ_OK);
+	cz_informer_on_change(inf, record, f);
+	assert_int_equal(cz_informer_start(inf, NULL), CZ_OK);
+	assert_true(cz_informer_wait_synced(inf, &stop));
+	return inf;
+}
+
+static void test_follows_adds_updates_deletes(void **state)
+{
+	fixture f;
+	cz_informer *inf;
+	json_t *obj, *list;
+
+	(void)state;
+	fixture_open(&f, 0);
+	create_package(&f, "a", "web");
+	create_package(&f, "b", "web");
+	create_package(&f, "c", "db");
+	inf = started(&f, 0);
+	/* The first list came in pages of two and is complete. */
+	assert_int_equal(cz_informer_count(inf), 3);
+	assert_true(eventually(&f, "add", NULL, 3));
+	create_package(&f, "d", "db");
+	assert_true(eventually(&f, "add", "d", 1));
+	patch_package(&f, "a", "other");
+	assert_true(eventually(&f, "update", "a", 1));
+	obj = cz_informer_get(inf, NULL, "a");
+	assert_string_equal(json_string_value(json_object_get(
+				    json_object_get(obj, "spec"), "variant")),
+			    "other");
+	/* Cached objects do not keep what no controller reads. */
+	assert_null(json_object_get(json_object_get(obj, "metadata"),
+				    "managedFields"));
+	json_decref(obj);
+	delete_package(&f, "b");
+	assert_true(eventually(&f, "delete", "b", 1));
+	assert_null(cz_informer_get(inf, NULL, "b"));
+	list = cz_informer_list(inf, NULL, "tier", "db");
+	assert_int_equal(json_array_size(list), 2);
+	assert_string_equal(cz_meta_str(json_array_get(list, 0), "name"), "c");
+	assert_string_equal(cz_meta_str(json_array_get(list, 1), "name"), "d");
+	json_decref(list);
+	assert_int_equal(cz_informer_count(inf), 3);
+	cz_informer_free(inf);
+	fixture_close(&f);
+}
+
+/* Writes made while the informer was stopped fall out of a window of
+ * four events: resuming gets 410 Gone, and the relist reports the
+ * difference as a delete and an add. */
+static void test_relists_after_gone(void **state)
+{
+	fixture f;
+	cz_informer *inf;
+	cz_informer_stats stats;
+
+	(void)state;
+	fixture_open(&f, 4);
+	create_package(&f, "a", "web");
+	create_package(&f, "b", "web");
+	inf = started(&f, 0);
+	cz_informer_stop(inf);
+	delete_package(&f, "a");
+	for (int i = 0; i < 6; i++)
+		patch_package(&f, "b", i % 2 ? "one" : "two");
+	create_package(&f, "z", "web");
+	assert_int_equal(cz_informer_start(inf, NULL), CZ_OK);
+	assert_true(eventually(&f, "add", "z", 1));
+	assert_true(eventually(&f, "delete", "a", 1));
+	assert_null(cz_informer_get(inf, NULL, "a"));
+	assert_int_equal(cz_informer_count(inf), 2);
+	cz_informer_get_stats(inf, &stats);
+	assert_true(stats.lists >= 2);
+	cz_informer_free(inf);
+	fixture_close(&f);
+}
+
+static void test_resync_redelivers(void **state)
+{
+	fixture f;
+	cz_informer *inf;
+	cz_informer_stats stats;
+
+	(void)state;
+	fixture_open(&f, 0);
+	create_package(&f, "a", "web");
+	create_package(&f, "b", "web");
+	inf = started(&f, 1);
+	assert_int_equal(count_seen(&f, "resync", NULL), 0);
+	/* The periodic resync hands each object over as old == new. */
+	assert_true(eventually(&f, "resync", "a", 1));
+	assert_true(eventually(&f, "resync", "b", 1));
+	cz_informer_resync(inf);
+	assert_true(count_seen(&f, "resync", "a") >= 2);
+	cz_informer_get_stats(inf, &stats);
+	assert_true(stats.resyncs >= 2);
+	cz_informer_free(inf);
+	fixture_close(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -130,6 +363,9 @@ int main(void)
 		cmocka_unit_test(test_new_needs_resource),
 		cmocka_unit_test(test_empty_cache),
 		cmocka_unit_test(test_stops_while_failing),
+		cmocka_unit_test(test_follows_adds_updates_deletes),
+		cmocka_unit_test(test_relists_after_gone),
+		cmocka_unit_test(test_resync_redelivers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -119,6 +119,8 @@ static bool put_package(cz_manager *m, const char *name, json_t *new_obj)
 		return cz_catalog_remove_package(&m->catalog, name);
 	if (cur && cz_rv_seen(new_obj, cur->object))
 		return false;
+	/* As the informers cache them: nothing here reads managedFields. */
+	json_object_del(json_object_get(new_obj, "metadata"), "managedFields");
 	cz_catalog_put_package(&m->catalog, new_obj);
 	return true;
 }

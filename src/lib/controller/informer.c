@@ -171,8 +171,12 @@ struct cz_informer {
 	handler *handlers;
 	size_t nhandlers, handlers_cap;
 
+	unsigned resync_seconds;
+	bool keep_managed_fields;
 	pthread_t thread;
+	pthread_t resync_thread;
 	bool running;
+	bool resync_running;
 	volatile int stop;
 	/* Used by the informer thread only (or while it is not running). */
 	char *last_rv;
@@ -359,9 +363,13 @@ static void notify(const cz_informer *inf, const changes *c)
 /* Stores obj unless the cache has the same resourceVersion already. */
 static void apply_upsert(cz_informer *inf, json_t *obj, changes *c)
 {
-	entry *e = entry_new(obj);
+	entry *e;
 	entry *old;
 
+	if (!inf->keep_managed_fields)
+		json_object_del(json_object_get(obj, "metadata"),
+				"managedFields");
+	e = entry_new(obj);
 	if (!e)
 		return;
 	old = hmap_get(&inf->by_key, e->key);
@@ -722,6 +730,8 @@ int cz_informer_new(cz_kube *kube, const cz_informer_opts *opts,
 	if (opts->field_selector && *opts->field_selector)
 		inf->field_selector = cz_xstrdup(opts->field_selector);
 	inf->page_size = opts->page_size ? opts->page_size : DEFAULT_PAGE_SIZE;
+	inf->resync_seconds = opts->resync_seconds;
+	inf->keep_managed_fields = opts->keep_managed_fields;
 	inf->need_list = true;
 	if ((rc = cz_kube_dup(kube, &inf->kube, err)) < 0) {
 		cz_informer_free(inf);
@@ -756,6 +766,53 @@ void cz_informer_on_change(cz_informer *inf, cz_informer_fn fn, void *ctx)
 	inf->handlers[inf->nhandlers++] = (handler){ fn, ctx };
 }
 
+static void collect_object(void *ctx, void *value)
+{
+	changes *c = ctx;
+	entry *e = value;
+
+	changes_push(c, json_incref(e->obj), json_incref(e->obj));
+}
+
+void cz_informer_resync(cz_informer *inf)
+{
+	changes c = { NULL, 0, 0 };
+
+	pthread_mutex_lock(&inf->mu);
+	hmap_each(&inf->by_key, collect_object, &c);
+	inf->stats.resyncs++;
+	pthread_mutex_unlock(&inf->mu);
+	notify(inf, &c);
+	changes_release(&c);
+}
+
+/* Waits out one resync period; false once stopping. */
+static bool resync_wait(cz_informer *inf)
+{
+	struct timespec ts;
+	bool stopping;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += inf->resync_seconds;
+	pthread_mutex_lock(&inf->mu);
+	while (!inf->stop &&
+	       pthread_cond_timedwait(&inf->cond, &inf->mu, &ts) != ETIMEDOUT)
+		;
+	stopping = inf->stop;
+	pthread_mutex_unlock(&inf->mu);
+	return !stopping;
+}
+
+static void *resync_main(void *arg)
+{
+	cz_informer *inf = arg;
+
+	while (resync_wait(inf))
+		if (cz_informer_synced(inf))
+			cz_informer_resync(inf);
+	return NULL;
+}
+
 int cz_informer_start(cz_informer *inf, cz_error *err)
 {
 	if (inf->running)
@@ -764,6 +821,9 @@ int cz_informer_start(cz_informer *inf, cz_error *err)
 	if (pthread_create(&inf->thread, NULL, run, inf))
 		return cz_fail(err, CZ_ERR, "informer: cannot start a thread");
 	inf->running = true;
+	if (inf->resync_seconds &&
+	    pthread_create(&inf->resync_thread, NULL, resync_main, inf) == 0)
+		inf->resync_running = true;
 	return CZ_OK;
 }
 
@@ -776,7 +836,10 @@ void cz_informer_stop(cz_informer *inf)
 	pthread_cond_broadcast(&inf->cond);
 	pthread_mutex_unlock(&inf->mu);
 	pthread_join(inf->thread, NULL);
+	if (inf->resync_running)
+		pthread_join(inf->resync_thread, NULL);
 	inf->running = false;
+	inf->resync_running = false;
 }
 
 bool cz_informer_synced(cz_informer *inf)

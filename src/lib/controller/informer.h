@@ -36,6 +36,14 @@ typedef struct cz_informer_opts {
 	const char *label_selector; /* NULL: everything */
 	const char *field_selector; /* NULL: everything */
 	unsigned page_size;         /* list chunk; 0: 500 */
+	/* Every resync_seconds (0: never) each cached object is handed to
+	 * the handlers again as an update (old == new), as client-go's
+	 * resync does, so that a missed or failed reconcile is retried. */
+	unsigned resync_seconds;
+	/* Cached objects drop metadata.managedFields (no controller reads
+	 * them; they are often the largest part of an object) unless this
+	 * is set. */
+	bool keep_managed_fields;
 } cz_informer_opts;
 
 /* The informer takes its own cz_kube_dup() of kube. */
@@ -67,11 +75,16 @@ json_t *cz_informer_list(cz_informer *inf, const char *ns,
 			 const char *label_key, const char *label_value);
 size_t cz_informer_count(cz_informer *inf);
 
+/* Hands every cached object to the handlers as an update (old == new),
+ * from the caller's thread. */
+void cz_informer_resync(cz_informer *inf);
+
 /* Counters for tests and metrics. */
 typedef struct cz_informer_stats {
 	unsigned long lists;    /* full lists (1 + relists) */
 	unsigned long watches;  /* watch requests opened */
 	unsigned long events;   /* events applied */
+	unsigned long resyncs;  /* resyncs delivered */
 } cz_informer_stats;
 void cz_informer_get_stats(cz_informer *inf, cz_informer_stats *out);
 
