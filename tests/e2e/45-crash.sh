@@ -56,3 +56,36 @@ test_kill9_keeps_acknowledged_writes() {
 }
 
 t "crash: kill -9 mid-burst loses no acknowledged write" test_kill9_keeps_acknowledged_writes
+
+# The store fails under an update (the file size limit stops the
+# write-ahead log from growing): the client gets exactly one answer, a
+# 500 Status naming the failure, and the server keeps serving.
+test_store_failure_one_reply() {
+  trap '' XFSZ
+  ulimit -f 2048
+  start_server -q
+  k create configmap big >/dev/null
+  python3 -c 'import json; print(json.dumps({"data": {"blob": "x" * 1500000}}))' >patch.json
+  local code i
+  for i in 1 2 3 4 5 6; do
+    code=$(api PATCH /api/v1/namespaces/default/configmaps/big \
+      -H 'Content-Type: application/merge-patch+json' --data-binary @patch.json \
+      -o body -w '%{http_code}')
+    [[ $code == 500 ]] && break
+    python3 -c "import json; print(json.dumps({'data': {'blob': '$i' * 1500000}}))" >patch.json
+  done
+  equals "$code" 500
+  # One answer: a single Status document, nothing appended after it.
+  python3 -c '
+import json, sys
+text = open("body").read()
+doc, end = json.JSONDecoder().raw_decode(text)
+assert text[end:].strip() == "", "more than one answer"
+assert doc["kind"] == "Status" and doc["code"] == 500, doc
+assert doc["reason"] == "InternalError", doc'
+  # Still serving: reads work, and the failure is logged once per try.
+  equals "$(api GET /readyz)" ok
+  k get configmap big >/dev/null
+  kill -0 "$SERVER_PID"
+}
+t "crash: a store failure under an update is one 500 answer; the server keeps serving" test_store_failure_one_reply

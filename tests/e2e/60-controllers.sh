@@ -434,6 +434,36 @@ test_ctl_operator_mode() {
 }
 t "controllers: operator mode against a --controllers=none server equals in-process" test_ctl_operator_mode
 
+dump_converged() { # OUT
+  k get packages -o json >d-pkgs.json
+  k get helmreleases -A -o json >d-hrs.json
+  k get namespaces -o json >d-nss.json
+  k get secrets -A -o json >d-secrets.json
+  python3 "$E2E_DIR/tools/normalize_objects.py" d-pkgs.json d-hrs.json \
+    d-nss.json d-secrets.json >"$1"
+}
+
+# The in-process client and libcurl over HTTPS must give the same
+# cluster, byte for byte once server-assigned fields are set aside.
+test_ctl_inprocess_equals_operator() {
+  start_server -q
+  apply_all_real
+  wait_until 60 converged_like_render || { cat compare.out >&2; return 1; }
+  dump_converged inprocess.txt
+  stop_server
+  DATA=$PWD/data2 start_server -q --controllers=none
+  apply_all_real
+  start_operator op1 --kubeconfig "$KUBECONFIG" -q
+  wait_until 60 converged_like_render || { cat compare.out op1.log >&2; return 1; }
+  dump_converged operator.txt
+  [[ $(grep -c '^{"apiVersion": "helm.toolkit.fluxcd.io/v2", "kind": "HelmRelease"' inprocess.txt) -eq 113 ]] ||
+    fail "expected 113 HelmReleases"
+  [[ $(grep -c '^{"apiVersion": "cozystack.io/v1alpha1", "kind": "Package"' inprocess.txt) -eq 99 ]] ||
+    fail "expected 99 Packages"
+  diff inprocess.txt operator.txt >&2
+}
+t "controllers: in-process and operator mode converge to identical objects" test_ctl_inprocess_equals_operator
+
 lease_holder() {
   k get lease -n cozy-system cozystack-operator.cozystack.io -o jsonpath='{.spec.holderIdentity}'
 }
