@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "object/project.h"
 #include "util/mem.h"
 
 /*
@@ -24,6 +25,7 @@
 
 typedef struct gc_state {
 	cz_server *srv;
+	cz_projection *view; /* what the index reads of every object */
 	json_t *key_of;     /* uid -> key of every live object */
 	json_t *dependents; /* owner uid -> { dependent key: true } */
 	json_t *pending;    /* keys of objects being deleted -> true */
@@ -55,6 +57,17 @@ static void index_object(gc_state *gc, const char *key, const json_t *obj)
 	}
 	if (cz_meta_str(obj, "deletionTimestamp"))
 		json_object_set_new(gc->pending, key, json_true());
+}
+
+/* The members of a stored object the index needs, parsed without
+ * building the rest: the collector sees every write. */
+static json_t *view_of(const gc_state *gc, const cz_blob *b)
+{
+	json_t *out = NULL;
+
+	if (cz_json_project(b->data, b->len, gc->view, &out, NULL) != CZ_OK)
+		return NULL;
+	return out;
 }
 
 static json_t *load(gc_state *gc, const char *key, int64_t *rv)
@@ -302,7 +315,7 @@ static void owner_gone(gc_state *gc, const char *uid)
 
 static void handle_event(gc_state *gc, const cz_event *ev)
 {
-	json_t *obj = cz_blob_json(ev->object);
+	json_t *obj = view_of(gc, ev->object);
 	const char *uid = cz_meta_str(obj, "uid");
 
 	if (!obj)
@@ -323,7 +336,7 @@ static void handle_event(gc_state *gc, const cz_event *ev)
 static void sweep_orphans(gc_state *gc, cz_blob **items, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		json_t *obj = cz_blob_json(items[i]);
+		json_t *obj = view_of(gc, items[i]);
 		json_t *refs = json_object_get(json_object_get(obj, "metadata"),
 					       "ownerReferences");
 
@@ -357,7 +370,7 @@ static int start_watch(gc_state *gc, cz_watch **w)
 	if (rc != CZ_OK)
 		return rc;
 	for (size_t i = 0; i < n; i++) {
-		json_t *obj = cz_blob_json(items[i]);
+		json_t *obj = view_of(gc, items[i]);
 
 		if (obj)
 			index_object(gc, items[i]->key, obj);
@@ -381,7 +394,11 @@ static void reset_index(gc_state *gc)
 
 static void *gc_main(void *arg)
 {
-	gc_state gc = { arg, json_object(), json_object(), json_object() };
+	static const char *const view[] = { "metadata.uid",
+					    "metadata.ownerReferences",
+					    "metadata.deletionTimestamp" };
+	gc_state gc = { arg, cz_projection_new(view, 3), json_object(),
+			json_object(), json_object() };
 	cz_watch *w = NULL;
 
 	while (!gc.srv->stopping) {
@@ -414,6 +431,7 @@ static void *gc_main(void *arg)
 			process_pending(&gc);
 	}
 	cz_watch_close(w);
+	cz_projection_free(gc.view);
 	json_decref(gc.key_of);
 	json_decref(gc.dependents);
 	json_decref(gc.pending);

@@ -163,15 +163,53 @@ static void on_source(void *ctx, json_t *old, json_t *new_obj)
 	catalog_changed(ctx, true, old, new_obj);
 }
 
+/* Notes a HelmRelease this controller wrote, at the version written. */
+static void remember_own_write(cz_manager *m, const json_t *hr)
+{
+	char *key = cz_object_cache_key(hr);
+	const char *rv = cz_meta_str(hr, "resourceVersion");
+
+	if (key && rv) {
+		pthread_mutex_lock(&m->echo_lock);
+		json_object_set_new(m->own_releases, key, json_string(rv));
+		pthread_mutex_unlock(&m->echo_lock);
+	}
+	free(key);
+}
+
+/* Whether hr is the watch's echo of this controller's own write (which
+ * is then forgotten). */
+static bool is_own_echo(cz_manager *m, const json_t *hr)
+{
+	char *key = cz_object_cache_key(hr);
+	const char *rv = cz_meta_str(hr, "resourceVersion");
+	const char *mine;
+	bool echo = false;
+
+	if (!key || !rv)
+		goto cleanup;
+	pthread_mutex_lock(&m->echo_lock);
+	mine = json_string_value(json_object_get(m->own_releases, key));
+	echo = mine && strcmp(mine, rv) == 0;
+	if (echo)
+		json_object_del(m->own_releases, key);
+	pthread_mutex_unlock(&m->echo_lock);
+cleanup:
+	free(key);
+	return echo;
+}
+
 /* Owns(HelmRelease): a change to a generated HelmRelease reconciles its
- * Package (drift is undone; in healthy mode, health is re-read). */
+ * Package (drift is undone; in healthy mode, health is re-read), unless
+ * it is only the echo of the Package's own write. */
 static void on_release(void *ctx, json_t *old, json_t *new_obj)
 {
 	cz_manager *m = ctx;
 	const char *owner = cz_label(new_obj ? new_obj : old, PACKAGE_LABEL);
 
-	if (owner)
-		cz_queue_add(m->ctl[CZ_C_PACKAGE].queue, owner);
+	if (!owner || (new_obj && is_own_echo(m, new_obj)))
+		return;
+	cz_queue_add(m->ctl[CZ_C_PACKAGE].queue, owner);
 }
 
 void cz_package_controller_setup(cz_manager *m)
@@ -595,6 +633,8 @@ static int write_releases(cz_manager *m, cz_kube *kube, plan *p,
 		json_t *result = NULL;
 
 		rc = write_release(m, kube, want, &result, err);
+		if (rc == CZ_OK)
+			remember_own_write(m, result);
 		if (rc != CZ_OK) {
 			char *msg = cz_xasprintf(
 				"Failed to create HelmRelease %s: %s",

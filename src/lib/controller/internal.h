@@ -81,6 +81,11 @@ struct cz_manager {
 	cz_engine engine;
 	json_t *dependents;
 	json_t *depends;
+	/* HelmReleases this controller just wrote: "ns/name" -> the version
+	 * written, so that the watch's echo of its own write does not
+	 * reconcile the Package again (guarded by echo_lock). */
+	pthread_mutex_t echo_lock;
+	json_t *own_releases;
 
 	/* The artifact generator's state (ctl_artifacts.c); NULL when the
 	 * manager has no artifact directory. */
