@@ -13,6 +13,7 @@
 #include "engine/engine.h"
 #include "util/arena.h"
 #include "util/buf.h"
+#include "util/duration.h"
 #include "util/mem.h"
 
 #define PACKAGE_LABEL "cozystack.io/package"
@@ -29,13 +30,16 @@ static const cz_variant *active_variant(const cz_catalog *cat,
 	return src ? cz_source_variant(src, pkg->variant) : NULL;
 }
 
-/* Re-indexes what name depends on, after it or its source changed. */
-static void refresh_depends(cz_manager *m, const char *name)
+/* Re-indexes what name depends on, after it or its source changed;
+ * true when its dependencies are not what they were. */
+static bool refresh_depends(cz_manager *m, const char *name)
 {
 	json_t *before = json_object_get(m->depends, name);
 	const cz_package *pkg = cz_catalog_package(&m->catalog, name);
 	const cz_variant *v = pkg ? active_variant(&m->catalog, pkg) : NULL;
 	json_t *after = json_array();
+	json_t *empty = json_array();
+	bool changed;
 	size_t i;
 	json_t *dep;
 
@@ -57,12 +61,15 @@ static void refresh_depends(cz_manager *m, const char *name)
 		json_object_set_new(set, name, json_true());
 		json_array_append_new(after, json_string(d));
 	}
+	changed = !json_equal(before ? before : empty, after);
 	if (json_array_size(after))
 		json_object_set_new(m->depends, name, after);
 	else {
 		json_object_del(m->depends, name);
 		json_decref(after);
 	}
+	json_decref(empty);
+	return changed;
 }
 
 /* The Packages to reconcile after name changed: itself, its dependents,
@@ -132,10 +139,12 @@ static void catalog_changed(cz_manager *m, bool is_source, json_t *old,
 	const char *name = cz_meta_str(new_obj ? new_obj : old, "name");
 	json_t *flipped = NULL;
 	json_t *affected = NULL;
+	bool was_there;
 
 	if (!name)
 		return;
 	pthread_rwlock_wrlock(&m->lock);
+	was_there = cz_catalog_package(&m->catalog, name) != NULL;
 	if (is_source && new_obj)
 		cz_catalog_put_source(&m->catalog, new_obj);
 	else if (is_source)
@@ -144,7 +153,11 @@ static void catalog_changed(cz_manager *m, bool is_source, json_t *old,
 		goto unlock;
 	flipped = json_array();
 	cz_engine_refresh_package(&m->engine, name, flipped);
-	refresh_depends(m, name);
+	/* A Package that comes or goes may close or open a cycle through
+	 * its dependents; otherwise only its own edges matter. */
+	if (refresh_depends(m, name) ||
+	    was_there != (cz_catalog_package(&m->catalog, name) != NULL))
+		m->graph_dirty = true;
 	affected = affected_packages(m, name, true, flipped);
 unlock:
 	pthread_rwlock_unlock(&m->lock);
@@ -284,13 +297,120 @@ static bool find_cycle(cycle_search *cs, const char *name)
 	return false;
 }
 
-/* "a -> b -> a" when name reaches itself, else NULL; malloc'ed. */
-static char *cycle_text(const cz_catalog *cat, const char *name)
+/* Peels off, one by one, packages with no remaining dependency inside
+ * the set (in_set: dependency -> dependents reversed), starting from
+ * every package of set; what stays could reach a cycle. */
+static void peel(json_t *set, json_t *edges, json_t *reverse)
 {
-	cycle_search cs = { cat, name, CZ_STRMAP_INIT, json_array() };
+	json_t *count = json_object();
+	json_t *ready = json_array();
+	const char *name;
+	json_t *v;
+
+	json_object_foreach (set, name, v) {
+		size_t n = 0, i;
+		json_t *d;
+
+		json_array_foreach (json_object_get(edges, name), i, d)
+			n += json_object_get(set, json_string_value(d)) != NULL;
+		json_object_set_new(count, name, json_integer((json_int_t)n));
+		if (!n)
+			json_array_append_new(ready, json_string(name));
+	}
+	for (size_t i = 0; i < json_array_size(ready); i++) {
+		const char *gone = json_string_value(json_array_get(ready, i));
+		size_t k;
+		json_t *up;
+
+		json_array_foreach (json_object_get(reverse, gone), k, up) {
+			const char *u = json_string_value(up);
+			json_t *c = json_object_get(count, u);
+
+			if (!json_object_get(set, u) || !c)
+				continue;
+			json_integer_set(c, json_integer_value(c) - 1);
+			if (json_integer_value(c) == 0)
+				json_array_append_new(ready, json_string(u));
+		}
+	}
+	for (size_t i = 0; i < json_array_size(ready); i++)
+		json_object_del(set, json_string_value(json_array_get(ready, i)));
+	json_decref(ready);
+	json_decref(count);
+}
+
+/* The packages that can both reach and be reached from a cycle: every
+ * cycle's members, and few others.  Built from m->depends (dependencies
+ * in the catalog only) by peeling both ways; call with m->lock held. */
+static json_t *cycle_candidates(cz_manager *m)
+{
+	json_t *set = json_object();
+	json_t *edges = json_object();
+	json_t *reverse = json_object();
+	const char *name;
+	json_t *deps;
+
+	json_object_foreach (m->depends, name, deps) {
+		size_t i;
+		json_t *d;
+		json_t *kept = json_array();
+
+		json_array_foreach (deps, i, d) {
+			const char *dn = json_string_value(d);
+			json_t *r;
+
+			if (!cz_catalog_package(&m->catalog, dn))
+				continue;
+			json_array_append(kept, d);
+			r = json_object_get(reverse, dn);
+			if (!r) {
+				r = json_array();
+				json_object_set_new(reverse, dn, r);
+			}
+			json_array_append_new(r, json_string(name));
+			json_object_set_new(set, dn, json_true());
+		}
+		json_object_set_new(edges, name, kept);
+		json_object_set_new(set, name, json_true());
+	}
+	peel(set, edges, reverse);
+	peel(set, reverse, edges);
+	json_decref(edges);
+	json_decref(reverse);
+	return set;
+}
+
+/* A rebuild at most this often while the graph keeps changing (a burst
+ * of creations); between rebuilds the bounded search runs as before. */
+#define CANDIDATES_MIN_INTERVAL_NS (500 * 1000 * 1000LL)
+
+/* Whether name may lie on a cycle; call with m->lock held. */
+static bool may_be_cyclic(cz_manager *m, const char *name)
+{
+	int64_t now = cz_mono_ns();
+	bool maybe = true;
+
+	pthread_mutex_lock(&m->cycle_lock);
+	if (m->graph_dirty &&
+	    now - m->candidates_at_ns >= CANDIDATES_MIN_INTERVAL_NS) {
+		m->graph_dirty = false;
+		json_decref(m->cycle_candidates);
+		m->cycle_candidates = cycle_candidates(m);
+		m->candidates_at_ns = now;
+	}
+	if (!m->graph_dirty && m->cycle_candidates)
+		maybe = json_object_get(m->cycle_candidates, name) != NULL;
+	pthread_mutex_unlock(&m->cycle_lock);
+	return maybe;
+}
+
+/* "a -> b -> a" when name reaches itself, else NULL; malloc'ed. */
+static char *cycle_text(cz_manager *m, const char *name)
+{
+	cycle_search cs = { &m->catalog, name, CZ_STRMAP_INIT, json_array() };
 	char *text = NULL;
 
-	if (find_cycle(&cs, name)) {
+	if (may_be_cyclic(m, name) && find_cycle(&cs, name)) {
 		cz_buf b;
 		size_t i;
 		json_t *n;
@@ -330,7 +450,7 @@ static cz_hr_ref *existing_releases(cz_manager *m, const char *name,
 
 /* Status the real operator would write: the Ready condition and, once
  * step 5 ran, status.dependencies; before that the old map stays. */
-static json_t *plan_status(const cz_manager *m, const cz_reconcile *r,
+static json_t *plan_status(cz_manager *m, const cz_reconcile *r,
 			   const json_t *object)
 {
 	json_t *status = cz_package_status_json(r);
@@ -340,7 +460,7 @@ static json_t *plan_status(const cz_manager *m, const cz_reconcile *r,
 	if (!r->has_dependencies && old)
 		json_object_set(status, "dependencies", old);
 	if (r->reason == CZ_REASON_DEPENDENCIES_NOT_READY) {
-		char *cycle = cycle_text(&m->catalog, r->package->name);
+		char *cycle = cycle_text(m, r->package->name);
 
 		if (cycle) {
 			json_t *c = json_array_get(

@@ -81,6 +81,13 @@ struct cz_manager {
 	cz_engine engine;
 	json_t *dependents;
 	json_t *depends;
+	/* Packages that may lie on a dependency cycle (a superset), kept
+	 * for the cycle search: rebuilt, under cycle_lock, when the graph
+	 * changed (graph_dirty, written under the write lock). */
+	pthread_mutex_t cycle_lock;
+	json_t *cycle_candidates;
+	volatile bool graph_dirty;
+	int64_t candidates_at_ns;
 	/* HelmReleases this controller just wrote: "ns/name" -> the version
 	 * written, so that the watch's echo of its own write does not
 	 * reconcile the Package again (guarded by echo_lock). */

@@ -285,6 +285,8 @@ static cz_manager *manager_new(const cz_manager_opts *opts)
 	m->depends = json_object();
 	m->own_releases = json_object();
 	pthread_mutex_init(&m->echo_lock, NULL);
+	pthread_mutex_init(&m->cycle_lock, NULL);
+	m->graph_dirty = true;
 	init_controllers(m);
 	return m;
 }
@@ -361,6 +363,8 @@ void cz_manager_stop(cz_manager *m)
 	json_decref(m->depends);
 	json_decref(m->own_releases);
 	pthread_mutex_destroy(&m->echo_lock);
+	json_decref(m->cycle_candidates);
+	pthread_mutex_destroy(&m->cycle_lock);
 	pthread_rwlock_destroy(&m->lock);
 	pthread_cond_destroy(&m->lead_cond);
 	pthread_mutex_destroy(&m->lead_lock);
