@@ -746,11 +746,23 @@ static void entries_store(entries *es, json_t *obj)
 }
 
 /* A copy of obj without metadata.managedFields. */
+/* obj without metadata.managedFields, for the read-only comparison: a
+ * shallow copy of the top level and of metadata that shares everything
+ * else, since every write of every object comes through here. */
 static json_t *without_managed(const json_t *obj)
 {
-	json_t *copy = obj ? json_deep_copy(obj) : json_object();
+	json_t *copy;
+	json_t *meta;
 
-	json_object_del(json_object_get(copy, "metadata"), "managedFields");
+	if (!obj)
+		return json_object();
+	copy = json_copy(unconst(obj));
+	meta = json_object_get(copy, "metadata");
+	if (json_is_object(meta)) {
+		meta = json_copy(meta);
+		json_object_del(meta, "managedFields");
+		json_object_set_new(copy, "metadata", meta);
+	}
 	return copy;
 }
 
