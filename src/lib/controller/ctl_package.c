@@ -806,6 +806,27 @@ static json_t *final_status(const plan *p, bool *changed)
 	return status;
 }
 
+static bool condition_true(const json_t *cond)
+{
+	const char *st = json_string_value(json_object_get(cond, "status"));
+
+	return st && strcmp(st, "True") == 0;
+}
+
+/* Whether dependents of a Package see a difference between its current
+ * object and the status about to be written: they read its readiness
+ * only (the engine's gate, status.dependencies, the cycle search), and
+ * whether it has been reconciled at all (waits_for_queued). */
+static bool readiness_changed(const json_t *object, const json_t *status)
+{
+	const json_t *before = cz_condition(object, "Ready");
+	const json_t *after = json_array_get(json_object_get(status,
+							     "conditions"),
+					     0);
+
+	return !before || condition_true(before) != condition_true(after);
+}
+
 static int write_package_status(cz_manager *m, cz_kube *kube, const plan *p,
 				cz_error *err)
 {
@@ -822,11 +843,14 @@ static int write_package_status(cz_manager *m, cz_kube *kube, const plan *p,
 	if (rc != CZ_OK)
 		goto cleanup;
 	/* The new status is what dependents read: put it in the catalog now
-	 * rather than when the watch brings it, and nudge them. */
+	 * rather than when the watch brings it, and nudge them when what
+	 * they read of it, readiness, changed (or first appeared). */
 	pthread_rwlock_wrlock(&m->lock);
 	put_package(m, cz_meta_str(p->object, "name"), result);
-	affected = affected_packages(m, cz_meta_str(p->object, "name"), false,
-				     NULL);
+	affected = readiness_changed(p->object, status)
+			   ? affected_packages(m, cz_meta_str(p->object, "name"),
+					       false, NULL)
+			   : NULL;
 	pthread_rwlock_unlock(&m->lock);
 	enqueue_names(m, affected);
 	json_decref(affected);
