@@ -1,5 +1,6 @@
-/* The pure parts of the Flux source controller: OCI reference precedence,
- * revision strings, artifact names and URLs, and status building. */
+/* The pure parts of the Flux source controller: the spec checks, OCI
+ * reference precedence, revision strings, artifact names and URLs, and
+ * status building. */
 
 #include "helpers.h"
 
@@ -7,6 +8,7 @@
 #include <string.h>
 
 #include "controller/fluxsource.h"
+#include "util/mem.h"
 
 #define DIGEST_A                                                               \
 	"sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
@@ -81,6 +83,211 @@ static void test_oci_ref_invalid(void **state)
 			 CZ_EINVALID);
 	assert_contains(err.msg, "invalid tag '-x'");
 	json_decref(j);
+}
+
+/* Reads spec (JSON text) with cz_fs_oci_spec_read(); *keep holds the
+ * parsed spec the result borrows from. */
+static int read_oci_spec(const char *json, cz_fs_oci_spec *out,
+			 const char **reason, json_t **keep, cz_error *err)
+{
+	*keep = json_loads(json, 0, NULL);
+	assert_non_null(*keep);
+	return cz_fs_oci_spec_read(*keep, out, reason, err);
+}
+
+/* A spec error: CZ_EINVALID, reason and message as the status shows them. */
+static void assert_oci_spec_error(const char *json, const char *reason,
+				  const char *message)
+{
+	cz_error err = CZ_ERROR_INIT;
+	cz_fs_oci_spec s;
+	const char *why = NULL;
+	json_t *keep = NULL;
+
+	assert_int_equal(read_oci_spec(json, &s, &why, &keep, &err),
+			 CZ_EINVALID);
+	assert_string_equal(why, reason);
+	assert_contains(err.msg, message);
+	/* Left empty: nothing to release, nothing borrowed. */
+	assert_null(s.url.host);
+	assert_null(s.url.repo);
+	json_decref(keep);
+}
+
+static void test_oci_spec_errors(void **state)
+{
+	(void)state;
+	assert_oci_spec_error("{}", "URLInvalid", "URL must start with oci://");
+	assert_oci_spec_error("{\"url\":\"\"}", "URLInvalid",
+			      "URL must start with oci://");
+	assert_oci_spec_error("{\"url\":\"https://h/r\"}", "URLInvalid",
+			      "URL must start with oci://");
+	assert_oci_spec_error("{\"url\":\"oci://h/Bad\"}", "URLInvalid",
+			      "invalid URL: ");
+	assert_oci_spec_error("{\"url\":\"oci://h/r:v1\"}", "URLInvalid",
+			      "URL must not name a tag or a digest; use "
+			      "spec.ref");
+	assert_oci_spec_error("{\"url\":\"oci://h/r@" DIGEST_A "\"}",
+			      "URLInvalid",
+			      "URL must not name a tag or a digest");
+	assert_oci_spec_error("{\"url\":\"oci://h/r\","
+			      "\"ref\":{\"semver\":\">>1\"}}",
+			      "InvalidReference",
+			      "invalid semver constraint '>>1'");
+	assert_oci_spec_error("{\"url\":\"oci://h/r\","
+			      "\"ref\":{\"digest\":\"sha256:abc\"}}",
+			      "InvalidReference",
+			      "invalid digest 'sha256:abc'");
+	assert_oci_spec_error("{\"url\":\"oci://h/r\","
+			      "\"ref\":{\"tag\":\"-x\"}}",
+			      "InvalidReference", "invalid tag '-x'");
+	assert_oci_spec_error("{\"url\":\"oci://h/r\","
+			      "\"layerSelector\":{\"operation\":\"move\"}}",
+			      "InvalidLayerSelector",
+			      "layerSelector.operation must be extract or "
+			      "copy");
+	/* The checks run in the order of the fields: the URL first. */
+	assert_oci_spec_error("{\"url\":\"oci://h/r:v1\","
+			      "\"ref\":{\"semver\":\">>1\"},"
+			      "\"layerSelector\":{\"operation\":\"move\"}}",
+			      "URLInvalid", "URL must not name a tag");
+	assert_oci_spec_error("{\"url\":\"oci://h/r\","
+			      "\"ref\":{\"semver\":\">>1\"},"
+			      "\"layerSelector\":{\"operation\":\"move\"}}",
+			      "InvalidReference", "invalid semver constraint");
+}
+
+static void test_oci_spec_read(void **state)
+{
+	cz_error err = CZ_ERROR_INIT;
+	cz_fs_oci_spec s;
+	const char *why = NULL;
+	json_t *keep = NULL;
+
+	(void)state;
+	assert_int_equal(
+		read_oci_spec("{\"url\":\"oci://h:5000/a/b\","
+			      "\"ref\":{\"semver\":\"^1\"},"
+			      "\"layerSelector\":{\"operation\":\"copy\","
+			      "\"mediaType\":\"application/x-tar\"},"
+			      "\"insecure\":true,"
+			      "\"secretRef\":{\"name\":\"pull\"},"
+			      "\"certSecretRef\":{\"name\":\"ca\"}}",
+			      &s, &why, &keep, &err),
+		CZ_OK);
+	assert_null(why);
+	assert_string_equal(s.url.host, "h:5000");
+	assert_string_equal(s.url.repo, "a/b");
+	assert_int_equal(s.ref.kind, CZ_FS_OCI_SEMVER);
+	assert_string_equal(s.ref.semver, "^1");
+	assert_string_equal(s.layer_media_type, "application/x-tar");
+	assert_true(s.layer_copy);
+	assert_true(s.insecure);
+	assert_string_equal(s.secret_name, "pull");
+	assert_string_equal(s.cert_secret_name, "ca");
+	cz_fs_oci_spec_release(&s);
+	assert_null(s.url.host);
+	json_decref(keep);
+
+	/* The defaults: tag latest, first layer extracted, no secrets (an
+	 * empty name is none). */
+	assert_int_equal(read_oci_spec("{\"url\":\"oci://h/r\","
+				       "\"layerSelector\":{\"operation\":"
+				       "\"extract\"},"
+				       "\"secretRef\":{\"name\":\"\"}}",
+				       &s, &why, &keep, &err),
+			 CZ_OK);
+	assert_int_equal(s.ref.kind, CZ_FS_OCI_TAG);
+	assert_string_equal(s.ref.tag, "latest");
+	assert_null(s.layer_media_type);
+	assert_false(s.layer_copy);
+	assert_false(s.insecure);
+	assert_null(s.secret_name);
+	assert_null(s.cert_secret_name);
+	cz_fs_oci_spec_release(&s);
+	json_decref(keep);
+}
+
+static int read_git_spec(const char *json, cz_fs_git_spec *out,
+			 const char **reason, json_t **keep, cz_error *err)
+{
+	*keep = json_loads(json, 0, NULL);
+	assert_non_null(*keep);
+	return cz_fs_git_spec_read(*keep, out, reason, err);
+}
+
+static void test_git_spec_errors(void **state)
+{
+	static const char *const bad_urls[] = {
+		"{}",
+		"{\"url\":\"\"}",
+		"{\"url\":\"git://h/r\"}",
+		"{\"url\":\"/srv/repo\"}",
+		"{\"url\":\"h:r.git\",\"ref\":{\"semver\":\">>1\"}}",
+	};
+	cz_error err = CZ_ERROR_INIT;
+	cz_fs_git_spec s;
+	const char *why = NULL;
+	json_t *keep = NULL;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad_urls) / sizeof(bad_urls[0]); i++) {
+		assert_int_equal(read_git_spec(bad_urls[i], &s, &why, &keep,
+					       &err),
+				 CZ_EINVALID);
+		assert_string_equal(why, "URLInvalid");
+		assert_string_equal(err.msg, "URL must start with https://, "
+					     "http://, ssh:// or file://");
+		json_decref(keep);
+	}
+	assert_int_equal(read_git_spec("{\"url\":\"https://h/r\","
+				       "\"ref\":{\"semver\":\">>1\"}}",
+				       &s, &why, &keep, &err),
+			 CZ_EINVALID);
+	assert_string_equal(why, "InvalidReference");
+	assert_contains(err.msg, "invalid semver constraint '>>1'");
+	json_decref(keep);
+}
+
+static void test_git_spec_read(void **state)
+{
+	static const char *const good_urls[] = {
+		"https://h/r", "http://h/r", "ssh://git@h/r", "file:///srv/r",
+	};
+	cz_error err = CZ_ERROR_INIT;
+	cz_fs_git_spec s;
+	const char *why = NULL;
+	json_t *keep = NULL;
+	char *json;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good_urls) / sizeof(good_urls[0]);
+	     i++) {
+		json = cz_xasprintf("{\"url\":\"%s\"}", good_urls[i]);
+		assert_int_equal(read_git_spec(json, &s, &why, &keep, &err),
+				 CZ_OK);
+		assert_string_equal(s.url, good_urls[i]);
+		assert_null(s.ref.branch);
+		assert_null(s.secret_name);
+		json_decref(keep);
+		free(json);
+	}
+	assert_int_equal(read_git_spec("{\"url\":\"https://h/r\","
+				       "\"ref\":{\"branch\":\"main\","
+				       "\"tag\":\"v1\",\"semver\":\"^1\","
+				       "\"name\":\"refs/pull/1/head\","
+				       "\"commit\":\"\"},"
+				       "\"secretRef\":{\"name\":\"auth\"}}",
+				       &s, &why, &keep, &err),
+			 CZ_OK);
+	assert_null(why);
+	assert_string_equal(s.ref.branch, "main");
+	assert_string_equal(s.ref.tag, "v1");
+	assert_string_equal(s.ref.semver, "^1");
+	assert_string_equal(s.ref.name, "refs/pull/1/head");
+	assert_null(s.ref.commit); /* empty counts as unset */
+	assert_string_equal(s.secret_name, "auth");
+	json_decref(keep);
 }
 
 static void test_strings(void **state)
@@ -222,6 +429,10 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_oci_ref_precedence),
 		cmocka_unit_test(test_oci_ref_invalid),
+		cmocka_unit_test(test_oci_spec_errors),
+		cmocka_unit_test(test_oci_spec_read),
+		cmocka_unit_test(test_git_spec_errors),
+		cmocka_unit_test(test_git_spec_read),
 		cmocka_unit_test(test_strings),
 		cmocka_unit_test(test_status_ready_is_stable),
 		cmocka_unit_test(test_status_failures),

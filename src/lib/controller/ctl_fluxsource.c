@@ -97,6 +97,112 @@ int cz_fs_oci_ref_read(const json_t *ref, cz_fs_oci_ref *out, cz_error *err)
 	return CZ_OK;
 }
 
+/* spec.url: oci://host/repository, without a tag or digest. */
+static int oci_url_read(const char *url, cz_oci_ref *out, cz_error *err)
+{
+	int rc;
+
+	if (!url || strncmp(url, "oci://", 6) != 0)
+		return cz_fail(err, CZ_EINVALID, "URL must start with oci://");
+	if ((rc = cz_oci_ref_parse(url, out, err)) < 0) {
+		cz_error_prefix(err, "invalid URL");
+		return rc;
+	}
+	if (out->tag || out->digest) {
+		cz_oci_ref_release(out);
+		return cz_fail(err, CZ_EINVALID, "URL must not name a tag or a "
+			       "digest; use spec.ref");
+	}
+	return CZ_OK;
+}
+
+int cz_fs_oci_spec_read(const json_t *spec, cz_fs_oci_spec *out,
+			const char **reason, cz_error *err)
+{
+	const json_t *sel = json_object_get(spec, "layerSelector");
+	const char *op = str_field(sel, "operation");
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	*reason = "URLInvalid";
+	if ((rc = oci_url_read(str_field(spec, "url"), &out->url, err)) < 0)
+		goto cleanup;
+	*reason = "InvalidReference";
+	if ((rc = cz_fs_oci_ref_read(json_object_get(spec, "ref"), &out->ref,
+				     err)) < 0)
+		goto cleanup;
+	*reason = "InvalidLayerSelector";
+	if (op && strcmp(op, "copy") != 0 && strcmp(op, "extract") != 0) {
+		rc = cz_fail(err, CZ_EINVALID, "layerSelector.operation must "
+			     "be extract or copy");
+		goto cleanup;
+	}
+	*reason = NULL;
+	out->layer_media_type = str_field(sel, "mediaType");
+	out->layer_copy = op && strcmp(op, "copy") == 0;
+	out->insecure = json_is_true(json_object_get(spec, "insecure"));
+	out->secret_name = str_field(json_object_get(spec, "secretRef"),
+				     "name");
+	out->cert_secret_name = str_field(json_object_get(spec,
+							  "certSecretRef"),
+					  "name");
+cleanup:
+	if (rc < 0)
+		cz_fs_oci_spec_release(out);
+	return rc;
+}
+
+void cz_fs_oci_spec_release(cz_fs_oci_spec *s)
+{
+	cz_oci_ref_release(&s->url);
+	memset(s, 0, sizeof(*s));
+}
+
+/* The transports GitRepository.spec.url may name. */
+static bool git_url_supported(const char *url)
+{
+	return url && (strncmp(url, "https://", 8) == 0 ||
+		       strncmp(url, "http://", 7) == 0 ||
+		       strncmp(url, "ssh://", 6) == 0 ||
+		       strncmp(url, "file://", 7) == 0);
+}
+
+int cz_fs_git_spec_read(const json_t *spec, cz_fs_git_spec *out,
+			const char **reason, cz_error *err)
+{
+	const json_t *ref = json_object_get(spec, "ref");
+	cz_semver_constraint *constraint = NULL;
+	int rc = CZ_OK;
+
+	memset(out, 0, sizeof(*out));
+	*reason = NULL;
+	out->url = str_field(spec, "url");
+	if (!git_url_supported(out->url)) {
+		*reason = "URLInvalid";
+		rc = cz_fail(err, CZ_EINVALID, "URL must start with https://, "
+			     "http://, ssh:// or file://");
+		goto cleanup;
+	}
+	out->ref.branch = str_field(ref, "branch");
+	out->ref.tag = str_field(ref, "tag");
+	out->ref.semver = str_field(ref, "semver");
+	out->ref.name = str_field(ref, "name");
+	out->ref.commit = str_field(ref, "commit");
+	/* Parsed here only to be checked: the pick parses it again. */
+	if (out->ref.semver && (rc = cz_semver_constraint_parse(
+					out->ref.semver, &constraint, err)) < 0) {
+		*reason = "InvalidReference";
+		cz_error_prefix(err, "invalid semver constraint '%s'",
+				out->ref.semver);
+		goto cleanup;
+	}
+	out->secret_name = str_field(json_object_get(spec, "secretRef"),
+				     "name");
+cleanup:
+	cz_semver_constraint_free(constraint);
+	return rc;
+}
+
 char *cz_fs_oci_revision(const char *tag, const char *digest)
 {
 	if (!tag)
@@ -334,16 +440,40 @@ typedef struct fs_job {
 	char digest[CZ_DIGEST_MAX];
 } fs_job;
 
-/* Sets a failure outcome; the message is copied. */
-static int job_fail(fs_job *j, cz_fs_result result, const char *reason,
-		    const char *message)
+/* Records a failure outcome; the message is copied. */
+static void job_set_failure(fs_job *j, cz_fs_result result,
+			    const char *reason, const char *message)
 {
 	free(j->message);
 	j->message = cz_xstrdup(message);
 	j->out.result = result;
 	j->out.reason = reason;
 	j->out.message = j->message;
-	return CZ_OK;
+}
+
+/* Records a failure that may pass (FetchFailed) and returns code (< 0),
+ * which the caller returns: the job stops and the work queue retries the
+ * key with backoff. */
+static int job_fail(fs_job *j, int code, const char *reason,
+		    const char *message)
+{
+	job_set_failure(j, CZ_FS_FAILED, reason, message);
+	return code;
+}
+
+/* Records a spec error (Stalled) and returns CZ_EINVALID, which the
+ * caller returns: the job stops; see FS_STALLED_NOT_RETRIED for what the
+ * work queue is told. */
+static int job_stall(fs_job *j, const char *reason, const char *message)
+{
+	job_set_failure(j, CZ_FS_STALLED, reason, message);
+	return CZ_EINVALID;
+}
+
+/* Whether a step recorded a failure outcome (job_fail, job_stall). */
+static bool job_failed(const fs_job *j)
+{
+	return j->out.result == CZ_FS_FAILED || j->out.result == CZ_FS_STALLED;
 }
 
 /* A secret's data value, decoded; NULL when absent.  The caller wipes and
@@ -377,6 +507,22 @@ static int read_secret(fs_job *j, const char *name, json_t **out,
 	if (rc < 0)
 		cz_fail(err, rc, "failed to get secret '%s/%s'%s", j->ns, name,
 			rc == CZ_ENOTFOUND ? ": not found" : "");
+	return rc;
+}
+
+/* The decoded value of key in the Secret name of the job's namespace;
+ * *out owned (wipe_free()).  CZ_EINVALID when the key is missing or is not
+ * base64. */
+static int read_secret_key(fs_job *j, const char *name, const char *key,
+			   char **out, size_t *len, cz_error *err)
+{
+	json_t *secret = NULL;
+	int rc = read_secret(j, name, &secret, err);
+
+	if (rc == CZ_OK && !(*out = secret_value(secret, key, len)))
+		rc = cz_fail(err, CZ_EINVALID, "secret '%s/%s' has no valid %s",
+			     j->ns, name, key);
+	json_decref(secret);
 	return rc;
 }
 
@@ -455,6 +601,18 @@ static int publish(fs_job *j, const cz_tar_result *res, bool collect,
 	return rc;
 }
 
+/* Publishes the blob a store put gave (rc: what the put returned); a
+ * failure of either is the job's (ArchiveOperationFailed). */
+static int publish_stored(fs_job *j, int rc, const cz_tar_result *res,
+			  cz_error *err)
+{
+	if (rc == CZ_OK)
+		rc = publish(j, res, true, err);
+	if (rc < 0)
+		rc = job_fail(j, rc, "ArchiveOperationFailed", err->msg);
+	return rc;
+}
+
 /* The artifact in status is for this revision and generation and its
  * blob is still stored: set READY from it and return true. */
 static bool unchanged(fs_job *j)
@@ -527,10 +685,177 @@ static int write_progress(fs_job *j, cz_error *err)
 
 /* ---- OCIRepository -------------------------------------------------- */
 
+/*
+ * One OCIRepository reconcile runs three steps, each stopping the job with
+ * its failure recorded: oci_parse (the spec), oci_resolve (credentials,
+ * CA, the reference to a manifest digest and revision) and oci_fetch (the
+ * layer pulled, stored and published).  What a step hands on:
+ */
+typedef struct oci_steps {
+	cz_fs_oci_spec spec; /* oci_parse */
+	cz_oci *client;      /* oci_resolve: with the credentials; owned */
+	char *digest;        /* oci_resolve: the manifest's; owned */
+} oci_steps;
+
+static void oci_steps_release(oci_steps *s)
+{
+	cz_fs_oci_spec_release(&s->spec);
+	cz_oci_free(s->client);
+	free(s->digest);
+	memset(s, 0, sizeof(*s));
+}
+
 static const char *oci_reason(int rc)
 {
 	return rc == CZ_EDENIED ? "AuthenticationFailed"
 				: "OCIArtifactPullFailed";
+}
+
+static int oci_parse(fs_job *j, oci_steps *s, cz_error *err)
+{
+	const char *reason = NULL;
+	int rc = cz_fs_oci_spec_read(j->spec, &s->spec, &reason, err);
+
+	if (rc < 0)
+		rc = job_stall(j, reason, err->msg);
+	return rc;
+}
+
+/* Opens the registry client with the credentials of spec.secretRef and
+ * the CA of spec.certSecretRef; the client keeps copies of both. */
+static int oci_open_client(fs_job *j, oci_steps *s, cz_error *err)
+{
+	cz_oci_opts opts;
+	char *docker_config = NULL;
+	char *ca_pem = NULL;
+	char *ca_path = NULL;
+	size_t len = 0;
+	int rc = CZ_OK;
+
+	memset(&opts, 0, sizeof(opts));
+	if (s->spec.secret_name &&
+	    read_secret_key(j, s->spec.secret_name, ".dockerconfigjson",
+			    &docker_config, &len, err) < 0) {
+		rc = job_fail(j, CZ_EDENIED, "AuthenticationFailed", err->msg);
+		goto cleanup;
+	}
+	if (s->spec.cert_secret_name) {
+		rc = read_secret_key(j, s->spec.cert_secret_name, "ca.crt",
+				     &ca_pem, &len, err);
+		if (rc == CZ_OK)
+			rc = write_ca(j, ca_pem, len, &ca_path, err);
+		if (rc < 0) {
+			rc = job_fail(j, rc, "AuthenticationFailed", err->msg);
+			goto cleanup;
+		}
+	}
+	opts.insecure = s->spec.insecure;
+	opts.docker_config = docker_config;
+	opts.ca_file = ca_path;
+	opts.max_blob = FS_MAX_DOWNLOAD;
+	rc = cz_oci_open(s->spec.url.host, &opts, &s->client, err);
+	if (rc < 0)
+		rc = job_fail(j, rc, "AuthenticationFailed", err->msg);
+cleanup:
+	wipe_free(docker_config);
+	wipe_free(ca_pem);
+	free(ca_path);
+	return rc;
+}
+
+/* The highest tag of the repository the semver reference matches; *out
+ * owned. */
+static int oci_semver_tag(fs_job *j, oci_steps *s, char **out, cz_error *err)
+{
+	const cz_fs_oci_ref *want = &s->spec.ref;
+	char **tags = NULL;
+	size_t ntags = 0;
+	size_t idx;
+	int rc;
+
+	rc = cz_oci_tags_list(s->client, s->spec.url.repo, &tags, &ntags, err);
+	if (rc == CZ_OK)
+		rc = cz_semver_pick_highest((const char *const *)tags, ntags,
+					    want->semver, want->semver_filter,
+					    &idx, err);
+	if (rc == CZ_OK) {
+		*out = cz_xstrdup(tags[idx]);
+	} else {
+		if (rc == CZ_ENOTFOUND && tags)
+			cz_fail(err, rc, "no tag matches semver '%s'",
+				want->semver);
+		rc = job_fail(j, rc, oci_reason(rc), err->msg);
+	}
+	cz_oci_tags_free(tags, ntags);
+	return rc;
+}
+
+/* The digest of the manifest tag names; *out owned. */
+static int oci_tag_digest(oci_steps *s, const char *tag, char **out,
+			  cz_error *err)
+{
+	cz_oci_raw_manifest raw = { 0 };
+	char *digest = NULL;
+	int rc;
+
+	rc = cz_oci_manifest_head(s->client, s->spec.url.repo, tag, &digest,
+				  NULL, NULL, err);
+	/* A HEAD answer without a sha256 digest: the manifest itself. */
+	if (rc == CZ_OK && (!digest || !cz_oci_digest_is_sha256(digest))) {
+		free(digest);
+		digest = NULL;
+		rc = cz_oci_manifest_get(s->client, s->spec.url.repo, tag, &raw,
+					 err);
+		if (rc == CZ_OK)
+			digest = cz_xstrdup(raw.digest);
+		cz_oci_raw_manifest_release(&raw);
+	}
+	if (rc == CZ_OK) {
+		*out = digest;
+		digest = NULL;
+	}
+	free(digest);
+	return rc;
+}
+
+/* The manifest digest and the revision, by precedence digest > semver >
+ * tag. */
+static int oci_resolve_revision(fs_job *j, oci_steps *s, cz_error *err)
+{
+	const cz_fs_oci_ref *want = &s->spec.ref;
+	char *picked = NULL;
+	const char *tag = NULL;
+	int rc = CZ_OK;
+
+	if (want->kind == CZ_FS_OCI_DIGEST) {
+		s->digest = cz_xstrdup(want->digest);
+		goto cleanup;
+	}
+	if (want->kind == CZ_FS_OCI_SEMVER) {
+		if ((rc = oci_semver_tag(j, s, &picked, err)) < 0)
+			goto cleanup;
+		tag = picked;
+	} else {
+		tag = want->tag;
+	}
+	if ((rc = oci_tag_digest(s, tag, &s->digest, err)) < 0) {
+		cz_error_prefix(err, "failed to resolve '%s'", tag);
+		rc = job_fail(j, rc, oci_reason(rc), err->msg);
+	}
+cleanup:
+	if (rc == CZ_OK)
+		j->revision = cz_fs_oci_revision(tag, s->digest);
+	free(picked);
+	return rc;
+}
+
+static int oci_resolve(fs_job *j, oci_steps *s, cz_error *err)
+{
+	int rc = oci_open_client(j, s, err);
+
+	if (rc == CZ_OK)
+		rc = oci_resolve_revision(j, s, err);
+	return rc;
 }
 
 /* The layer the selector names (first layer when none). */
@@ -544,46 +869,44 @@ static const cz_oci_descriptor *pick_layer(const cz_oci_manifest *mf,
 	return NULL;
 }
 
-/* Fetches the layer of manifest digest and stores the artifact. */
-static int oci_fetch(fs_job *j, cz_oci *c, const char *repo,
-		     const char *digest, cz_error *err)
+/* The layer the selector names in the manifest: its blob downloaded
+ * into the file blob and its digest in *layer_digest (owned). */
+static int oci_download_layer(fs_job *j, oci_steps *s, const char *blob,
+			      char **layer_digest, cz_error *err)
 {
-	const json_t *sel = json_object_get(j->spec, "layerSelector");
-	const char *media = str_field(sel, "mediaType");
-	const char *op = str_field(sel, "operation");
+	const char *media = s->spec.layer_media_type;
 	cz_oci_raw_manifest raw = { 0 };
 	cz_oci_manifest mf;
 	const cz_oci_descriptor *layer;
-	cz_extract_limits lim = { FS_MAX_EXPANDED, FS_MAX_ENTRIES };
-	char *blob = cz_xasprintf("%s/layer", j->tmp_dir);
-	char *tree = cz_xasprintf("%s/tree", j->tmp_dir);
-	cz_tar_result res;
 	bool parsed = false;
 	int rc;
 
 	memset(&mf, 0, sizeof(mf));
-	if ((rc = cz_oci_manifest_get(c, repo, digest, &raw, err)) < 0) {
-		job_fail(j, CZ_FS_FAILED, oci_reason(rc), err->msg);
+	rc = cz_oci_manifest_get(s->client, s->spec.url.repo, s->digest, &raw,
+				 err);
+	if (rc < 0) {
+		rc = job_fail(j, rc, oci_reason(rc), err->msg);
 		goto cleanup;
 	}
 	rc = cz_oci_manifest_parse(raw.data, raw.len, raw.media_type, &mf, err);
 	if (rc < 0) {
-		job_fail(j, CZ_FS_FAILED, "OCIArtifactPullFailed", err->msg);
+		rc = job_fail(j, rc, "OCIArtifactPullFailed", err->msg);
 		goto cleanup;
 	}
 	parsed = true;
 	if (mf.is_index) {
 		rc = cz_fail(err, CZ_EINVALID, "%s is an image index; point "
-			     "the reference at one of its manifests", digest);
-		job_fail(j, CZ_FS_FAILED, "OCIArtifactPullFailed", err->msg);
+			     "the reference at one of its manifests",
+			     s->digest);
+		rc = job_fail(j, rc, "OCIArtifactPullFailed", err->msg);
 		goto cleanup;
 	}
 	if (!(layer = pick_layer(&mf, media))) {
 		rc = cz_fail(err, CZ_ENOTFOUND, "no layer%s%s in artifact %s",
 			     media ? " with media type " : "",
-			     media ? media : "", digest);
-		job_fail(j, CZ_FS_FAILED, "OCIArtifactLayerOperationFailed",
-			 err->msg);
+			     media ? media : "", s->digest);
+		rc = job_fail(j, rc, "OCIArtifactLayerOperationFailed",
+			      err->msg);
 		goto cleanup;
 	}
 	if (layer->size > FS_MAX_DOWNLOAD) {
@@ -591,197 +914,115 @@ static int oci_fetch(fs_job *j, cz_oci *c, const char *repo,
 			     "the %llu-byte cap", layer->digest,
 			     (unsigned long long)layer->size,
 			     (unsigned long long)FS_MAX_DOWNLOAD);
-		job_fail(j, CZ_FS_FAILED, "OCIArtifactPullFailed", err->msg);
+		rc = job_fail(j, rc, "OCIArtifactPullFailed", err->msg);
 		goto cleanup;
 	}
-	rc = cz_oci_blob_get_file(c, repo, layer->digest, (int64_t)layer->size,
-				  blob, err);
+	rc = cz_oci_blob_get_file(s->client, s->spec.url.repo, layer->digest,
+				  (int64_t)layer->size, blob, err);
 	if (rc < 0) {
-		job_fail(j, CZ_FS_FAILED, oci_reason(rc), err->msg);
+		rc = job_fail(j, rc, oci_reason(rc), err->msg);
 		goto cleanup;
 	}
-	if (op && strcmp(op, "copy") == 0) {
-		rc = cz_artifact_store_put_file(j->store, blob, &res, err);
-	} else {
-		rc = cz_extract_file(blob, tree, &lim, NULL, err);
-		if (rc < 0) {
-			cz_error_prefix(err, "extracting layer %s",
-					layer->digest);
-			job_fail(j, CZ_FS_FAILED,
-				 "OCIArtifactLayerOperationFailed", err->msg);
-			goto cleanup;
-		}
-		rc = store_tree(j, tree, &res, err);
-	}
-	if (rc == CZ_OK)
-		rc = publish(j, &res, true, err);
-	if (rc < 0)
-		job_fail(j, CZ_FS_FAILED, "ArchiveOperationFailed", err->msg);
+	*layer_digest = cz_xstrdup(layer->digest);
 cleanup:
 	if (parsed)
 		cz_oci_manifest_release(&mf);
 	cz_oci_raw_manifest_release(&raw);
-	free(blob);
+	return rc;
+}
+
+/* Stores the downloaded layer as the artifact: as it is (copy) or its
+ * extracted tree (extract), then publishes it. */
+static int oci_store_layer(fs_job *j, oci_steps *s, const char *blob,
+			   const char *layer_digest, cz_error *err)
+{
+	cz_extract_limits lim = { FS_MAX_EXPANDED, FS_MAX_ENTRIES };
+	char *tree = NULL;
+	cz_tar_result res;
+	int rc;
+
+	if (s->spec.layer_copy) {
+		rc = cz_artifact_store_put_file(j->store, blob, &res, err);
+		rc = publish_stored(j, rc, &res, err);
+		goto cleanup;
+	}
+	tree = cz_xasprintf("%s/tree", j->tmp_dir);
+	if ((rc = cz_extract_file(blob, tree, &lim, NULL, err)) < 0) {
+		cz_error_prefix(err, "extracting layer %s", layer_digest);
+		rc = job_fail(j, rc, "OCIArtifactLayerOperationFailed",
+			      err->msg);
+		goto cleanup;
+	}
+	rc = store_tree(j, tree, &res, err);
+	rc = publish_stored(j, rc, &res, err);
+cleanup:
 	free(tree);
 	return rc;
 }
 
-static int oci_run(fs_job *j, cz_error *err)
+/* Pulls the artifact of the resolved digest and stores it. */
+static int oci_fetch(fs_job *j, oci_steps *s, cz_error *err)
 {
-	const char *url = str_field(j->spec, "url");
-	const json_t *secret_ref = json_object_get(j->spec, "secretRef");
-	const json_t *cert_ref = json_object_get(j->spec, "certSecretRef");
-	const char *op = str_field(json_object_get(j->spec, "layerSelector"),
-				   "operation");
-	cz_oci_ref ref = CZ_OCI_REF_INIT;
-	cz_fs_oci_ref want;
-	cz_oci_opts opts;
-	cz_oci *c = NULL;
-	json_t *secret = NULL;
-	char *docker_config = NULL;
-	char *ca_pem = NULL;
-	char *ca_path = NULL;
-	char **tags = NULL;
-	size_t ntags = 0;
-	char *digest = NULL;
-	const char *tag = NULL;
-	size_t ca_len = 0;
+	char *blob = cz_xasprintf("%s/layer", j->tmp_dir);
+	char *layer_digest = NULL;
 	int rc;
 
-	memset(&opts, 0, sizeof(opts));
-	if (!url || strncmp(url, "oci://", 6) != 0)
-		return job_fail(j, CZ_FS_STALLED, "URLInvalid",
-				"URL must start with oci://");
-	if ((rc = cz_oci_ref_parse(url, &ref, err)) < 0) {
-		cz_error_prefix(err, "invalid URL");
-		rc = job_fail(j, CZ_FS_STALLED, "URLInvalid", err->msg);
-		goto cleanup;
-	}
-	if (ref.tag || ref.digest) {
-		rc = job_fail(j, CZ_FS_STALLED, "URLInvalid",
-			      "URL must not name a tag or a digest; use "
-			      "spec.ref");
-		goto cleanup;
-	}
-	if ((rc = cz_fs_oci_ref_read(json_object_get(j->spec, "ref"), &want,
-				     err)) < 0) {
-		rc = job_fail(j, CZ_FS_STALLED, "InvalidReference", err->msg);
-		goto cleanup;
-	}
-	if (op && strcmp(op, "copy") != 0 && strcmp(op, "extract") != 0) {
-		rc = job_fail(j, CZ_FS_STALLED, "InvalidLayerSelector",
-			      "layerSelector.operation must be extract or "
-			      "copy");
-		goto cleanup;
-	}
-	if (str_field(secret_ref, "name")) {
-		size_t len = 0;
-
-		rc = read_secret(j, str_field(secret_ref, "name"), &secret,
-				 err);
-		if (rc == CZ_OK &&
-		    !(docker_config = secret_value(secret, ".dockerconfigjson",
-						   &len)))
-			rc = cz_fail(err, CZ_EINVALID,
-				     "secret '%s/%s' has no valid "
-				     ".dockerconfigjson", j->ns,
-				     str_field(secret_ref, "name"));
-		json_decref(secret);
-		secret = NULL;
-		if (rc < 0) {
-			rc = job_fail(j, CZ_FS_FAILED, "AuthenticationFailed",
-				      err->msg);
-			rc = CZ_EDENIED;
-			goto cleanup;
-		}
-	}
-	if (str_field(cert_ref, "name")) {
-		rc = read_secret(j, str_field(cert_ref, "name"), &secret, err);
-		if (rc == CZ_OK &&
-		    !(ca_pem = secret_value(secret, "ca.crt", &ca_len)))
-			rc = cz_fail(err, CZ_EINVALID,
-				     "secret '%s/%s' has no valid ca.crt",
-				     j->ns, str_field(cert_ref, "name"));
-		if (rc == CZ_OK)
-			rc = write_ca(j, ca_pem, ca_len, &ca_path, err);
-		if (rc < 0) {
-			job_fail(j, CZ_FS_FAILED, "AuthenticationFailed",
-				 err->msg);
-			goto cleanup;
-		}
-	}
-	opts.insecure = json_is_true(json_object_get(j->spec, "insecure"));
-	opts.docker_config = docker_config;
-	opts.ca_file = ca_path;
-	opts.max_blob = FS_MAX_DOWNLOAD;
-	if ((rc = cz_oci_open(ref.host, &opts, &c, err)) < 0) {
-		job_fail(j, CZ_FS_FAILED, "AuthenticationFailed", err->msg);
-		goto cleanup;
-	}
-	/* The revision: digest > semver > tag. */
-	if (want.kind == CZ_FS_OCI_DIGEST) {
-		digest = cz_xstrdup(want.digest);
-	} else {
-		if (want.kind == CZ_FS_OCI_SEMVER) {
-			size_t idx;
-
-			rc = cz_oci_tags_list(c, ref.repo, &tags, &ntags, err);
-			if (rc == CZ_OK)
-				rc = cz_semver_pick_highest(
-					(const char *const *)tags, ntags,
-					want.semver, want.semver_filter, &idx,
-					err);
-			if (rc < 0) {
-				if (rc == CZ_ENOTFOUND && tags)
-					cz_fail(err, rc, "no tag matches "
-						"semver '%s'", want.semver);
-				job_fail(j, CZ_FS_FAILED, oci_reason(rc),
-					 err->msg);
-				goto cleanup;
-			}
-			tag = tags[idx];
-		} else {
-			tag = want.tag;
-		}
-		rc = cz_oci_manifest_head(c, ref.repo, tag, &digest, NULL,
-					  NULL, err);
-		if (rc == CZ_OK && (!digest || !cz_oci_digest_is_sha256(digest))) {
-			cz_oci_raw_manifest raw = { 0 };
-
-			free(digest);
-			digest = NULL;
-			rc = cz_oci_manifest_get(c, ref.repo, tag, &raw, err);
-			if (rc == CZ_OK)
-				digest = cz_xstrdup(raw.digest);
-			cz_oci_raw_manifest_release(&raw);
-		}
-		if (rc < 0) {
-			cz_error_prefix(err, "failed to resolve '%s'", tag);
-			job_fail(j, CZ_FS_FAILED, oci_reason(rc), err->msg);
-			goto cleanup;
-		}
-	}
-	j->revision = cz_fs_oci_revision(tag, digest);
-	if (unchanged(j)) {
-		rc = CZ_OK;
-		goto cleanup;
-	}
 	if ((rc = write_progress(j, err)) < 0)
 		goto cleanup;
-	rc = oci_fetch(j, c, ref.repo, digest, err);
+	if ((rc = oci_download_layer(j, s, blob, &layer_digest, err)) < 0)
+		goto cleanup;
+	rc = oci_store_layer(j, s, blob, layer_digest, err);
 cleanup:
-	cz_oci_free(c);
-	cz_oci_tags_free(tags, ntags);
-	cz_oci_ref_release(&ref);
-	json_decref(secret);
-	wipe_free(docker_config);
-	wipe_free(ca_pem);
-	free(ca_path);
-	free(digest);
+	free(layer_digest);
+	free(blob);
+	return rc;
+}
+
+/* An unchanged revision whose blob is still stored is not fetched again. */
+static int oci_run(fs_job *j, cz_error *err)
+{
+	oci_steps s;
+	int rc;
+
+	memset(&s, 0, sizeof(s));
+	rc = oci_parse(j, &s, err);
+	if (rc == CZ_OK)
+		rc = oci_resolve(j, &s, err);
+	if (rc == CZ_OK && !unchanged(j))
+		rc = oci_fetch(j, &s, err);
+	oci_steps_release(&s);
 	return rc;
 }
 
 /* ---- GitRepository -------------------------------------------------- */
+
+/*
+ * The same three steps for a GitRepository: git_parse (the spec),
+ * git_resolve (credentials, CA, the reference to a revision by an
+ * ls-remote) and git_fetch (the commit fetched, its tree stored and
+ * published).  What a step hands on:
+ */
+typedef struct git_steps {
+	cz_fs_git_spec spec; /* git_parse */
+	/* git_resolve: the spec, the cache and the credentials, which
+	 * borrow the strings below. */
+	cz_git_options opts;
+	char *cache_dir;
+	char *username;     /* wiped */
+	char *password;     /* wiped */
+	char *bearer_token; /* wiped */
+	char *ca_path;
+} git_steps;
+
+static void git_steps_release(git_steps *s)
+{
+	free(s->cache_dir);
+	wipe_free(s->username);
+	wipe_free(s->password);
+	wipe_free(s->bearer_token);
+	free(s->ca_path);
+	memset(s, 0, sizeof(*s));
+}
 
 static int pick_semver(void *ctx, const char *const *tags, size_t n,
 		       const char *constraint, char **out, cz_error *err)
@@ -804,108 +1045,117 @@ static const char *git_reason(int rc)
 	return rc == CZ_EDENIED ? "AuthenticationFailed" : "GitOperationFailed";
 }
 
-static int git_run(fs_job *j, cz_error *err)
+static int git_parse(fs_job *j, git_steps *s, cz_error *err)
 {
-	const char *url = str_field(j->spec, "url");
-	const json_t *ref = json_object_get(j->spec, "ref");
-	const json_t *secret_ref = json_object_get(j->spec, "secretRef");
-	cz_git_options o;
-	cz_git_result res;
+	const char *reason = NULL;
+	int rc = cz_fs_git_spec_read(j->spec, &s->spec, &reason, err);
+
+	if (rc < 0)
+		rc = job_stall(j, reason, err->msg);
+	return rc;
+}
+
+/* Basic auth, bearer token and CA from spec.secretRef, into s->opts. */
+static int git_credentials(fs_job *j, git_steps *s, cz_error *err)
+{
 	json_t *secret = NULL;
-	char *user = NULL, *pass = NULL, *token = NULL, *ca = NULL;
-	char *ca_path = NULL;
-	char *cache = cz_xasprintf("%s/git-cache", j->m->opts.artifact_dir);
-	char *tree = cz_xasprintf("%s/tree", j->tmp_dir);
-	cz_semver_constraint *sc = NULL;
-	cz_tar_result tres;
-	size_t len = 0;
+	char *ca_pem = NULL;
+	size_t ca_len = 0;
 	int rc = CZ_OK;
 
-	memset(&o, 0, sizeof(o));
-	memset(&res, 0, sizeof(res));
-	if (!url || !(strncmp(url, "https://", 8) == 0 ||
-		      strncmp(url, "http://", 7) == 0 ||
-		      strncmp(url, "ssh://", 6) == 0 ||
-		      strncmp(url, "file://", 7) == 0)) {
-		rc = job_fail(j, CZ_FS_STALLED, "URLInvalid",
-			      "URL must start with https://, http://, ssh:// "
-			      "or file://");
+	if (!s->spec.secret_name)
+		goto cleanup;
+	if ((rc = read_secret(j, s->spec.secret_name, &secret, err)) < 0) {
+		rc = job_fail(j, rc, "AuthenticationFailed", err->msg);
 		goto cleanup;
 	}
-	o.url = url;
-	o.ref.branch = str_field(ref, "branch");
-	o.ref.tag = str_field(ref, "tag");
-	o.ref.semver = str_field(ref, "semver");
-	o.ref.name = str_field(ref, "name");
-	o.ref.commit = str_field(ref, "commit");
-	if (o.ref.semver &&
-	    cz_semver_constraint_parse(o.ref.semver, &sc, err) < 0) {
-		cz_error_prefix(err, "invalid semver constraint '%s'",
-				o.ref.semver);
-		rc = job_fail(j, CZ_FS_STALLED, "InvalidReference", err->msg);
+	s->username = secret_value(secret, "username", NULL);
+	s->password = secret_value(secret, "password", NULL);
+	s->bearer_token = secret_value(secret, "bearerToken", NULL);
+	ca_pem = secret_value(secret, "ca.crt", &ca_len);
+	if (ca_pem && (rc = write_ca(j, ca_pem, ca_len, &s->ca_path, err)) < 0) {
+		rc = job_fail(j, rc, "AuthenticationFailed", err->msg);
 		goto cleanup;
 	}
-	o.cache_dir = cache;
-	o.pick_semver = pick_semver;
-	if (str_field(secret_ref, "name")) {
-		rc = read_secret(j, str_field(secret_ref, "name"), &secret,
-				 err);
-		if (rc < 0) {
-			job_fail(j, CZ_FS_FAILED, "AuthenticationFailed",
-				 err->msg);
-			goto cleanup;
-		}
-		user = secret_value(secret, "username", NULL);
-		pass = secret_value(secret, "password", NULL);
-		token = secret_value(secret, "bearerToken", NULL);
-		ca = secret_value(secret, "ca.crt", &len);
-		if (ca && (rc = write_ca(j, ca, len, &ca_path, err)) < 0) {
-			job_fail(j, CZ_FS_FAILED, "AuthenticationFailed",
-				 err->msg);
-			goto cleanup;
-		}
-		o.username = user;
-		o.password = pass;
-		o.bearer_token = token;
-		o.ca_file = ca_path;
-	}
+	s->opts.username = s->username;
+	s->opts.password = s->password;
+	s->opts.bearer_token = s->bearer_token;
+	s->opts.ca_file = s->ca_path;
+cleanup:
+	json_decref(secret);
+	wipe_free(ca_pem);
+	return rc;
+}
+
+/* The revision the reference names now, from an ls-remote. */
+static int git_resolve(fs_job *j, git_steps *s, cz_error *err)
+{
+	cz_git_result resolved;
+	int rc;
+
+	memset(&resolved, 0, sizeof(resolved));
+	s->cache_dir = cz_xasprintf("%s/git-cache", j->m->opts.artifact_dir);
+	s->opts.url = s->spec.url;
+	s->opts.ref = s->spec.ref;
+	s->opts.cache_dir = s->cache_dir;
+	s->opts.pick_semver = pick_semver;
+	if ((rc = git_credentials(j, s, err)) < 0)
+		goto cleanup;
 	if (!j->m->git_ready) {
 		rc = cz_fail(err, CZ_ERR, "libgit2 initialisation failed");
-		job_fail(j, CZ_FS_FAILED, "GitOperationFailed", err->msg);
+		rc = job_fail(j, rc, "GitOperationFailed", err->msg);
 		goto cleanup;
 	}
-	if ((rc = cz_git_resolve(&o, &res, err)) < 0) {
-		job_fail(j, CZ_FS_FAILED, git_reason(rc), err->msg);
+	if ((rc = cz_git_resolve(&s->opts, &resolved, err)) < 0) {
+		rc = job_fail(j, rc, git_reason(rc), err->msg);
 		goto cleanup;
 	}
-	j->revision = cz_xstrdup(res.revision);
-	if (unchanged(j))
-		goto cleanup;
+	j->revision = cz_xstrdup(resolved.revision);
+cleanup:
+	cz_git_result_release(&resolved);
+	return rc;
+}
+
+/* Fetches the commit, exports its tree and stores it. */
+static int git_fetch(fs_job *j, git_steps *s, cz_error *err)
+{
+	char *tree = cz_xasprintf("%s/tree", j->tmp_dir);
+	cz_git_result fetched;
+	cz_tar_result res;
+	int rc;
+
+	memset(&fetched, 0, sizeof(fetched));
 	if ((rc = write_progress(j, err)) < 0)
 		goto cleanup;
-	cz_git_result_release(&res);
-	if ((rc = cz_git_fetch_export(&o, tree, &res, err)) < 0) {
-		job_fail(j, CZ_FS_FAILED, git_reason(rc), err->msg);
+	if ((rc = cz_git_fetch_export(&s->opts, tree, &fetched, err)) < 0) {
+		rc = job_fail(j, rc, git_reason(rc), err->msg);
 		goto cleanup;
 	}
+	/* The artifact is named after the commit exported, which may be
+	 * newer than the one the resolve saw. */
 	free(j->revision);
-	j->revision = cz_xstrdup(res.revision);
-	rc = store_tree(j, tree, &tres, err);
-	if (rc == CZ_OK)
-		rc = publish(j, &tres, true, err);
-	if (rc < 0)
-		job_fail(j, CZ_FS_FAILED, "ArchiveOperationFailed", err->msg);
+	j->revision = cz_xstrdup(fetched.revision);
+	rc = store_tree(j, tree, &res, err);
+	rc = publish_stored(j, rc, &res, err);
 cleanup:
-	cz_git_result_release(&res);
-	cz_semver_constraint_free(sc);
-	json_decref(secret);
-	wipe_free(user);
-	wipe_free(pass);
-	wipe_free(token);
-	wipe_free(ca);
-	free(ca_path);
-	free(cache);
+	cz_git_result_release(&fetched);
 	free(tree);
+	return rc;
+}
+
+/* An unchanged revision whose blob is still stored is not fetched again. */
+static int git_run(fs_job *j, cz_error *err)
+{
+	git_steps s;
+	int rc;
+
+	memset(&s, 0, sizeof(s));
+	rc = git_parse(j, &s, err);
+	if (rc == CZ_OK)
+		rc = git_resolve(j, &s, err);
+	if (rc == CZ_OK && !unchanged(j))
+		rc = git_fetch(j, &s, err);
+	git_steps_release(&s);
 	return rc;
 }
 
@@ -933,6 +1183,54 @@ static int write_final(fs_job *j, cz_error *err)
 	return rc;
 }
 
+/*
+ * What the work queue is told about a stalled source once its status is
+ * written: done, so that the key is forgotten instead of retried with
+ * backoff.  Its spec is invalid and only a spec change can fix that; the
+ * change is a new generation, which queues the key anyway.
+ */
+#define FS_STALLED_NOT_RETRIED CZ_OK
+
+/* Writes the status of a job a spec error stopped. */
+static int write_stalled(fs_job *j, cz_error *err)
+{
+	int rc = write_final(j, err);
+
+	return rc < 0 ? rc : FS_STALLED_NOT_RETRIED;
+}
+
+/*
+ * Writes the status of a job that ran (rc: what its steps returned) and
+ * queues the next poll.  Returns what the work queue is told: a failed job
+ * stays a failure (retried with backoff) whether or not its status could
+ * be written.
+ */
+static int job_finish(fs_job *j, const char *key, int64_t interval_ns,
+		      int rc, cz_error *err)
+{
+	cz_error write_err = CZ_ERROR_INIT;
+	int wrc;
+
+	if (j->out.result == CZ_FS_STALLED) {
+		rc = write_stalled(j, err);
+		cz_ctl_log(j->m, "error", "fluxsource", key, "%s: %s",
+			   j->out.reason, j->out.message);
+	} else {
+		/* rc < 0 with no outcome: a write failed (e.g. a conflict),
+		 * and the retry writes the status. */
+		if (rc == CZ_OK || job_failed(j)) {
+			/* err keeps the job's failure, which a failed status
+			 * write must not replace. */
+			wrc = write_final(j, rc < 0 ? &write_err : err);
+			if (rc == CZ_OK)
+				rc = wrc;
+		}
+		cz_queue_add_after(j->m->ctl[CZ_C_FLUXSOURCE].queue, key,
+				   interval_ns);
+	}
+	return rc;
+}
+
 int cz_fluxsource_reconcile(cz_manager *m, cz_kube *kube, const char *key,
 			    cz_error *err)
 {
@@ -944,7 +1242,7 @@ int cz_fluxsource_reconcile(cz_manager *m, cz_kube *kube, const char *key,
 	cz_error ierr = CZ_ERROR_INIT;
 	fs_job j;
 	json_t *gen;
-	int rc = CZ_OK, wrc;
+	int rc = CZ_OK;
 
 	memset(&j, 0, sizeof(j));
 	if (!ns || !name || !m->opts.artifact_dir)
@@ -977,9 +1275,11 @@ int cz_fluxsource_reconcile(cz_manager *m, cz_kube *kube, const char *key,
 			 interval_ns <= 0)) {
 		char *msg = cz_xasprintf("invalid interval '%s'", interval);
 
-		job_fail(&j, CZ_FS_STALLED, "InvalidInterval", msg);
+		rc = job_stall(&j, "InvalidInterval", msg);
 		free(msg);
-		rc = write_final(&j, err);
+		/* Not through job_finish(): no step ran, and the interval to
+		 * poll after is what is invalid. */
+		rc = write_stalled(&j, err);
 		goto cleanup;
 	}
 	if ((rc = cz_artifact_store_open(m->opts.artifact_dir, &j.store,
@@ -997,21 +1297,7 @@ int cz_fluxsource_reconcile(cz_manager *m, cz_kube *kube, const char *key,
 		rc = oci_run(&j, err);
 	else
 		rc = git_run(&j, err);
-	/* rc < 0 with no outcome: a write failed (e.g. a conflict). */
-	if (rc < 0 && j.out.result != CZ_FS_FAILED)
-		goto requeue;
-	wrc = write_final(&j, rc < 0 ? &ierr : err);
-	if (rc == CZ_OK)
-		rc = wrc;
-	if (j.out.result == CZ_FS_FAILED && rc == CZ_OK)
-		rc = cz_fail(err, CZ_ERR, "%s", j.out.message);
-requeue:
-	if (j.out.result != CZ_FS_STALLED)
-		cz_queue_add_after(m->ctl[CZ_C_FLUXSOURCE].queue, key,
-				   interval_ns);
-	else
-		cz_ctl_log(m, "error", "fluxsource", key, "%s: %s",
-			   j.out.reason, j.out.message);
+	rc = job_finish(&j, key, interval_ns, rc, err);
 cleanup:
 	if (j.tmp_dir)
 		cz_remove_tree(j.tmp_dir);

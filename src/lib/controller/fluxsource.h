@@ -3,14 +3,17 @@
 
 /*
  * The pure parts of the Flux source controller (ctl_fluxsource.c), kept
- * apart so that unit tests reach them: reference precedence, revision
- * strings, artifact names and URLs, and the status an outcome gives.
+ * apart so that unit tests reach them: the spec checks, reference
+ * precedence, revision strings, artifact names and URLs, and the status an
+ * outcome gives.
  */
 
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "git/source.h"
+#include "oci/ref.h"
 #include "util/error.h"
 
 /* OCIRepository.spec.ref, by Flux's precedence digest > semver > tag. */
@@ -34,6 +37,43 @@ typedef struct cz_fs_oci_ref {
  * does not parse, or a tag that breaks the distribution grammar.
  */
 int cz_fs_oci_ref_read(const json_t *ref, cz_fs_oci_ref *out, cz_error *err);
+
+/* OCIRepository.spec, checked before a registry is asked anything. */
+typedef struct cz_fs_oci_spec {
+	cz_oci_ref url;    /* host and repository of spec.url; owned */
+	cz_fs_oci_ref ref; /* borrowed from the spec */
+	const char *layer_media_type; /* NULL: the first layer */
+	bool layer_copy;   /* operation copy: the layer stored as it is */
+	bool insecure;
+	const char *secret_name;      /* spec.secretRef.name; NULL: none */
+	const char *cert_secret_name; /* spec.certSecretRef.name; NULL: none */
+} cz_fs_oci_spec;
+
+/*
+ * Reads and checks spec into *out, whose strings are borrowed from spec
+ * but for url's, freed by cz_fs_oci_spec_release().  A spec error is
+ * CZ_EINVALID, with the message in err and the Flux reason in *reason
+ * (URLInvalid, InvalidReference or InvalidLayerSelector); *out is then
+ * left empty.
+ */
+int cz_fs_oci_spec_read(const json_t *spec, cz_fs_oci_spec *out,
+			const char **reason, cz_error *err);
+void cz_fs_oci_spec_release(cz_fs_oci_spec *s);
+
+/* GitRepository.spec, checked; strings borrowed from the spec. */
+typedef struct cz_fs_git_spec {
+	const char *url;
+	cz_git_ref ref;
+	const char *secret_name; /* spec.secretRef.name; NULL: none */
+} cz_fs_git_spec;
+
+/*
+ * Reads and checks spec into *out.  A spec error is CZ_EINVALID, with the
+ * message in err and the Flux reason in *reason (URLInvalid or
+ * InvalidReference).
+ */
+int cz_fs_git_spec_read(const json_t *spec, cz_fs_git_spec *out,
+			const char **reason, cz_error *err);
 
 /* The Flux revision of an OCI artifact: "<tag>@<digest>", or "<digest>"
  * when tag is NULL (a digest reference).  The caller frees it. */
