@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "controller/fluxsource.h"
+#include "util/mem.h"
 
 #define DIGEST_A                                                               \
 	"sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
@@ -227,5 +228,6 @@ int main(void)
 		cmocka_unit_test(test_status_failures),
 	};
 
+	cz_json_use_project_allocator();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,6 +10,7 @@
 #include "api/resource.h"
 #include "controller/informer.h"
 #include "kube/client.h"
+#include "util/mem.h"
 
 static void key_is(const char *json, const char *want)
 {
@@ -132,5 +133,6 @@ int main(void)
 		cmocka_unit_test(test_stops_while_failing),
 	};
 
+	cz_json_use_project_allocator();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
