@@ -109,4 +109,4 @@ clean:
 	rm -rf build
 
 -include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(SRV_OBJS:.o=.d) $(UNIT_BINS:$(BUILD)/tests/%=$(BUILD)/tests/unit/%.d) \
-         $(DRIVER_BINS:%=%.d)
+         $(DRIVER_BINS:%=%.d) $(BENCH_BINS:%=%.d)

@@ -185,6 +185,7 @@ int main(int argc, char **argv)
 	double t0, t1, t2;
 	int opt;
 
+	cz_json_use_project_allocator();
 	while ((opt = getopt(argc, argv, "n:j:d:l:")) != -1) {
 		if (opt == 'n')
 			n = strtoul(optarg, NULL, 10);

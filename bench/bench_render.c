@@ -7,6 +7,7 @@
 
 #include "engine/render.h"
 #include "model/load.h"
+#include "util/mem.h"
 
 static int count(void *ctx, const char *data, size_t len, cz_error *err)
 {
@@ -33,6 +34,7 @@ int main(int argc, char **argv)
 	size_t bytes = 0;
 	double t0, t1, t2, t3;
 
+	cz_json_use_project_allocator();
 	if (argc < 2) {
 		fprintf(stderr, "usage: bench_render FILE...\n");
 		return 2;

@@ -248,6 +248,7 @@ int main(int argc, char **argv)
 	double t0, ms;
 	int opt;
 
+	cz_json_use_project_allocator();
 	while ((opt = getopt(argc, argv, "n:d:")) != -1) {
 		if (opt == 'n')
 			n = strtoul(optarg, NULL, 10);

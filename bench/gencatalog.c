@@ -24,6 +24,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/mem.h"
+
 #define MAX_LEVEL 12
 #define MAX_COMPONENTS 5
 #define MAX_COMPONENT_DEPS 2
@@ -982,6 +984,7 @@ int main(int argc, char **argv)
 	struct summary s;
 	int rc;
 
+	cz_json_use_project_allocator();
 	if (wants_help(argc, argv)) {
 		fputs(usage_text, stdout);
 		return 0;

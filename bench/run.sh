@@ -28,6 +28,7 @@ for n in "${sizes[@]}"; do
       "$n" "$fmt" "$wall" "$(awk "BEGIN {print $rss/1024}")" "$(stat -c %s "$work/out")"
   done
   echo "phases N=$n: $("$build/bench/bench_render" "$work/$n")"
+  "$build/bench/bench_catalog" "$work/$n"
 done
 echo "store N=100000: open, GET, LIST, single writes (NORMAL, FULL), fan-out to 100 watchers"
 "$build/bench/bench_store" -n 100000

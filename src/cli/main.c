@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "util/mem.h"
 
 static const cli_command *const commands[] = {
 	&cmd_add,
@@ -64,6 +65,7 @@ int main(int argc, char **argv)
 {
 	const cli_command *cmd;
 
+	cz_json_use_project_allocator();
 	if (argc < 2) {
 		print_overview(stderr);
 		return CLI_EXIT_USAGE;

@@ -354,6 +354,7 @@ int main(int argc, char **argv)
 	int sig = 0;
 	int rc;
 
+	cz_json_use_project_allocator();
 	memset(&srv, 0, sizeof(srv));
 	memset(&pki, 0, sizeof(pki));
 	srv.opts.listen = DEFAULT_LISTEN;

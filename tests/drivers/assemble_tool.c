@@ -24,6 +24,7 @@
 #include "artifact/tarball.h"
 #include "model/load.h"
 #include "util/diags.h"
+#include "util/mem.h"
 
 static int usage(void)
 {
@@ -194,6 +195,8 @@ cleanup:
 
 int main(int argc, char **argv)
 {
+	cz_json_use_project_allocator();
+
 	if (argc < 2)
 		return usage();
 	if (strcmp(argv[1], "extract") == 0)

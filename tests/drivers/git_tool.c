@@ -26,6 +26,7 @@
 #include "git/source.h"
 
 #include "../unit/git_semver_pick.h"
+#include "util/mem.h"
 
 static int usage(void)
 {
@@ -75,6 +76,7 @@ int main(int argc, char **argv)
 	const char *cmd, *dir = NULL;
 	int i, rc, pos = 0;
 
+	cz_json_use_project_allocator();
 	memset(&o, 0, sizeof(o));
 	memset(&res, 0, sizeof(res));
 	o.pick_semver = test_semver_pick;

@@ -295,6 +295,7 @@ int main(void)
 	driver d = { .c = { .mu = PTHREAD_MUTEX_INITIALIZER } };
 	char line[1024];
 
+	cz_json_use_project_allocator();
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	while (fgets(line, sizeof(line), stdin) && run_line(&d, line))
 		;

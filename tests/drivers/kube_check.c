@@ -244,6 +244,7 @@ int main(int argc, char **argv)
 	cz_kube *k = NULL;
 	int rc;
 
+	cz_json_use_project_allocator();
 	argc--;
 	argv++;
 	if (parse_overrides(&argc, &argv, &o) < 0) {

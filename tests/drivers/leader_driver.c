@@ -22,6 +22,7 @@
 #include "controller/leader.h"
 #include "kube/client.h"
 #include "kube/kubeconfig.h"
+#include "util/mem.h"
 
 static void say(const char *event, const char *identity)
 {
@@ -93,6 +94,7 @@ int main(int argc, char **argv)
 	sigset_t sigs;
 	int sig, rc = 1;
 
+	cz_json_use_project_allocator();
 	if (parse_args(argc, argv, &o, &kubeconfig) < 0)
 		return usage();
 	o.on_started = on_started;

@@ -461,6 +461,7 @@ int main(int argc, char **argv)
 	cz_error err = CZ_ERROR_INIT;
 	int at, rc;
 
+	cz_json_use_project_allocator();
 	memset(&t, 0, sizeof(t));
 	at = parse_flags(&t, argc, argv);
 	if (at < 0) {

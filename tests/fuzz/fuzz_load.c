@@ -7,8 +7,19 @@
 
 #include "engine/render.h"
 #include "model/load.h"
+#include "util/mem.h"
 
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* libFuzzer calls this once, before the first input. */
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	cz_json_use_project_allocator();
+	return 0;
+}
 
 static int discard(void *ctx, const char *data, size_t len, cz_error *err)
 {

@@ -14,8 +14,19 @@
 #include "api/path.h"
 #include "api/validate.h"
 #include "object/yaml.h"
+#include "util/mem.h"
 
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* libFuzzer calls this once, before the first input. */
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	cz_json_use_project_allocator();
+	return 0;
+}
 
 static void validate_as(const cz_resource *r, const json_t *obj,
 			cz_field_validation mode)

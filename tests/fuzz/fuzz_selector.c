@@ -11,8 +11,19 @@
 
 #include "api/jsonpath.h"
 #include "api/selector.h"
+#include "util/mem.h"
 
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* libFuzzer calls this once, before the first input. */
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	cz_json_use_project_allocator();
+	return 0;
+}
 
 static const char object_json[] =
 	"{\"metadata\":{\"name\":\"web\",\"namespace\":\"prod\",\"labels\":"

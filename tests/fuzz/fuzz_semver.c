@@ -8,9 +8,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/mem.h"
 #include "util/semver.h"
 
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* libFuzzer calls this once, before the first input. */
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	cz_json_use_project_allocator();
+	return 0;
+}
 
 static const char *const tags[] = { "1.0.0", "v2.0.0", "2.0.0-rc.1", "x" };
 

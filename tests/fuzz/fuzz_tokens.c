@@ -9,7 +9,17 @@
 #include "auth/token.h"
 #include "util/mem.h"
 
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* libFuzzer calls this once, before the first input. */
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	cz_json_use_project_allocator();
+	return 0;
+}
 
 static void look_up_lines(const cz_tokens *tokens, const char *text,
 			  size_t len)

@@ -10,6 +10,7 @@
 #include "apiserver/direct.h"
 #include "object/meta.h"
 #include "tmpdir.h"
+#include "util/mem.h"
 
 typedef struct env {
 	char *dir;
@@ -303,5 +304,6 @@ int main(void)
 		cmocka_unit_test(test_inprocess_authorisation),
 	};
 
+	cz_json_use_project_allocator();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,6 +4,7 @@
 #include "jsonhelp.h"
 
 #include "api/apply.h"
+#include "util/mem.h"
 
 #define GV "cozystack.io/v1alpha1"
 #define T0 "2024-01-01T00:00:00Z"
@@ -405,5 +406,6 @@ int main(void)
 		cmocka_unit_test(test_fields_of),
 	};
 
+	cz_json_use_project_allocator();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -703,5 +703,6 @@ int main(void)
 		cmocka_unit_test(test_decompression_bomb),
 	};
 
+	cz_json_use_project_allocator();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

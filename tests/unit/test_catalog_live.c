@@ -9,6 +9,7 @@
 
 #include "engine/engine.h"
 #include "model/catalog.h"
+#include "util/mem.h"
 
 static json_t *source(const char *name, const char *ns, bool privileged)
 {
@@ -179,5 +180,6 @@ int main(void)
 		cmocka_unit_test(test_engine_over_live_catalog),
 	};
 
+	cz_json_use_project_allocator();
 	return cmocka_run_group_tests_name("catalog_live", tests, NULL, NULL);
 }

@@ -15,6 +15,7 @@
 #include "api/jsonpath.h"
 #include "api/resource.h"
 #include "jsonhelp.h"
+#include "util/mem.h"
 
 static const cz_resource *resource(const char *plural)
 {
@@ -651,5 +652,6 @@ int main(void)
 		cmocka_unit_test(test_print),
 	};
 
+	cz_json_use_project_allocator();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

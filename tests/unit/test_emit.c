@@ -14,6 +14,7 @@
 #include "object/emit.h"
 #include "object/yaml.h"
 #include "util/buf.h"
+#include "util/mem.h"
 
 /* ---- helpers ---- */
 
@@ -524,5 +525,6 @@ int main(void)
 		cmocka_unit_test(test_format_double),
 	};
 
+	cz_json_use_project_allocator();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

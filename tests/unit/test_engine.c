@@ -6,6 +6,7 @@
 
 #include "engine/engine.h"
 #include "engine/render.h"
+#include "util/mem.h"
 
 #define SRC(name, body)                                                        \
 	"---\napiVersion: cozystack.io/v1alpha1\nkind: PackageSource\n"       \
@@ -356,5 +357,6 @@ int main(void)
 		cmocka_unit_test(test_render_fixed_point),
 	};
 
+	cz_json_use_project_allocator();
 	return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
 }

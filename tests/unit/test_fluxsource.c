@@ -438,5 +438,6 @@ int main(void)
 		cmocka_unit_test(test_status_failures),
 	};
 
+	cz_json_use_project_allocator();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,6 +17,7 @@
 #include "git/source.h"
 
 #include "git_semver_pick.h"
+#include "util/mem.h"
 
 typedef struct fixture {
 	char *tmp;
@@ -585,5 +586,6 @@ int main(void)
 		cmocka_unit_test(test_cache_path),
 	};
 
+	cz_json_use_project_allocator();
 	return cmocka_run_group_tests_name("git", tests, NULL, NULL);
 }

@@ -6,6 +6,7 @@
 
 #include "engine/dot.h"
 #include "engine/graph.h"
+#include "util/mem.h"
 
 #define SRC(name, deps)                                                        \
 	"---\napiVersion: cozystack.io/v1alpha1\nkind: PackageSource\n"       \
@@ -145,5 +146,6 @@ int main(void)
 		cmocka_unit_test(test_dot_components),
 	};
 
+	cz_json_use_project_allocator();
 	return cmocka_run_group_tests_name("graph", tests, NULL, NULL);
 }

@@ -15,6 +15,7 @@
 #include "kube/client.h"
 #include "object/meta.h"
 #include "tmpdir.h"
+#include "util/mem.h"
 
 static void key_is(const char *json, const char *want)
 {
@@ -368,5 +369,6 @@ int main(void)
 		cmocka_unit_test(test_resync_redelivers),
 	};
 
+	cz_json_use_project_allocator();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,6 +4,7 @@
 #include "jsonhelp.h"
 
 #include "api/jsonpath.h"
+#include "util/mem.h"
 
 static const char *package_json =
 	"{\"apiVersion\":\"cozystack.io/v1alpha1\",\"kind\":\"Package\","
@@ -198,5 +199,6 @@ int main(void)
 		cmocka_unit_test(test_cells),
 	};
 
+	cz_json_use_project_allocator();
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

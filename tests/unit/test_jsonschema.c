@@ -16,6 +16,7 @@
 #include "object/jsonschema.h"
 #include "util/buf.h"
 #include "util/error.h"
+#include "util/mem.h"
 
 static json_t *parse(const char *text)
 {
@@ -956,5 +957,6 @@ int main(void)
 		cmocka_unit_test(test_hostile_keyword_types),
 	};
 
+	cz_json_use_project_allocator();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

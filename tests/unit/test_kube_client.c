@@ -260,5 +260,6 @@ int main(void)
 		cmocka_unit_test(test_empty_query),
 	};
 
+	cz_json_use_project_allocator();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,6 +7,7 @@
 
 #include "kube/kubeconfig.h"
 #include "util/fileio.h"
+#include "util/mem.h"
 
 #define CA_PEM                                                                 \
 	"-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n"
@@ -386,5 +387,6 @@ int main(void)
 		cmocka_unit_test(test_merge_files),
 	};
 
+	cz_json_use_project_allocator();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

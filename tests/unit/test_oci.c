@@ -9,6 +9,7 @@
 #include "oci/parse.h"
 #include "oci/ref.h"
 #include "util/buf.h"
+#include "util/mem.h"
 
 #define D64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
@@ -543,5 +544,6 @@ int main(void)
 		cmocka_unit_test(test_manifest_hostile),
 	};
 
+	cz_json_use_project_allocator();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -377,5 +377,6 @@ int main(void)
 		cmocka_unit_test(test_deterministic),
 	};
 
+	cz_json_use_project_allocator();
 	return cmocka_run_group_tests_name("openapi", tests, NULL, NULL);
 }

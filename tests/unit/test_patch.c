@@ -4,6 +4,7 @@
 #include "jsonhelp.h"
 
 #include "api/patch.h"
+#include "util/mem.h"
 
 typedef struct patch_case {
 	const char *doc;
@@ -394,5 +395,6 @@ int main(void)
 		cmocka_unit_test(test_deep_nesting),
 	};
 
+	cz_json_use_project_allocator();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

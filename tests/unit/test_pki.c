@@ -330,5 +330,6 @@ int main(void)
 		cmocka_unit_test(test_unreadable_file_named),
 	};
 
+	cz_json_use_project_allocator();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,6 +7,7 @@
 
 #include "api/protobuf.h"
 #include "jsonhelp.h"
+#include "util/mem.h"
 
 #define MAX_BODY (1u << 20)
 
@@ -679,5 +680,6 @@ int main(void)
 		cmocka_unit_test(test_nesting_limit),
 	};
 
+	cz_json_use_project_allocator();
 	return cmocka_run_group_tests_name("protobuf", tests, NULL, NULL);
 }

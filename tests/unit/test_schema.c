@@ -4,6 +4,7 @@
 
 #include "model/schema.h"
 #include "util/duration.h"
+#include "util/mem.h"
 
 #define HEAD_SRC "apiVersion: cozystack.io/v1alpha1\nkind: PackageSource\nmetadata:\n  name: x.a\n"
 #define HEAD_PKG "apiVersion: cozystack.io/v1alpha1\nkind: Package\nmetadata:\n  name: x.a\n"
@@ -119,5 +120,6 @@ int main(void)
 		cmocka_unit_test(test_durations),
 	};
 
+	cz_json_use_project_allocator();
 	return cmocka_run_group_tests_name("schema", tests, NULL, NULL);
 }

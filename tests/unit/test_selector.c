@@ -4,6 +4,7 @@
 #include "jsonhelp.h"
 
 #include "api/selector.h"
+#include "util/mem.h"
 
 #define OBJ(labels)                                                            \
 	"{\"metadata\":{\"name\":\"web\",\"namespace\":\"prod\","            \
@@ -235,5 +236,6 @@ int main(void)
 		cmocka_unit_test(test_field_selectors),
 	};
 
+	cz_json_use_project_allocator();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "util/mem.h"
 #include "util/semver.h"
 
 static void test_parse_valid(void **state)
@@ -246,5 +247,6 @@ int main(void)
 		cmocka_unit_test(test_pick_highest),
 	};
 
+	cz_json_use_project_allocator();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,6 +15,7 @@
 
 #include "store/jsoncheck.h"
 #include "store/store.h"
+#include "util/mem.h"
 #include "util/sort.h"
 
 typedef struct fixture {
@@ -1062,5 +1063,6 @@ int main(void)
 		cmocka_unit_test(test_json_check_depth),
 	};
 
+	cz_json_use_project_allocator();
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "util/mem.h"
 #include "util/strmap.h"
 
 static void test_put_get_replace(void **state)
@@ -116,5 +117,6 @@ int main(void)
 		cmocka_unit_test(test_iterate_after_deletes),
 	};
 
+	cz_json_use_project_allocator();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,6 +6,7 @@
 #include <ctype.h>
 
 #include "auth/token.h"
+#include "util/mem.h"
 
 static cz_tokens *parse_ok(const char *text)
 {
@@ -375,5 +376,6 @@ int main(void)
 		cmocka_unit_test(test_authorize_nonresource),
 	};
 
+	cz_json_use_project_allocator();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

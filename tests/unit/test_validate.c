@@ -8,6 +8,7 @@
 #include "api/validate.h"
 #include "engine/render.h"
 #include "util/buf.h"
+#include "util/mem.h"
 
 #define FIXTURE_SOURCES "../shared/fixtures/cozystack-platform/sources"
 
@@ -554,5 +555,6 @@ int main(void)
 		cmocka_unit_test(test_engine_output_valid),
 	};
 
+	cz_json_use_project_allocator();
 	return cmocka_run_group_tests_name("validate", tests, NULL, NULL);
 }

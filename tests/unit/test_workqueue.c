@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "controller/workqueue.h"
+#include "util/mem.h"
 
 #define MS (1000 * 1000LL)
 #define SLACK_MS 150 /* how late a delayed key may come out */
@@ -384,5 +385,6 @@ int main(void)
 		cmocka_unit_test(test_concurrent),
 	};
 
+	cz_json_use_project_allocator();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,6 +14,7 @@
 #include "object/linemap.h"
 #include "object/yaml.h"
 #include "util/buf.h"
+#include "util/mem.h"
 
 /* ---- helpers ---- */
 
@@ -824,5 +825,6 @@ int main(void)
 		cmocka_unit_test(test_linemap_merge_points_at_source),
 	};
 
+	cz_json_use_project_allocator();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -377,9 +377,31 @@ bool cz_strlist_has(const cz_strlist *l, const char *s)
  */
 #define LIVE_ORIGIN "(api)"
 
+/*
+ * A live object's arena is one chunk of exactly the size its decoding
+ * needs, found by decoding it once into a throwaway arena first: there are
+ * tens of thousands of these arenas and most hold a few hundred bytes, so
+ * a run of growing chunks would leave more unused than used.  Decoding is
+ * a walk over a parsed object, cheap next to the watch event that brought
+ * it.
+ */
+static cz_arena *sized_arena(json_t *obj, bool is_source)
+{
+	cz_arena probe = CZ_ARENA_INIT;
+	cz_arena *own = cz_xmalloc(sizeof(*own));
+
+	if (is_source)
+		json_decref(decode_source(&probe, obj)->object);
+	else
+		json_decref(decode_package(&probe, obj)->object);
+	cz_arena_init_sized(own, probe.total);
+	cz_arena_release(&probe);
+	return own;
+}
+
 void cz_catalog_put_source(cz_catalog *cat, json_t *obj)
 {
-	cz_arena *own = cz_xcalloc(1, sizeof(*own));
+	cz_arena *own = sized_arena(obj, true);
 	cz_source *src = decode_source(own, obj);
 	cz_source *old = cz_strmap_get(&cat->source_index, src->name);
 
@@ -400,7 +422,7 @@ void cz_catalog_put_source(cz_catalog *cat, json_t *obj)
 
 void cz_catalog_put_package(cz_catalog *cat, json_t *obj)
 {
-	cz_arena *own = cz_xcalloc(1, sizeof(*own));
+	cz_arena *own = sized_arena(obj, false);
 	cz_package *pkg = decode_package(own, obj);
 	cz_package *old = cz_strmap_get(&cat->package_index, pkg->name);
 

@@ -8,7 +8,11 @@
 
 #include "util/mem.h"
 
-#define CHUNK_SIZE (64 * 1024)
+/* The first chunk is small because most arenas are: a live catalog object
+ * holds a few hundred bytes.  Doubling keeps the number of chunks of a big
+ * arena logarithmic, and the cap bounds the unused tail of the last one. */
+#define MIN_CHUNK 1024
+#define MAX_CHUNK (64 * 1024)
 #define ALIGN 16
 
 struct cz_arena_chunk {
@@ -17,19 +21,65 @@ struct cz_arena_chunk {
 	_Alignas(ALIGN) unsigned char data[];
 };
 
+static void too_large(void)
+{
+	fprintf(stderr, "cozypkg: arena allocation too large\n");
+	abort();
+}
+
+static size_t round_up(size_t size)
+{
+	if (size > SIZE_MAX - sizeof(cz_arena_chunk) - ALIGN)
+		too_large();
+	return (size + ALIGN - 1) & ~(size_t)(ALIGN - 1);
+}
+
+void cz_arena_init_sized(cz_arena *a, size_t first_chunk)
+{
+	memset(a, 0, sizeof(*a));
+	a->first_chunk = first_chunk;
+}
+
+static cz_arena_chunk *new_chunk(cz_arena *a, size_t size)
+{
+	cz_arena_chunk *chunk = cz_xmalloc(sizeof(*chunk) + size);
+
+	chunk->size = size;
+	a->reserved += size;
+	return chunk;
+}
+
+/* The size of the chunk after head: double the head's, within bounds. */
+static size_t next_chunk_size(const cz_arena *a)
+{
+	size_t size;
+
+	if (!a->head)
+		return a->first_chunk ? round_up(a->first_chunk) : MIN_CHUNK;
+	size = a->head->size < MAX_CHUNK / 2 ? a->head->size * 2 : MAX_CHUNK;
+	return size < MIN_CHUNK ? MIN_CHUNK : size;
+}
+
 void *cz_arena_alloc(cz_arena *a, size_t size)
 {
-	cz_arena_chunk *chunk;
-	size_t rounded = (size + ALIGN - 1) & ~(size_t)(ALIGN - 1);
+	size_t rounded = round_up(size);
 	void *p;
 
-	if (rounded < size)
-		rounded = SIZE_MAX - ALIGN;
 	if (!a->head || a->head->size - a->used < rounded) {
-		size_t chunk_size = rounded > CHUNK_SIZE ? rounded : CHUNK_SIZE;
+		size_t chunk_size = next_chunk_size(a);
+		cz_arena_chunk *chunk;
 
-		chunk = cz_xmalloc(sizeof(*chunk) + chunk_size);
-		chunk->size = chunk_size;
+		if (rounded > chunk_size && a->head) {
+			/* Behind the head, so that the head's free space
+			 * still serves the requests that follow. */
+			chunk = new_chunk(a, rounded);
+			chunk->next = a->head->next;
+			a->head->next = chunk;
+			a->total += rounded;
+			memset(chunk->data, 0, size);
+			return chunk->data;
+		}
+		chunk = new_chunk(a, rounded > chunk_size ? rounded : chunk_size);
 		chunk->next = a->head;
 		a->head = chunk;
 		a->used = 0;
@@ -95,4 +145,5 @@ void cz_arena_release(cz_arena *a)
 	a->head = NULL;
 	a->used = 0;
 	a->total = 0;
+	a->reserved = 0;
 }

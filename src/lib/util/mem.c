@@ -1,5 +1,6 @@
 #include "util/mem.h"
 
+#include <jansson.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -76,4 +77,11 @@ char *cz_xasprintf(const char *fmt, ...)
 	vsnprintf(p, (size_t)len + 1, fmt, ap);
 	va_end(ap);
 	return p;
+}
+
+/* free() stays the matching release, so the free() calls on json_dumps()
+ * results remain correct. */
+void cz_json_use_project_allocator(void)
+{
+	json_set_alloc_funcs(cz_xmalloc, free);
 }

@@ -20,6 +20,15 @@ char *cz_xstrndup(const char *s, size_t n);
 /* Returns a newly allocated formatted string; the caller frees it. */
 char *cz_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * Makes jansson allocate through cz_xmalloc, so that json_object(),
+ * json_pack(), json_string() and the rest follow the policy above and never
+ * return NULL for want of memory; code does not check them for that.  Every
+ * program calls it once at the top of main, before any JSON value exists
+ * and before any thread starts (jansson's setting is a plain global).
+ */
+void cz_json_use_project_allocator(void);
+
 /* Grows *items (of *cap elements) so that it holds at least need elements. */
 #define CZ_GROW(items, need, cap)                                              \
 	do {                                                                   \
