@@ -18,7 +18,8 @@ int cz_decode_json_array(cz_req *req, cz_api_call *c, json_t **out);
  * else its object, blob or list (as a Table when asked).  Exactly one
  * answer per request goes through here. */
 int cz_reply_call(cz_req *req, int rc, cz_api_call *c);
-int cz_reply_list(cz_req *req, const cz_resource *r, const cz_api_list *page);
+/* A list answer, joined from the stored texts or as a Table. */
+int cz_reply_list(cz_req *req, const cz_api_call *c);
 int cz_reply_list_table(cz_req *req, const cz_resource *r,
 			const cz_api_list *page);
 

@@ -118,7 +118,7 @@ static int reply_success(cz_req *req, cz_api_call *c)
 	json_t *obj = NULL;
 
 	if (c->list.items)
-		return cz_reply_list(req, c->res, &c->list);
+		return cz_reply_list(req, c);
 	if (cz_wants_table(req)) {
 		obj = cz_api_answer_object(c);
 		return cz_reply_json_new(
@@ -184,29 +184,15 @@ int cz_handle_resource(cz_req *req)
 
 /* The list answer assembled from stored texts, so that a large list costs
  * one copy of each object; a Table parses them. */
-int cz_reply_list(cz_req *req, const cz_resource *r, const cz_api_list *page)
+int cz_reply_list(cz_req *req, const cz_api_call *c)
 {
 	cz_buf out;
 	int rc;
 
 	if (cz_wants_table(req))
-		return cz_reply_list_table(req, r, page);
+		return cz_reply_list_table(req, c->res, &c->list);
 	cz_buf_init(&out, CZ_BUF_UNLIMITED);
-	cz_buf_printf(&out,
-		      "{\"kind\":\"%s\",\"apiVersion\":\"%s\",\"metadata\":{"
-		      "\"resourceVersion\":\"%lld\"",
-		      r->list_kind, r->group_version, (long long)page->rv);
-	if (page->next)
-		cz_buf_printf(&out,
-			      ",\"continue\":\"%s\",\"remainingItemCount\":%zu",
-			      page->next, page->remaining);
-	cz_buf_puts(&out, "},\"items\":[");
-	for (size_t i = 0; i < page->n; i++) {
-		if (i)
-			cz_buf_putc(&out, ',');
-		cz_buf_append(&out, page->items[i]->data, page->items[i]->len);
-	}
-	cz_buf_puts(&out, "]}");
+	cz_api_list_text(c, &out);
 	rc = cz_reply_raw(req, 200, out.data, out.len);
 	cz_buf_release(&out);
 	return rc;

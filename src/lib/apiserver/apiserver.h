@@ -87,6 +87,11 @@ int cz_api_patch(cz_api_call *c, const char *content_type,
 int cz_api_delete(cz_api_call *c, const json_t *options);
 int cz_api_delete_collection(cz_api_call *c, const json_t *options);
 
+/* The list answer of cz_api_list_objects as kube's JSON text, joined
+ * from the stored texts (no parse), appended to out. */
+struct cz_buf;
+void cz_api_list_text(const cz_api_call *c, struct cz_buf *out);
+
 /* The answer's object, parsed from the blob when only the blob is held
  * (a new reference, or NULL when there is no object). */
 json_t *cz_api_answer_object(cz_api_call *c);

@@ -9,6 +9,7 @@
 
 #include "api/path.h"
 #include "object/meta.h"
+#include "util/base64.h"
 #include "util/buf.h"
 #include "util/mem.h"
 
@@ -48,17 +49,6 @@ typedef struct query {
 	size_t n;
 } query;
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Percent-decodes s[0, n) ("+" is a space, as in a form query). */
 static char *unescape(const char *s, size_t n)
 {
@@ -66,10 +56,11 @@ static char *unescape(const char *s, size_t n)
 	size_t o = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '%' && i + 2 < n &&
-		    hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
-			out[o++] = (char)(hex_value(s[i + 1]) * 16 +
-					  hex_value(s[i + 2]));
+		int hi = i + 2 < n ? cz_hex_digit((unsigned char)s[i + 1]) : -1;
+		int lo = i + 2 < n ? cz_hex_digit((unsigned char)s[i + 2]) : -1;
+
+		if (s[i] == '%' && hi >= 0 && lo >= 0) {
+			out[o++] = (char)(hi * 16 + lo);
 			i += 2;
 		} else {
 			out[o++] = s[i] == '+' ? ' ' : s[i];
@@ -270,21 +261,7 @@ static int list_answer(const cz_api_call *c, const cz_projection *proj,
 		return CZ_OK;
 	}
 	cz_buf_init(&text, CZ_BUF_UNLIMITED);
-	cz_buf_printf(&text,
-		      "{\"kind\":\"%s\",\"apiVersion\":\"%s\",\"metadata\":{"
-		      "\"resourceVersion\":\"%s\"",
-		      c->res->list_kind, c->res->group_version, rv);
-	if (l->next)
-		cz_buf_printf(&text,
-			      ",\"continue\":\"%s\",\"remainingItemCount\":%zu",
-			      l->next, l->remaining);
-	cz_buf_puts(&text, "},\"items\":[");
-	for (size_t i = 0; i < l->n; i++) {
-		if (i)
-			cz_buf_putc(&text, ',');
-		cz_buf_append(&text, l->items[i]->data, l->items[i]->len);
-	}
-	cz_buf_puts(&text, "]}");
+	cz_api_list_text(c, &text);
 	rc = cz_json_project(text.data, text.len, proj, out, err);
 	cz_buf_release(&text);
 	return rc;

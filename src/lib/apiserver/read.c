@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "util/base64.h"
+#include "util/buf.h"
 #include "util/mem.h"
 
 /* get and list: answers straight from the store's shared texts. */
@@ -132,4 +133,25 @@ cleanup:
 	free(start);
 	free(prefix);
 	return rc;
+}
+
+void cz_api_list_text(const cz_api_call *c, cz_buf *out)
+{
+	const cz_api_list *l = &c->list;
+
+	cz_buf_printf(out,
+		      "{\"kind\":\"%s\",\"apiVersion\":\"%s\",\"metadata\":{"
+		      "\"resourceVersion\":\"%lld\"",
+		      c->res->list_kind, c->res->group_version, (long long)l->rv);
+	if (l->next)
+		cz_buf_printf(out,
+			      ",\"continue\":\"%s\",\"remainingItemCount\":%zu",
+			      l->next, l->remaining);
+	cz_buf_puts(out, "},\"items\":[");
+	for (size_t i = 0; i < l->n; i++) {
+		if (i)
+			cz_buf_putc(out, ',');
+		cz_buf_append(out, l->items[i]->data, l->items[i]->len);
+	}
+	cz_buf_puts(out, "]}");
 }

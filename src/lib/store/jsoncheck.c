@@ -1,5 +1,7 @@
 #include "store/jsoncheck.h"
 
+#include "util/base64.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdbool.h>
@@ -39,16 +41,6 @@ static bool is_digit(unsigned char c)
 	return c >= '0' && c <= '9';
 }
 
-static int hex_value(unsigned char c)
-{
-	if (is_digit(c))
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* Reads the four hex digits after "\u" into *code. */
 static bool scan_hex4(scanner *s, unsigned *code)
@@ -57,7 +49,7 @@ static bool scan_hex4(scanner *s, unsigned *code)
 	if (s->end - s->p < 4)
 		return fail(s, "truncated \\u escape");
 	for (int i = 0; i < 4; i++) {
-		int v = hex_value(*s->p++);
+		int v = cz_hex_digit(*s->p++);
 
 		if (v < 0)
 			return fail(s, "invalid \\u escape");

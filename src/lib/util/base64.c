@@ -90,3 +90,14 @@ char *cz_base64_decode(const char *text, size_t len, size_t *out_len)
 		*out_len = o;
 	return out;
 }
+
+int cz_hex_digit(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}

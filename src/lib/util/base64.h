@@ -5,6 +5,7 @@
  * Standard base64 (RFC 4648 §4, padded) as Go's encoding/base64.StdEncoding
  * reads and writes it: the form of Secret data, kubeconfig *-data fields and
  * bytes in Kubernetes JSON.  Like Go's decoder, line breaks are skipped.
+ * Hexadecimal digits too, for \u escapes and percent-encoding.
  */
 
 #include <stdbool.h>
@@ -20,5 +21,8 @@ char *cz_base64_decode(const char *text, size_t len, size_t *out_len);
 
 /* True when text is valid padded standard base64. */
 bool cz_base64_valid(const char *text, size_t len);
+
+/* The value of one hexadecimal digit (either case), or -1. */
+int cz_hex_digit(unsigned char c);
 
 #endif
