@@ -801,6 +801,79 @@ static void test_concurrent_writers(void **state)
 	cz_store_close(st);
 }
 
+/* Compare-and-swap increments of one key from several threads: each
+ * write that succeeds read the latest value, even while earlier writes
+ * still wait in the same group commit, so no increment is lost. */
+#define CAS_THREADS 4
+#define CAS_EACH 150
+
+typedef struct cas_worker {
+	cz_store *st;
+	int conflicts;
+} cas_worker;
+
+static void *increment_many(void *arg)
+{
+	cas_worker *w = arg;
+
+	for (int done = 0; done < CAS_EACH;) {
+		cz_blob *cur = NULL;
+		json_t *obj;
+		int64_t n;
+		int rc;
+
+		if (cz_store_get(w->st, "cas/counter", &cur, NULL) != CZ_OK)
+			return NULL;
+		obj = json_loadb(cur->data, cur->len, 0, NULL);
+		n = json_integer_value(json_object_get(obj, "n"));
+		json_object_set_new(obj, "n", json_integer(n + 1));
+		rc = cz_store_update(w->st, "cas/counter", obj, cur->rv, NULL,
+				     NULL);
+		if (rc == CZ_OK)
+			done++;
+		else if (rc == CZ_ECONFLICT)
+			w->conflicts++;
+		else
+			return NULL;
+		json_decref(obj);
+		cz_blob_unref(cur);
+	}
+	return NULL;
+}
+
+static void test_concurrent_compare_and_swap(void **state)
+{
+	fixture *fx = *state;
+	cz_store *st = open_store(fx);
+	cas_worker w[CAS_THREADS];
+	pthread_t threads[CAS_THREADS];
+	json_t *zero = json_pack("{s:i}", "n", 0);
+	cz_blob *b = NULL;
+	json_t *obj;
+
+	assert_int_equal(cz_store_create(st, "cas/counter", zero, NULL, NULL),
+			 CZ_OK);
+	for (int i = 0; i < CAS_THREADS; i++) {
+		w[i] = (cas_worker){ st, 0 };
+		pthread_create(&threads[i], NULL, increment_many, &w[i]);
+	}
+	for (int i = 0; i < CAS_THREADS; i++)
+		pthread_join(threads[i], NULL);
+	assert_int_equal(cz_store_get(st, "cas/counter", &b, NULL), CZ_OK);
+	obj = json_loadb(b->data, b->len, 0, NULL);
+	assert_int_equal(json_integer_value(json_object_get(obj, "n")),
+			 CAS_THREADS * CAS_EACH);
+	assert_int_equal(cz_store_revision(st), 1 + CAS_THREADS * CAS_EACH);
+	json_decref(obj);
+	cz_blob_unref(b);
+	json_decref(zero);
+	cz_store_close(st);
+	/* Reopened, the file has the same. */
+	st = open_store(fx);
+	assert_int_equal(cz_store_revision(st), 1 + CAS_THREADS * CAS_EACH);
+	cz_store_close(st);
+}
+
 /* The child of the crash test: writes until killed, reporting each write
  * through fd only once the store has acknowledged it. */
 static void crash_child(const char *path, int fd)
@@ -1055,6 +1128,7 @@ int main(void)
 		T(test_stop_watches),
 		T(test_many_watchers),
 		T(test_concurrent_writers),
+		T(test_concurrent_compare_and_swap),
 		T(test_crash_safety),
 		T(test_corrupt_file),
 		T(test_second_process_refused),

@@ -14,6 +14,7 @@
 #include "store/jsoncheck.h"
 #include "util/mem.h"
 #include "util/sort.h"
+#include "util/strmap.h"
 
 /* PRAGMA user_version of the schema below; 0 is a new, empty file. */
 #define SCHEMA_VERSION 1
@@ -51,6 +52,24 @@ static const char schema_sql[] =
 	"PRAGMA user_version = 1;"
 	"COMMIT;";
 
+/* A write accepted into the open transaction. */
+typedef struct pending {
+	cz_event_type type;
+	cz_blob *event; /* what watchers receive (owned) */
+	bool removes;   /* a delete: event->key leaves the index */
+} pending;
+
+/* The outcome of one commit, kept until every writer of that batch has
+ * read it (they wake within a commit or two; the ring is far larger). */
+#define RESULT_RING 256
+typedef struct batch_result {
+	int rc;
+	char msg[CZ_ERROR_MSG_MAX];
+} batch_result;
+
+/* The overlay's mark for a key deleted in the open transaction. */
+static cz_blob gone_marker;
+
 struct cz_store {
 	char *path;
 	sqlite3 *db;
@@ -64,6 +83,23 @@ struct cz_store {
 	cz_index index;
 	int64_t revision;
 	cz_hub *hub;
+
+	/* Group commit (under write_mu): writes accepted into the open
+	 * transaction but not yet committed, in revision order, and what
+	 * they make of their keys for the next writer's preconditions. */
+	bool txn_open;
+	int64_t accepted;  /* the last revision handed out */
+	pending *pend;
+	size_t npend, pend_cap;
+	cz_strmap overlay; /* key -> pending blob, or &gone_marker */
+	uint64_t batch;    /* the batch the next accepted write joins */
+	/* Committing (under commit_mu): one writer at a time commits every
+	 * accepted write; the others wait for their batch's result. */
+	pthread_mutex_t commit_mu;
+	pthread_cond_t committed;
+	bool committing;
+	uint64_t done_batch; /* every batch up to here has its result */
+	batch_result results[RESULT_RING];
 };
 
 /* ---- SQLite ------------------------------------------------------------ */
@@ -311,6 +347,8 @@ int cz_store_open(const cz_store_opts *opts, cz_store **out, cz_error *err)
 	st = cz_xcalloc(1, sizeof(*st));
 	st->path = cz_xstrdup(opts->path);
 	pthread_mutex_init(&st->write_mu, NULL);
+	pthread_mutex_init(&st->commit_mu, NULL);
+	pthread_cond_init(&st->committed, NULL);
 	pthread_rwlock_init(&st->lock, NULL);
 	cz_index_init(&st->index);
 	if (sqlite3_open_v2(st->path, &st->db,
@@ -331,6 +369,7 @@ int cz_store_open(const cz_store_opts *opts, cz_store **out, cz_error *err)
 	/* After a restart no history is kept: the window starts empty at the
 	 * current revision. */
 	st->hub = cz_hub_new(window, st->revision);
+	st->accepted = st->revision;
 	*out = st;
 	st = NULL;
 cleanup:
@@ -358,6 +397,10 @@ void cz_store_close(cz_store *st)
 	cz_hub_unref(st->hub);
 	pthread_rwlock_destroy(&st->lock);
 	pthread_mutex_destroy(&st->write_mu);
+	pthread_mutex_destroy(&st->commit_mu);
+	pthread_cond_destroy(&st->committed);
+	cz_strmap_release(&st->overlay);
+	free(st->pend);
 	free(st->path);
 	free(st);
 }
@@ -509,30 +552,20 @@ static int make_blob(const char *key, json_t *obj, int64_t rv,
 
 /* Makes a committed change visible: the index, the revision and the event
  * change together under the write lock, so a LIST at revision r and a
- * WATCH from r never miss or repeat a change.  put is the new blob (a
- * borrowed reference; NULL removes event->key). */
-static void publish(cz_store *st, cz_event_type type, cz_blob *event,
-		    cz_blob *put)
+ * WATCH from r never miss or repeat a change. */
+static void publish(cz_store *st, const pending *p)
 {
 	cz_blob *old;
 
 	pthread_rwlock_wrlock(&st->lock);
-	if (put)
-		old = cz_index_put(&st->index, cz_blob_ref(put));
+	if (p->removes)
+		old = cz_index_remove(&st->index, p->event->key);
 	else
-		old = cz_index_remove(&st->index, event->key);
-	st->revision = event->rv;
-	cz_hub_append(st->hub, event->rv, type, event);
+		old = cz_index_put(&st->index, cz_blob_ref(p->event));
+	st->revision = p->event->rv;
+	cz_hub_append(st->hub, p->event->rv, p->type, p->event);
 	pthread_rwlock_unlock(&st->lock);
 	cz_blob_unref(old);
-}
-
-static void hand_out(cz_blob *b, cz_blob **out)
-{
-	if (out)
-		*out = b;
-	else
-		cz_blob_unref(b);
 }
 
 /* Values beyond SQLite's length limit (a billion bytes by default) could
@@ -548,36 +581,150 @@ static int check_size(cz_store *st, const cz_blob *b, cz_error *err)
 	return CZ_OK;
 }
 
-/* Writes obj under key at the next revision; write_mu is held and the
- * preconditions checked. */
-static int put_locked(cz_store *st, const char *key, json_t *obj,
-		      cz_event_type type, cz_blob **out, cz_error *err)
+/* The current blob of key as the next write sees it: the open
+ * transaction's, else the index's; NULL when absent.  write_mu is held. */
+static cz_blob *current(cz_store *st, const char *key)
 {
-	int64_t rv = st->revision + 1;
-	cz_blob *b = NULL;
+	cz_blob *b = cz_strmap_get(&st->overlay, key);
+
+	if (b)
+		return b == &gone_marker ? NULL : b;
+	return cz_index_get(&st->index, key);
+}
+
+/* Adds a write to the open transaction (begun on first use); the store
+ * takes event.  Returns the batch that will commit it.  write_mu is
+ * held. */
+static int accept(cz_store *st, cz_event_type type, cz_blob *event,
+		  uint64_t *batch, cz_error *err)
+{
+	bool removes = type == CZ_EV_DELETED;
+	int rc = CZ_OK;
+
+	if (!st->txn_open) {
+		if ((rc = step_done(st, ST_BEGIN, err)) < 0)
+			goto fail;
+		st->txn_open = true;
+	}
+	/* A failed statement leaves the transaction as it was (SQLite rolls
+	 * back that statement alone): only this write fails. */
+	rc = removes ? sql_delete(st, event->key, err) : sql_put(st, event, err);
+	if (rc < 0)
+		goto fail;
+	CZ_GROW(st->pend, st->npend + 1, st->pend_cap);
+	st->pend[st->npend++] = (pending){ type, event, removes };
+	cz_strmap_put(&st->overlay, event->key,
+		      removes ? &gone_marker : event);
+	st->accepted = event->rv;
+	*batch = st->batch;
+	return CZ_OK;
+fail:
+	cz_blob_unref(event);
+	return rc;
+}
+
+/* Commits the open transaction, publishes what it held, and records the
+ * outcome as batch's.  write_mu is held. */
+static int commit_locked(cz_store *st, uint64_t batch, cz_error *err)
+{
+	int rc = CZ_OK;
+
+	if (st->txn_open) {
+		rc = sql_commit(st, st->accepted, err);
+		if (rc < 0)
+			sql_rollback(st);
+		st->txn_open = false;
+	}
+	for (size_t i = 0; i < st->npend; i++) {
+		if (rc == CZ_OK)
+			publish(st, &st->pend[i]);
+		cz_blob_unref(st->pend[i].event);
+	}
+	st->npend = 0;
+	cz_strmap_release(&st->overlay);
+	if (rc < 0)
+		st->accepted = st->revision; /* nothing of the batch stands */
+	st->batch = batch + 1;
+	return rc;
+}
+
+/* Waits until batch is committed, committing it (and whatever joined it)
+ * when no other writer is; returns the batch's outcome.  Writers that
+ * arrive while a commit runs join the next batch, so that under load one
+ * COMMIT serves many writes. */
+static int wait_committed(cz_store *st, uint64_t batch, cz_error *err)
+{
+	batch_result *res = &st->results[batch % RESULT_RING];
 	int rc;
 
-	if ((rc = make_blob(key, obj, rv, &b, err)) < 0 ||
-	    (rc = check_size(st, b, err)) < 0)
-		goto cleanup;
-	if ((rc = step_done(st, ST_BEGIN, err)) < 0)
-		goto cleanup;
-	if ((rc = sql_put(st, b, err)) < 0 ||
-	    (rc = sql_commit(st, rv, err)) < 0) {
-		sql_rollback(st);
-		goto cleanup;
+	pthread_mutex_lock(&st->commit_mu);
+	while (st->done_batch < batch + 1) {
+		cz_error cerr = CZ_ERROR_INIT;
+		uint64_t b;
+
+		if (st->committing) {
+			pthread_cond_wait(&st->committed, &st->commit_mu);
+			continue;
+		}
+		st->committing = true;
+		pthread_mutex_unlock(&st->commit_mu);
+		pthread_mutex_lock(&st->write_mu);
+		b = st->batch;
+		rc = commit_locked(st, b, &cerr);
+		pthread_mutex_unlock(&st->write_mu);
+		pthread_mutex_lock(&st->commit_mu);
+		st->results[b % RESULT_RING].rc = rc;
+		snprintf(st->results[b % RESULT_RING].msg, CZ_ERROR_MSG_MAX, "%s",
+			 cerr.msg);
+		st->done_batch = b + 1;
+		st->committing = false;
+		pthread_cond_broadcast(&st->committed);
 	}
-	publish(st, type, b, b);
-	hand_out(b, out);
-	b = NULL;
-cleanup:
-	cz_blob_unref(b);
+	rc = res->rc;
+	if (rc < 0)
+		cz_fail(err, rc, "%s", res->msg);
+	pthread_mutex_unlock(&st->commit_mu);
+	return rc;
+}
+
+/* Accepts event for key (blob ownership passes) and waits for its commit;
+ * *out (optional) then gets a reference to event.  write_mu is held on
+ * entry and released. */
+static int write_and_wait(cz_store *st, cz_event_type type, cz_blob *event,
+			  cz_blob **out, cz_error *err)
+{
+	uint64_t batch = 0;
+	int rc;
+
+	cz_blob_ref(event); /* one for the transaction, one for the caller */
+	rc = accept(st, type, event, &batch, err);
+	pthread_mutex_unlock(&st->write_mu);
+	if (rc == CZ_OK)
+		rc = wait_committed(st, batch, err);
+	if (rc == CZ_OK && out)
+		*out = event;
+	else
+		cz_blob_unref(event);
+	return rc;
+}
+
+/* A blob of obj for key at the next revision; write_mu is held. */
+static int next_blob(cz_store *st, const char *key, json_t *obj,
+		     cz_blob **out, cz_error *err)
+{
+	int rc = make_blob(key, obj, st->accepted + 1, out, err);
+
+	if (rc == CZ_OK && (rc = check_size(st, *out, err)) < 0) {
+		cz_blob_unref(*out);
+		*out = NULL;
+	}
 	return rc;
 }
 
 int cz_store_create(cz_store *st, const char *key, json_t *obj,
 		    cz_blob **out, cz_error *err)
 {
+	cz_blob *b = NULL;
 	int rc;
 
 	if (out)
@@ -585,12 +732,15 @@ int cz_store_create(cz_store *st, const char *key, json_t *obj,
 	if ((rc = check_key(key, err)) < 0)
 		return rc;
 	pthread_mutex_lock(&st->write_mu);
-	if (cz_index_get(&st->index, key))
+	if (current(st, key))
 		rc = cz_fail(err, CZ_EEXISTS, "%s already exists", key);
 	else
-		rc = put_locked(st, key, obj, CZ_EV_ADDED, out, err);
-	pthread_mutex_unlock(&st->write_mu);
-	return rc;
+		rc = next_blob(st, key, obj, &b, err);
+	if (rc < 0) {
+		pthread_mutex_unlock(&st->write_mu);
+		return rc;
+	}
+	return write_and_wait(st, CZ_EV_ADDED, b, out, err);
 }
 
 /* The stored blob of key when it exists and matches expect_rv (0 = any);
@@ -598,7 +748,7 @@ int cz_store_create(cz_store *st, const char *key, json_t *obj,
 static int check_current(cz_store *st, const char *key, int64_t expect_rv,
 			 cz_blob **cur, cz_error *err)
 {
-	*cur = cz_index_get(&st->index, key);
+	*cur = current(st, key);
 	if (!*cur)
 		return cz_fail(err, CZ_ENOTFOUND, "%s not found", key);
 	if (expect_rv && (*cur)->rv != expect_rv)
@@ -613,6 +763,7 @@ int cz_store_update(cz_store *st, const char *key, json_t *obj,
 		    int64_t expect_rv, cz_blob **out, cz_error *err)
 {
 	cz_blob *cur;
+	cz_blob *b = NULL;
 	int rc;
 
 	if (out)
@@ -621,9 +772,12 @@ int cz_store_update(cz_store *st, const char *key, json_t *obj,
 		return rc;
 	pthread_mutex_lock(&st->write_mu);
 	if ((rc = check_current(st, key, expect_rv, &cur, err)) == CZ_OK)
-		rc = put_locked(st, key, obj, CZ_EV_MODIFIED, out, err);
-	pthread_mutex_unlock(&st->write_mu);
-	return rc;
+		rc = next_blob(st, key, obj, &b, err);
+	if (rc < 0) {
+		pthread_mutex_unlock(&st->write_mu);
+		return rc;
+	}
+	return write_and_wait(st, CZ_EV_MODIFIED, b, out, err);
 }
 
 /* The last state of cur restamped with the deleting revision rv. */
@@ -642,34 +796,11 @@ static int make_tombstone(const cz_blob *cur, int64_t rv, cz_blob **out,
 	return rc;
 }
 
-static int delete_locked(cz_store *st, const cz_blob *cur, cz_blob **out,
-			 cz_error *err)
-{
-	int64_t rv = st->revision + 1;
-	cz_blob *gone = NULL;
-	int rc;
-
-	if ((rc = make_tombstone(cur, rv, &gone, err)) < 0)
-		goto cleanup;
-	if ((rc = step_done(st, ST_BEGIN, err)) < 0)
-		goto cleanup;
-	if ((rc = sql_delete(st, cur->key, err)) < 0 ||
-	    (rc = sql_commit(st, rv, err)) < 0) {
-		sql_rollback(st);
-		goto cleanup;
-	}
-	publish(st, CZ_EV_DELETED, gone, NULL);
-	hand_out(gone, out);
-	gone = NULL;
-cleanup:
-	cz_blob_unref(gone);
-	return rc;
-}
-
 int cz_store_delete(cz_store *st, const char *key, int64_t expect_rv,
 		    cz_blob **out, cz_error *err)
 {
 	cz_blob *cur;
+	cz_blob *gone = NULL;
 	int rc;
 
 	if (out)
@@ -678,9 +809,12 @@ int cz_store_delete(cz_store *st, const char *key, int64_t expect_rv,
 		return rc;
 	pthread_mutex_lock(&st->write_mu);
 	if ((rc = check_current(st, key, expect_rv, &cur, err)) == CZ_OK)
-		rc = delete_locked(st, cur, out, err);
-	pthread_mutex_unlock(&st->write_mu);
-	return rc;
+		rc = make_tombstone(cur, st->accepted + 1, &gone, err);
+	if (rc < 0) {
+		pthread_mutex_unlock(&st->write_mu);
+		return rc;
+	}
+	return write_and_wait(st, CZ_EV_DELETED, gone, out, err);
 }
 
 /* Fails on a key that is stored already or repeats within keys. */
@@ -692,7 +826,7 @@ static int check_batch_keys(cz_store *st, size_t n, const char *const *keys,
 
 	for (size_t i = 0; i < n && rc == CZ_OK; i++) {
 		rc = check_key(keys[i], err);
-		if (rc == CZ_OK && cz_index_get(&st->index, keys[i]))
+		if (rc == CZ_OK && current(st, keys[i]))
 			rc = cz_fail(err, CZ_EEXISTS, "%s already exists",
 				     keys[i]);
 		sorted[i] = keys[i];
@@ -709,6 +843,43 @@ static int check_batch_keys(cz_store *st, size_t n, const char *const *keys,
 	return rc;
 }
 
+/* All of n blobs in their own transaction, or none: committed at once,
+ * apart from any batch of single writes.  write_mu is held. */
+static int create_all_locked(cz_store *st, size_t n, cz_blob **blobs,
+			     cz_error *err)
+{
+	int rc;
+
+	/* Single writes accepted before this go first, in their own commit,
+	 * so that a failure here cannot take them along. */
+	if (st->npend || st->txn_open) {
+		cz_error cerr = CZ_ERROR_INIT;
+		uint64_t b = st->batch;
+
+		rc = commit_locked(st, b, &cerr);
+		pthread_mutex_lock(&st->commit_mu);
+		st->results[b % RESULT_RING].rc = rc;
+		snprintf(st->results[b % RESULT_RING].msg, CZ_ERROR_MSG_MAX,
+			 "%s", cerr.msg);
+		if (st->done_batch < b + 1)
+			st->done_batch = b + 1;
+		pthread_cond_broadcast(&st->committed);
+		pthread_mutex_unlock(&st->commit_mu);
+	}
+	if ((rc = step_done(st, ST_BEGIN, err)) < 0)
+		return rc;
+	for (size_t i = 0; i < n && rc == CZ_OK; i++)
+		rc = sql_put(st, blobs[i], err);
+	if (rc < 0 || (rc = sql_commit(st, blobs[n - 1]->rv, err)) < 0) {
+		sql_rollback(st);
+		return rc;
+	}
+	for (size_t i = 0; i < n; i++)
+		publish(st, &(pending){ CZ_EV_ADDED, blobs[i], false });
+	st->accepted = blobs[n - 1]->rv;
+	return CZ_OK;
+}
+
 int cz_store_create_batch(cz_store *st, size_t n, const char *const *keys,
 			  json_t *const *objs, cz_error *err)
 {
@@ -721,20 +892,11 @@ int cz_store_create_batch(cz_store *st, size_t n, const char *const *keys,
 	blobs = cz_xcalloc(n, sizeof(*blobs));
 	for (size_t i = 0; i < n; i++)
 		if ((rc = make_blob(keys[i], objs[i],
-				    st->revision + 1 + (int64_t)i, &blobs[i],
+				    st->accepted + 1 + (int64_t)i, &blobs[i],
 				    err)) < 0 ||
 		    (rc = check_size(st, blobs[i], err)) < 0)
 			goto cleanup;
-	if ((rc = step_done(st, ST_BEGIN, err)) < 0)
-		goto cleanup;
-	for (size_t i = 0; i < n && rc == CZ_OK; i++)
-		rc = sql_put(st, blobs[i], err);
-	if (rc < 0 || (rc = sql_commit(st, blobs[n - 1]->rv, err)) < 0) {
-		sql_rollback(st);
-		goto cleanup;
-	}
-	for (size_t i = 0; i < n; i++)
-		publish(st, CZ_EV_ADDED, blobs[i], blobs[i]);
+	rc = create_all_locked(st, n, blobs, err);
 cleanup:
 	for (size_t i = 0; blobs && i < n; i++)
 		cz_blob_unref(blobs[i]);
