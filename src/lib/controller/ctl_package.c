@@ -391,12 +391,16 @@ static bool may_be_cyclic(cz_manager *m, const char *name)
 	bool maybe = true;
 
 	pthread_mutex_lock(&m->cycle_lock);
+	/* Rebuilds take at most a tenth of the time: on a large graph one
+	 * costs far more than the interval. */
 	if (m->graph_dirty &&
-	    now - m->candidates_at_ns >= CANDIDATES_MIN_INTERVAL_NS) {
+	    now - m->candidates_at_ns >= CANDIDATES_MIN_INTERVAL_NS &&
+	    now - m->candidates_at_ns >= 10 * m->candidates_cost_ns) {
 		m->graph_dirty = false;
 		json_decref(m->cycle_candidates);
 		m->cycle_candidates = cycle_candidates(m);
-		m->candidates_at_ns = now;
+		m->candidates_at_ns = cz_mono_ns();
+		m->candidates_cost_ns = m->candidates_at_ns - now;
 	}
 	if (!m->graph_dirty && m->cycle_candidates)
 		maybe = json_object_get(m->cycle_candidates, name) != NULL;

@@ -88,6 +88,7 @@ struct cz_manager {
 	json_t *cycle_candidates;
 	volatile bool graph_dirty;
 	int64_t candidates_at_ns;
+	int64_t candidates_cost_ns; /* how long the last rebuild took */
 	/* HelmReleases this controller just wrote: "ns/name" -> the version
 	 * written, so that the watch's echo of its own write does not
 	 * reconcile the Package again (guarded by echo_lock). */
