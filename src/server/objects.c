@@ -120,11 +120,15 @@ static int reply_success(cz_req *req, cz_api_call *c)
 	if (c->list.items)
 		return cz_reply_list(req, c);
 	if (cz_wants_table(req)) {
+		int rc;
+
 		obj = cz_api_answer_object(c);
-		return cz_reply_json_new(
-			req, c->code,
-			cz_table_build(req, c->res, (json_t *const *)&obj, 1,
-				       true));
+		rc = cz_reply_json_new(req, c->code,
+				       cz_table_build(req, c->res,
+						      (json_t *const *)&obj, 1,
+						      true));
+		json_decref(obj);
+		return rc;
 	}
 	if (c->blob && !c->object)
 		return cz_reply_raw(req, c->code, c->blob->data, c->blob->len);
