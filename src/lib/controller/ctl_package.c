@@ -658,6 +658,8 @@ static int write_release(cz_manager *m, cz_kube *kube, const json_t *want,
 		rc = cz_kube_create(kube, path, want, result, err);
 		free(path);
 		path = cz_kube_path(cz_res_releases(), ns, name, NULL, NULL);
+		if (rc == CZ_OK)
+			remember_own_write(m, *result);
 		if (rc != CZ_EEXISTS)
 			goto cleanup;
 		rc = cz_kube_get(kube, path, &have, err);
@@ -672,6 +674,8 @@ static int write_release(cz_manager *m, cz_kube *kube, const json_t *want,
 	if (!path)
 		path = cz_kube_path(cz_res_releases(), ns, name, NULL, NULL);
 	rc = cz_kube_update(kube, path, merged, result, err);
+	if (rc == CZ_OK)
+		remember_own_write(m, *result);
 cleanup:
 	json_decref(merged);
 	json_decref(have);
@@ -757,8 +761,6 @@ static int write_releases(cz_manager *m, cz_kube *kube, plan *p,
 		json_t *result = NULL;
 
 		rc = write_release(m, kube, want, &result, err);
-		if (rc == CZ_OK)
-			remember_own_write(m, result);
 		if (rc != CZ_OK) {
 			char *msg = cz_xasprintf(
 				"Failed to create HelmRelease %s: %s",
