@@ -19,6 +19,8 @@
 #include "engine/engine.h"
 #include "kube/client.h"
 #include "model/catalog.h"
+#include "oci/client.h"
+#include "oci/ref.h"
 #include "object/meta.h"
 #include "util/buf.h"
 #include "util/diags.h"
@@ -250,5 +252,30 @@ void cli_table_release(cli_table *t);
 /* s cut to keep characters plus "..." when longer than limit bytes, as
  * the reference list does; malloc'ed. */
 char *cli_truncate(const char *s, size_t limit, size_t keep);
+
+/* ---- registries (registry.c) -------------------------------------------- */
+
+#define CLI_OPT_INSECURE (CLI_LONG_ONLY + 210)
+#define CLI_REGISTRY_OPTIONS                                                   \
+	{ CLI_OPT_INSECURE, "insecure", NULL,                                  \
+	  "talk to the registry over plain HTTP (local registries)" }
+
+/* An open registry client and the reference it was opened for. */
+typedef struct cli_registry {
+	cz_oci_ref ref; /* parsed from the argument; owned */
+	cz_oci *oci;    /* owned */
+} cli_registry;
+
+/*
+ * Parses text ("oci://host/repo[:tag][@digest]"; the oci:// prefix is
+ * required) and opens a client for its host, with credentials from
+ * $DOCKER_CONFIG/config.json or ~/.docker/config.json as skopeo reads
+ * them (a missing file is no credentials).  Nothing is sent yet.
+ * CZ_EINVALID names the bad part of the reference.  Close with
+ * cli_registry_close() whatever the result.
+ */
+int cli_registry_open(const char *text, bool insecure, cli_registry *r,
+		      cz_error *err);
+void cli_registry_close(cli_registry *r);
 
 #endif
