@@ -64,6 +64,7 @@ extern const cli_command cmd_render;
 extern const cli_command cmd_version;
 extern const cli_command cmd_completion;
 extern const cli_command cmd_man;
+extern const cli_command cmd_push;
 
 /* The table, for help and completion. */
 const cli_command *const *cli_commands(void);

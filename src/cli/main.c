@@ -13,6 +13,7 @@ static const cli_command *const commands[] = {
 	&cmd_dot,
 	&cmd_status,
 	&cmd_render,
+	&cmd_push,
 	&cmd_version,
 	&cmd_completion,
 	&cmd_man,

@@ -67,10 +67,27 @@ void cz_tarball_add_bytes(cz_tarball *t, const char *archive_path,
 	e->executable = executable;
 }
 
-/* Walks dir (whose real path is root_real) adding files under prefix. */
-static int add_tree(cz_tarball *t, const char *prefix, const char *dir,
-		    const char *root_real, unsigned depth, cz_error *err)
+/* What a walk needs besides the directory it is in. */
+typedef struct tree_walk {
+	const char *root_real;
+	const cz_tar_dir_opts *opts; /* NULL: follow links inside the tree */
+} tree_walk;
+
+/* Reports child (archive_path) as left out, when the options skip it. */
+static bool skipped(const tree_walk *w, const char *archive_path)
 {
+	if (!w->opts || !w->opts->regular_only)
+		return false;
+	if (w->opts->on_skip)
+		w->opts->on_skip(w->opts->ctx, archive_path);
+	return true;
+}
+
+/* Walks dir adding files under prefix. */
+static int add_tree(cz_tarball *t, const char *prefix, const char *dir,
+		    const tree_walk *w, unsigned depth, cz_error *err)
+{
+	const char *root_real = w->root_real;
 	DIR *d = NULL;
 	struct dirent *de;
 	char *child = NULL;
@@ -102,12 +119,14 @@ static int add_tree(cz_tarball *t, const char *prefix, const char *dir,
 			goto cleanup;
 		}
 		if (S_ISDIR(st.st_mode)) {
-			rc = add_tree(t, archive_path, child, root_real, depth + 1,
+			rc = add_tree(t, archive_path, child, w, depth + 1,
 				      err);
 			if (rc < 0)
 				goto cleanup;
 			continue;
 		}
+		if (!S_ISREG(st.st_mode) && skipped(w, archive_path))
+			continue;
 		if (S_ISLNK(st.st_mode)) {
 			size_t root_len = strlen(root_real);
 
@@ -142,7 +161,15 @@ cleanup:
 int cz_tarball_add_dir(cz_tarball *t, const char *prefix, const char *dir,
 		       cz_error *err)
 {
+	return cz_tarball_add_dir_opts(t, prefix, dir, NULL, err);
+}
+
+int cz_tarball_add_dir_opts(cz_tarball *t, const char *prefix,
+			    const char *dir, const cz_tar_dir_opts *opts,
+			    cz_error *err)
+{
 	char *root_real = realpath(dir, NULL);
+	tree_walk w = { root_real, opts };
 	struct stat st;
 	int rc;
 
@@ -152,7 +179,7 @@ int cz_tarball_add_dir(cz_tarball *t, const char *prefix, const char *dir,
 	}
 	while (*prefix == '/')
 		prefix++;
-	rc = add_tree(t, prefix, root_real, root_real, 0, err);
+	rc = add_tree(t, prefix, root_real, &w, 0, err);
 cleanup:
 	free(root_real);
 	return rc;

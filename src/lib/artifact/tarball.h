@@ -76,6 +76,20 @@ void cz_tarball_add_bytes(cz_tarball *t, const char *archive_path,
 int cz_tarball_add_dir(cz_tarball *t, const char *prefix, const char *dir,
 		       cz_error *err);
 
+typedef struct cz_tar_dir_opts {
+	/* Only regular files and directories, as Flux packs a tree: symbolic
+	 * links and special files are left out and passed to on_skip (their
+	 * archive path) instead of being followed or refused. */
+	bool regular_only;
+	void (*on_skip)(void *ctx, const char *archive_path);
+	void *ctx;
+} cz_tar_dir_opts;
+
+/* cz_tarball_add_dir() with options (NULL: as cz_tarball_add_dir). */
+int cz_tarball_add_dir_opts(cz_tarball *t, const char *prefix,
+			    const char *dir, const cz_tar_dir_opts *opts,
+			    cz_error *err);
+
 /* Writes the archive to fd (not closed), hashing it on the way. */
 int cz_tarball_write_fd(const cz_tarball *t, int fd, cz_tar_result *out,
 			cz_error *err);
