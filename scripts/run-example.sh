@@ -35,10 +35,10 @@ export KUBECONFIG="$data/kubeconfig"
 k() { kubectl --request-timeout=20s "$@"; }
 
 echo "# cozypkgd is serving; its data and log are in $data"
-k apply --server-side -f "$ex/sources" | sed 's/^/  /'
+k apply --server-side -f "$ex/packages/core/platform/sources" | sed 's/^/  /'
 echo
 echo "# cozypkg add -f packages.yaml --source-dir repo/ --wait"
-"$build/cozypkg" add -f "$ex/packages.yaml" --source-dir "$ex/repo" --wait --timeout 60s </dev/null 2>&1 | sed 's/^/  /'
+"$build/cozypkg" add -f "$ex/packages.yaml" --source-dir "$ex/packages" --wait --timeout 60s </dev/null 2>&1 | sed 's/^/  /'
 echo
 echo "# cozypkg list -i"
 "$build/cozypkg" list -i
@@ -63,8 +63,8 @@ Look around:
   $build/cozypkg status example.webapp
   $build/cozypkg dot | dot -Tsvg >graph.svg
   $build/cozypkg del example.certs --dry-run
-  $build/cozypkg render -f $ex/sources -f $ex/packages.yaml
-  $build/cozypkg dot --offline -f $ex/sources -f $ex/packages.yaml | dot -Tsvg >graph.svg
+  $build/cozypkg render -f $ex/packages/core/platform/sources -f $ex/packages.yaml
+  $build/cozypkg dot --offline -f $ex/packages/core/platform/sources -f $ex/packages.yaml | dot -Tsvg >graph.svg
 EOF
 if [[ ${RUN_ONCE:-} == 1 ]]; then
   exit 0
