@@ -63,6 +63,7 @@ typedef struct tap_plan {
 	char *scratch;     /* the pulled artifact */
 	json_t *sources;   /* declared PackageSources */
 	json_t *created;   /* paths of objects this run created */
+	bool had_secret;   /* the OCIRepository had a spec.secretRef */
 } tap_plan;
 
 static int on_opt(void *ctx, int id, const char *arg)
@@ -106,9 +107,6 @@ static int choose_reference(const tap_args *a, tap_plan *p, cz_error *err)
 	char *head_digest = NULL;
 	int rc;
 
-	if (ref->digest && (a->tag || a->pin))
-		return cz_fail(err, CZ_EINVALID, "a digest reference is already "
-			       "pinned: --tag and --pin do not apply");
 	if (ref->digest) {
 		p->digest = cz_xstrdup(ref->digest);
 		return CZ_OK;
@@ -196,11 +194,24 @@ static const cz_resource *res_secrets(void)
 	return cz_resource_find("", "v1", "secrets");
 }
 
+/* spec.<field>.secretRef.name, or spec.secretRef.name for field NULL,
+ * of an OCIRepository; malloc'ed or NULL. */
+static char *secret_of(const json_t *repo, const char *field)
+{
+	const json_t *spec = json_object_get(repo, "spec");
+	const json_t *at = field ? json_object_get(spec, field) : spec;
+	const char *name = json_string_value(
+		json_object_get(json_object_get(at, "secretRef"), "name"));
+
+	return name ? cz_xstrdup(name) : NULL;
+}
+
 /* The OCIRepository may be ours already, for this URL, or must not be
- * there; *secret receives the pull Secret to keep when --secret is not
- * given. */
+ * there.  What a later tap keeps: *secret, the pull Secret when --secret
+ * is not given, and *verify, the verification key's Secret when
+ * --verify-key is not given (verification is never dropped silently). */
 static int check_ocirepository(tap_args *a, tap_plan *p, char **secret,
-			       cz_error *err)
+			       char **verify, cz_error *err)
 {
 	char *path = cz_kube_path(res_ocirepos(), CZ_TAP_NAMESPACE, p->name,
 				  NULL, NULL);
@@ -221,13 +232,13 @@ static int check_ocirepository(tap_args *a, tap_plan *p, char **secret,
 		rc = cz_fail(err, CZ_EEXISTS, "%s already taps %s, not %s: "
 			     "untap its PackageSources first", p->name,
 			     url ? url : "(no url)", p->url);
-	} else if (!a->secret) {
-		const char *s = json_string_value(json_object_get(
-			json_object_get(json_object_get(cur, "spec"),
-					"secretRef"),
-			"name"));
-
-		*secret = s ? cz_xstrdup(s) : NULL;
+	} else {
+		if (!a->secret)
+			*secret = secret_of(cur, NULL);
+		if (!a->verify_key)
+			*verify = secret_of(cur, "verify");
+		p->had_secret = json_object_get(json_object_get(cur, "spec"),
+						"secretRef") != NULL;
 	}
 cleanup:
 	json_decref(cur);
@@ -318,9 +329,20 @@ static int apply_ocirepository(tap_args *a, tap_plan *p, const char *secret,
 	cz_tap_repo r = { p->name, p->url, p->tag, p->digest, secret,
 			  verify_secret, a->insecure, NULL };
 	json_t *obj = cz_tap_ocirepository(&r);
+	json_t *clear = json_pack("{s:{s:n}}", "spec", "secretRef");
 	char *path = cz_kube_path(res_ocirepos(), CZ_TAP_NAMESPACE, p->name,
 				  NULL, NULL);
-	int rc = apply(a, p, path, obj, err);
+	int rc = CZ_OK;
+
+	/* An apply would leave an empty secretRef behind, which the schema
+	 * refuses: the reference goes first. */
+	if (!secret && p->had_secret)
+		rc = cz_kube_patch(a->conn.kube, path,
+				   "application/merge-patch+json", clear, NULL,
+				   err);
+	if (rc == CZ_OK)
+		rc = apply(a, p, path, obj, err);
+	json_decref(clear);
 
 	json_decref(obj);
 	free(path);
@@ -390,15 +412,19 @@ static int write_cluster(tap_args *a, tap_plan *p, cz_error *err)
 	char *secret = NULL, *verify_secret = NULL;
 	int rc;
 
-	if ((rc = check_ocirepository(a, p, &secret, err)) < 0 ||
+	if ((rc = check_ocirepository(a, p, &secret, &verify_secret, err)) <
+		    0 ||
 	    (rc = check_sources(a, p, err)) < 0 ||
 	    (rc = ensure_namespace(a, err)) < 0)
 		goto cleanup;
 	if (a->secret && *a->secret)
 		secret = cz_xstrdup(a->secret);
-	if (p->key_pem && (rc = apply_verify_secret(a, p, &verify_secret,
-						    err)) < 0)
-		goto cleanup;
+	if (p->key_pem) {
+		free(verify_secret);
+		verify_secret = NULL;
+		if ((rc = apply_verify_secret(a, p, &verify_secret, err)) < 0)
+			goto cleanup;
+	}
 	if ((rc = apply_ocirepository(a, p, secret, verify_secret, err)) < 0 ||
 	    (rc = apply_sources(a, p, err)) < 0)
 		goto cleanup;
@@ -463,6 +489,10 @@ static int run(const cli_command *cmd, int argc, char **argv)
 	else if (rc == CLI_EXIT_OK && first + 1 < argc)
 		rc = cli_usage_error(cmd, "unexpected argument \"%s\"",
 				     argv[first + 1]);
+	else if (rc == CLI_EXIT_OK && strchr(argv[first], '@') &&
+		 (a.tag || a.pin))
+		rc = cli_usage_error(cmd, "a digest reference is already "
+				     "pinned: --tag and --pin do not apply");
 	if (rc == CLI_EXIT_OK)
 		rc = tap(&a, argv[first]);
 	cli_conn_close(&a.conn);
