@@ -224,3 +224,41 @@ Y
   [[ $(k get externalartifacts -A --no-headers | wc -l) -ge 99 ]]
 }
 t "push: the real Cozystack tree as an artifact; all 99 real sources Ready on it" test_real_tree_pushed
+
+tap_repo_ready_is() {
+  [[ $(k get ocirepository -n cozy-system tap-acme-platform -o jsonpath="$TAP_READY") == "$1" ]]
+}
+
+test_private_registry() {
+  start_registry basic
+  start_server
+  local auth
+  auth=$(printf 'alice:s3cret-pw' | base64)
+  export DOCKER_CONFIG=$PWD/docker
+  # No credentials: refused, and the message says so.
+  expect_exit 1 "$COZYPKG" push --insecure --path "$TAP_EX" --source s --revision v "oci://$REG/acme/platform:v1"
+  contains err "authentication required and no credentials for $REG"
+  mkdir -p docker
+  printf '{"auths":{"%s":{"auth":"%s"}}}' "$REG" "$auth" >docker/config.json
+  expect_exit 0 "$COZYPKG" push --insecure --path "$TAP_EX" --source s --revision v "oci://$REG/acme/platform:v1"
+  cat out err >push.log
+  # The cluster's pull reads the Secret named by --secret.
+  k create namespace cozy-system >/dev/null
+  k create secret docker-registry regcred -n cozy-system --docker-server="$REG" \
+    --docker-username=alice --docker-password=s3cret-pw >/dev/null
+  expect_exit 0 "$COZYPKG" tap --insecure --secret regcred "oci://$REG/acme/platform:v1"
+  cat out err >>push.log
+  tap_ready example.certs example.crds example.networking example.webapp
+  # Without the Secret's reference the cluster's pull is refused.
+  expect_exit 0 "$COZYPKG" tap --insecure --secret "" "oci://$REG/acme/platform:v1"
+  k annotate ocirepository -n cozy-system tap-acme-platform --overwrite \
+    reconcile.fluxcd.io/requestedAt="$(date +%s%N)" >/dev/null
+  wait_until 30 tap_repo_ready_is False
+  k get ocirepository -n cozy-system tap-acme-platform -o yaml >repo.yaml
+  k get packagesources -o yaml >>repo.yaml
+  for f in push.log repo.yaml .srv/log; do
+    lacks "$f" s3cret-pw
+    lacks "$f" "$auth"
+  done
+}
+t "tap: a private registry through ~/.docker/config.json and --secret; no credential shown" test_private_registry
