@@ -86,6 +86,7 @@ typedef struct check_ctx {
 	const cz_linemap *lines; /* NULL in the counting pass */
 	cz_diags *d;             /* NULL in the counting pass */
 	unsigned doc_line;
+	bool verify_keys;
 	size_t nerrors;
 } check_ctx;
 
@@ -258,6 +259,32 @@ static bool pem_pubkey_valid(const char *pem)
 	return ok;
 }
 
+/* The PEM armour of a public key around base64 text: what is checked of
+ * a key when reading an index for search, where a full parse of every key
+ * (OpenSSL's decoders) would cost more than all the rest. */
+static bool pem_armored(const char *pem)
+{
+	static const char begin[] = "-----BEGIN PUBLIC KEY-----";
+	static const char end[] = "-----END PUBLIC KEY-----";
+	const char *p = pem, *stop;
+
+	while (isspace((unsigned char)*p))
+		p++;
+	if (!has_prefix(p, begin))
+		return false;
+	p += sizeof(begin) - 1;
+	stop = strstr(p, end);
+	if (!stop || stop == p)
+		return false;
+	for (; p < stop; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("+/=\r\n", *p))
+			return false;
+	for (p = stop + sizeof(end) - 1; *p; p++)
+		if (!isspace((unsigned char)*p))
+			return false;
+	return true;
+}
+
 static bool tag_word_valid(const char *s)
 {
 	size_t n = strlen(s);
@@ -335,7 +362,8 @@ static void check_signing(check_ctx *c, const json_t *root,
 		return;
 	}
 	if (key) {
-		if (!pem_pubkey_valid(key))
+		if (!pem_armored(key) ||
+		    (c->verify_keys && !pem_pubkey_valid(key)))
 			problem(c, s, "key", "signing.key",
 				"not a PEM public key (-----BEGIN PUBLIC "
 				"KEY-----, as cosign.pub)");
@@ -448,7 +476,7 @@ static int parse_root(const char *data, size_t len, const char *file,
 
 /* Second pass over a file known to have problems: now with positions. */
 static void report(const char *data, size_t len, const char *file,
-		   cz_diags *d)
+		   bool verify_keys, cz_diags *d)
 {
 	cz_linemap lines = CZ_LINEMAP_INIT;
 	cz_doc *docs = NULL;
@@ -457,7 +485,7 @@ static void report(const char *data, size_t len, const char *file,
 
 	memset(&scratch, 0, sizeof(scratch));
 	if (parse_root(data, len, file, &lines, &docs, &ndocs, d) == CZ_OK) {
-		check_ctx c = { file, &lines, d, docs[0].line, 0 };
+		check_ctx c = { file, &lines, d, docs[0].line, verify_keys, 0 };
 
 		check_entry(&c, docs[0].root, &scratch);
 	}
@@ -467,7 +495,7 @@ static void report(const char *data, size_t len, const char *file,
 }
 
 int cz_index_entry_parse(const char *data, size_t len, const char *file,
-			 cz_index_entry *out, cz_diags *d)
+			 bool verify_keys, cz_index_entry *out, cz_diags *d)
 {
 	cz_doc *docs = NULL;
 	size_t ndocs = 0;
@@ -476,12 +504,13 @@ int cz_index_entry_parse(const char *data, size_t len, const char *file,
 	memset(out, 0, sizeof(*out));
 	rc = parse_root(data, len, file, NULL, &docs, &ndocs, d);
 	if (rc == CZ_OK) {
-		check_ctx c = { file, NULL, NULL, docs[0].line, 0 };
+		check_ctx c = { file, NULL, NULL, docs[0].line, verify_keys,
+				0 };
 
 		check_entry(&c, docs[0].root, out);
 		if (c.nerrors) {
 			if (d)
-				report(data, len, file, d);
+				report(data, len, file, verify_keys, d);
 			rc = CZ_EINVALID;
 		}
 	}
@@ -580,45 +609,15 @@ static int list_entry_files(const char *dir, const char *entries, size_t max,
 	return CZ_OK;
 }
 
-/* Sizes of every file, checked against the whole-index cap before any
- * is read, so an oversized index costs stats, not reads.  A file that is
- * not regular gets size SIZE_MAX and a problem later. */
-static int stat_entries(int dfd, const char *dir, char **names, size_t n,
-			const cz_index_limits *l, size_t *sizes, cz_error *err)
+/* Reads exactly size bytes of fd; the size came from fstat, so a short
+ * read means the file changed underneath. */
+static int read_fd(int fd, size_t size, char **out)
 {
-	uint64_t total = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		struct stat st;
-
-		if (fstatat(dfd, names[i], &st, AT_SYMLINK_NOFOLLOW) != 0 ||
-		    !S_ISREG(st.st_mode)) {
-			sizes[i] = SIZE_MAX;
-			continue;
-		}
-		sizes[i] = (size_t)st.st_size;
-		total += (uint64_t)st.st_size;
-		if (total > l->max_total_bytes)
-			return cz_fail(err, CZ_ETOOLARGE, "%s: the index is "
-				       "over %llu bytes, the limit for a whole "
-				       "index", dir,
-				       (unsigned long long)l->max_total_bytes);
-	}
-	return CZ_OK;
-}
-
-/* Reads a whole regular file through an open directory. */
-static int read_at(int dfd, const char *name, size_t size, char **out)
-{
-	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	size_t got = 0;
 
-	*out = NULL;
-	if (fd < 0)
-		return CZ_EIO;
 	*out = cz_xmalloc(size + 1);
-	while (got <= size) {
-		ssize_t r = read(fd, *out + got, size + 1 - got);
+	while (got < size) {
+		ssize_t r = read(fd, *out + got, size - got);
 
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -626,7 +625,6 @@ static int read_at(int dfd, const char *name, size_t size, char **out)
 			break;
 		got += (size_t)r;
 	}
-	close(fd);
 	if (got != size) {
 		free(*out);
 		*out = NULL;
@@ -636,32 +634,79 @@ static int read_at(int dfd, const char *name, size_t size, char **out)
 	return CZ_OK;
 }
 
-static void load_one(int dfd, const char *name, size_t size,
-		     const cz_index_limits *l, cz_index *idx, cz_diags *d)
+/* Opens a regular file under dfd, its size in *size; a problem for d
+ * otherwise (-1 returned). */
+static int open_entry(int dfd, const char *name, const char *file,
+		      size_t *size, cz_diags *d)
+{
+	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+
+	if (fd < 0 && errno == ELOOP) {
+		cz_diags_add(d, CZ_DIAG_ERROR, "%s: not a regular file", file);
+		return -1;
+	}
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		cz_diags_add(d, CZ_DIAG_ERROR, "%s: cannot read: %s", file,
+			     strerror(errno));
+	} else if (!S_ISREG(st.st_mode)) {
+		cz_diags_add(d, CZ_DIAG_ERROR, "%s: not a regular file", file);
+	} else {
+		*size = (size_t)st.st_size;
+		return fd;
+	}
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
+/* Loads one file; CZ_ETOOLARGE when it takes the index over its cap. */
+static int load_one(int dfd, const char *name, const cz_index_limits *l,
+		    bool verify_keys, uint64_t *total, cz_index *idx,
+		    cz_diags *d, cz_error *err)
 {
 	char *file = cz_xasprintf("entries/%s", name);
 	char *data = NULL;
+	size_t size = 0;
+	int fd = open_entry(dfd, name, file, &size, d);
+	int rc = CZ_OK;
 	cz_index_entry e;
 
 	idx->nfiles++;
-	if (size == SIZE_MAX) {
-		cz_diags_add(d, CZ_DIAG_ERROR, "%s: not a regular file", file);
-	} else if (size > l->max_entry_bytes) {
+	if (fd < 0)
+		goto invalid;
+	*total += size;
+	if (*total > l->max_total_bytes) {
+		rc = cz_fail(err, CZ_ETOOLARGE, "the index is over %llu bytes, "
+			     "the limit for a whole index",
+			     (unsigned long long)l->max_total_bytes);
+		goto cleanup;
+	}
+	if (size > l->max_entry_bytes) {
 		cz_diags_add(d, CZ_DIAG_ERROR, "%s: %zu bytes, over the "
 			     "%zu-byte limit for one entry", file, size,
 			     l->max_entry_bytes);
-	} else if (read_at(dfd, name, size, &data) < 0) {
+		goto invalid;
+	}
+	if (read_fd(fd, size, &data) < 0) {
 		cz_diags_add(d, CZ_DIAG_ERROR, "%s: cannot read: %s", file,
 			     strerror(errno));
-	} else if (cz_index_entry_parse(data, size, file, &e, d) == CZ_OK) {
+		goto invalid;
+	}
+	if (cz_index_entry_parse(data, size, file, verify_keys, &e, d) ==
+	    CZ_OK) {
 		CZ_GROW(idx->entries, idx->len + 1, idx->cap);
 		idx->entries[idx->len++] = e;
 		goto cleanup;
 	}
+invalid:
 	idx->ninvalid++;
 cleanup:
+	if (fd >= 0)
+		close(fd);
 	free(data);
 	free(file);
+	return rc;
 }
 
 static int cmp_entry(const void *a, const void *b)
@@ -676,21 +721,27 @@ static int cmp_entry(const void *a, const void *b)
 static unsigned name_line(int dfd, const cz_index_entry *e)
 {
 	char *data = NULL;
-	struct stat st;
 	cz_linemap lines = CZ_LINEMAP_INIT;
 	cz_doc *docs = NULL;
-	size_t ndocs = 0;
+	size_t ndocs = 0, size = 0;
 	unsigned line = 1;
-	const char *base = e->file + strlen("entries/");
+	cz_diags ignored;
+	int fd;
 
-	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    read_at(dfd, base, (size_t)st.st_size, &data) == CZ_OK &&
-	    parse_root(data, (size_t)st.st_size, e->file, &lines, &docs,
-		       &ndocs, NULL) == CZ_OK)
+	cz_diags_init(&ignored);
+	fd = open_entry(dfd, e->file + strlen("entries/"), e->file, &size,
+			&ignored);
+
+	if (fd >= 0 && read_fd(fd, size, &data) == CZ_OK &&
+	    parse_root(data, size, e->file, &lines, &docs, &ndocs, NULL) ==
+		    CZ_OK)
 		line = cz_linemap_key(&lines, docs[0].root, "name");
 	cz_docs_free(docs, ndocs);
 	cz_linemap_release(&lines);
 	free(data);
+	if (fd >= 0)
+		close(fd);
+	cz_diags_release(&ignored);
 	return line ? line : 1;
 }
 
@@ -721,13 +772,14 @@ static void drop_duplicates(int dfd, cz_index *idx, cz_diags *d)
 	idx->len = out;
 }
 
-int cz_index_load_dir(const char *dir, const cz_index_limits *lim,
+int cz_index_load_dir(const char *dir, const cz_index_load_opts *o,
 		      cz_index *idx, cz_diags *d, cz_error *err)
 {
-	cz_index_limits l = limits_or_default(lim);
+	cz_index_limits l = limits_or_default(o ? o->limits : NULL);
 	char *entries = cz_xasprintf("%s/entries", dir);
 	char **names = NULL;
-	size_t n = 0, *sizes = NULL;
+	size_t n = 0;
+	uint64_t total = 0;
 	int dfd = -1, rc;
 
 	rc = list_entry_files(dir, entries, l.max_entries, &names, &n, err);
@@ -738,16 +790,16 @@ int cz_index_load_dir(const char *dir, const cz_index_limits *lim,
 		rc = cz_fail(err, CZ_EIO, "%s: %s", entries, strerror(errno));
 		goto cleanup;
 	}
-	sizes = cz_xcalloc(n ? n : 1, sizeof(*sizes));
-	if ((rc = stat_entries(dfd, dir, names, n, &l, sizes, err)) < 0)
-		goto cleanup;
-	for (size_t i = 0; i < n; i++)
-		load_one(dfd, names[i], sizes[i], &l, idx, d);
-	drop_duplicates(dfd, idx, d);
+	for (size_t i = 0; i < n && rc == CZ_OK; i++)
+		rc = load_one(dfd, names[i], &l, o && o->verify_keys, &total,
+			      idx, d, err);
+	if (rc == CZ_OK)
+		drop_duplicates(dfd, idx, d);
+	else
+		cz_error_prefix(err, "%s", dir);
 cleanup:
 	if (dfd >= 0)
 		close(dfd);
-	free(sizes);
 	free_names(names, n);
 	free(entries);
 	return rc;
@@ -880,7 +932,7 @@ static int load_git(const char *location, const cz_index_load_opts *o,
 	inited = true;
 	rc = git_fetch_tree(location, scratch, l, &tree, err);
 	if (rc == CZ_OK)
-		rc = cz_index_load_dir(tree, l, idx, d, err);
+		rc = cz_index_load_dir(tree, o, idx, d, err);
 cleanup:
 	if (inited)
 		cz_git_shutdown();
@@ -892,8 +944,7 @@ cleanup:
 }
 
 static int load_oci(const char *location, const cz_index_load_opts *o,
-		    const cz_index_limits *l, cz_index *idx, cz_diags *d,
-		    cz_error *err)
+		    cz_index *idx, cz_diags *d, cz_error *err)
 {
 	cz_oci_ref ref = CZ_OCI_REF_INIT;
 	cz_oci *own = NULL, *c = o->oci;
@@ -917,7 +968,7 @@ static int load_oci(const char *location, const cz_index_load_opts *o,
 	rc = cz_flux_pull(c, ref.repo, cz_oci_ref_reference(&ref), tree, NULL,
 			  err);
 	if (rc == CZ_OK)
-		rc = cz_index_load_dir(tree, l, idx, d, err);
+		rc = cz_index_load_dir(tree, o, idx, d, err);
 cleanup:
 	if (scratch)
 		cz_remove_tree(scratch);
@@ -944,10 +995,10 @@ int cz_index_load(const char *location, const cz_index_load_opts *o,
 	if ((rc = cz_index_location_kind(location, &kind, err)) < 0)
 		return rc;
 	if (kind == CZ_INDEX_DIR)
-		return cz_index_load_dir(location, &l, idx, d, err);
+		return cz_index_load_dir(location, o, idx, d, err);
 	if (kind == CZ_INDEX_GIT)
 		return load_git(location, o, &l, idx, d, err);
-	return load_oci(location, o, &l, idx, d, err);
+	return load_oci(location, o, idx, d, err);
 }
 
 /* ---- search ------------------------------------------------------------ */

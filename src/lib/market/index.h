@@ -89,12 +89,15 @@ typedef struct cz_index_limits {
 
 /*
  * Parses one entry file held in data[0..len); file is the name used in
- * messages.  Every problem found is added to d (errors) and the result is
+ * messages.  signing.key is always checked for its PEM armour; with
+ * verify_keys it is also decoded as a public key (slow: OpenSSL's
+ * decoders cost more than the rest of an entry, so searching skips it
+ * and `index validate` does it).  Every problem found is added to d (errors) and the result is
  * CZ_EINVALID; on CZ_OK *out holds the entry (release it with
  * cz_index_entry_release()).  Nothing is leaked either way.
  */
 int cz_index_entry_parse(const char *data, size_t len, const char *file,
-			 cz_index_entry *out, cz_diags *d);
+			 bool verify_keys, cz_index_entry *out, cz_diags *d);
 
 /* A loaded index: valid entries only, sorted by name (names are unique). */
 typedef struct cz_index {
@@ -109,16 +112,29 @@ typedef struct cz_index {
 
 void cz_index_release(cz_index *idx);
 
+typedef struct cz_index_load_opts {
+	const cz_index_limits *limits; /* NULL: the defaults */
+	/* oci:// only: a client for the location's host (borrowed); NULL
+	 * opens an anonymous one, over plain HTTP when insecure. */
+	cz_oci *oci;
+	bool insecure;
+	/* Parent of the private scratch directory a git or OCI index is
+	 * fetched into (removed before returning); NULL: $TMPDIR or /tmp. */
+	const char *tmp_dir;
+	bool verify_keys; /* see cz_index_entry_parse() */
+} cz_index_load_opts;
+
 /*
  * Reads dir/entries/.  Problems in single entries go to d and leave the
  * entry out (idx->ninvalid counts them); the call still succeeds, so a
  * reader can use the rest and `index validate` can list every problem.
  * The result is an error only when the index cannot be read at all:
  * CZ_ENOTFOUND (no dir/entries directory), CZ_ETOOLARGE (more entries or
- * bytes than lim allows: one error for the whole index), CZ_EIO.
- * lim may be NULL.  idx must be initialised (CZ_INDEX_INIT).
+ * bytes than the limits allow: one error for the whole index, found
+ * before more than the byte limit is read), CZ_EIO.  o may be NULL; only
+ * its limits and verify_keys are used here.  idx must be initialised (CZ_INDEX_INIT).
  */
-int cz_index_load_dir(const char *dir, const cz_index_limits *lim,
+int cz_index_load_dir(const char *dir, const cz_index_load_opts *o,
 		      cz_index *idx, cz_diags *d, cz_error *err);
 
 typedef enum cz_index_kind {
@@ -130,17 +146,6 @@ typedef enum cz_index_kind {
 /* What location names; CZ_EINVALID for an unknown "scheme://". */
 int cz_index_location_kind(const char *location, cz_index_kind *kind,
 			   cz_error *err);
-
-typedef struct cz_index_load_opts {
-	const cz_index_limits *limits; /* NULL: the defaults */
-	/* oci:// only: a client for the location's host (borrowed); NULL
-	 * opens an anonymous one, over plain HTTP when insecure. */
-	cz_oci *oci;
-	bool insecure;
-	/* Parent of the private scratch directory a git or OCI index is
-	 * fetched into (removed before returning); NULL: $TMPDIR or /tmp. */
-	const char *tmp_dir;
-} cz_index_load_opts;
 
 /*
  * Loads the index at location (see the top of this file) as
