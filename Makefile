@@ -99,6 +99,7 @@ bench: all
 	@bench/run.sh $(BUILD)
 
 run: all
+	@scripts/install-deps.sh
 	@scripts/run-example.sh $(BUILD)
 
 # The manual page comes from the CLI's command table.

@@ -68,6 +68,8 @@ extern const cli_command cmd_man;
 extern const cli_command cmd_index;
 extern const cli_command cmd_search;
 extern const cli_command cmd_push;
+extern const cli_command cmd_tap;
+extern const cli_command cmd_untap;
 
 /* The table, for help and completion. */
 const cli_command *const *cli_commands(void);
@@ -216,6 +218,25 @@ void cli_names_add(cli_names *n, const char *name);
  * loaded from -f files, each group in name order. */
 void cli_names_from_catalog(cli_names *n, const cz_catalog *files);
 void cli_names_release(cli_names *n);
+
+/* What cli_del_packages() does besides its analysis. */
+typedef struct cli_del_opts {
+	bool yes;          /* no question asked */
+	bool dry_run;      /* print the deletion order, delete nothing */
+	bool analyse_only; /* print who would go and stop there */
+	bool quiet;        /* say nothing about names not installed */
+	const char *title; /* first line of the listing; NULL: the default */
+} cli_del_opts;
+
+/*
+ * `cozypkg del` over conn: the installed Packages among names and every
+ * installed Package that depends on them are listed, then (after a
+ * confirmation unless o->yes) deleted, dependents first.  *ndoomed (may
+ * be NULL) receives how many Packages that is.  Returns a CLI exit code
+ * after printing any error.
+ */
+int cli_del_packages(cli_conn *conn, const cli_names *names,
+		     const cli_del_opts *o, size_t *ndoomed);
 
 /* Checks the values of every Package in files (loaded from -f) against
  * values.schema.json of the chart each component reaches under dir, the

@@ -26,13 +26,13 @@ static const cli_opt opts[] = {
 typedef struct del_args {
 	const char **files;
 	size_t nfiles, files_cap;
-	bool yes;
-	bool dry_run;
+	cli_del_opts o;
 	cli_conn conn;
 } del_args;
 
 typedef struct del_run {
-	del_args *args;
+	const cli_del_opts *o;
+	cli_conn *conn;
 	cz_catalog cat;      /* installed Packages and their sources */
 	cz_graph graph;      /* union dependsOn among installed packages */
 	bool *requested;     /* by graph node */
@@ -49,9 +49,9 @@ static int parse_option(void *ctx, int c, const char *arg)
 		CZ_GROW(a->files, a->nfiles + 1, a->files_cap);
 		a->files[a->nfiles++] = arg;
 	} else if (c == 'y') {
-		a->yes = true;
+		a->o.yes = true;
 	} else if (c == OPT_DRY_RUN) {
-		a->dry_run = true;
+		a->o.dry_run = true;
 	} else if (!cli_conn_option(&a->conn, c, arg)) {
 		return CLI_EXIT_USAGE;
 	}
@@ -86,7 +86,7 @@ static int load_installed(del_run *r)
 	int rc;
 
 	cz_catalog_init(&all);
-	rc = cli_fetch_catalog(&r->args->conn, &what, &all, NULL, NULL);
+	rc = cli_fetch_catalog(r->conn, &what, &all, NULL, NULL);
 	for (size_t i = 0; rc == CLI_EXIT_OK && i < all.npackages; i++) {
 		const cz_source *src =
 			cz_catalog_source(&all, all.packages[i]->name);
@@ -109,9 +109,10 @@ static size_t mark_requested(del_run *r, const cli_names *names)
 
 		if (!cz_catalog_package(&r->cat, names->items[i]) ||
 		    k == (size_t)-1) {
-			fprintf(stderr, "⚠ Package %s is not installed, "
-					"skipping\n",
-				names->items[i]);
+			if (!r->o->quiet)
+				fprintf(stderr, "⚠ Package %s is not "
+						"installed, skipping\n",
+					names->items[i]);
 			continue;
 		}
 		r->requested[k] = r->doomed[k] = true;
@@ -155,8 +156,9 @@ static void print_listing(const del_run *r)
 	size_t total = 0;
 	bool dependents = false;
 
-	fprintf(stderr, "The following packages will be deleted:\n"
-			"Requested packages:\n");
+	fprintf(stderr, "%s\nRequested packages:\n",
+		r->o->title ? r->o->title
+			    : "The following packages will be deleted:");
 	for (size_t i = 0; i < r->graph.n; i++) {
 		if (r->requested[i])
 			fprintf(stderr, "  - %s\n", r->graph.names[i]);
@@ -177,7 +179,7 @@ static int confirm(const del_run *r)
 	char *answer;
 	bool yes;
 
-	if (r->args->yes)
+	if (r->o->yes)
 		return CLI_EXIT_OK;
 	if (!cli_interactive()) {
 		fprintf(stderr, "cozypkg: deleting needs a confirmation and "
@@ -205,7 +207,7 @@ static int delete_all(del_run *r)
 		char *path = cz_kube_path(cli_res_packages(), NULL, name, NULL,
 					  NULL);
 		cz_error err = CZ_ERROR_INIT;
-		int code = cz_kube_delete(r->args->conn.kube, path, NULL, NULL,
+		int code = cz_kube_delete(r->conn->kube, path, NULL, NULL,
 					  &err);
 
 		if (code == CZ_OK)
@@ -233,25 +235,28 @@ static void print_order(const del_run *r)
 	cz_buf_release(&b);
 }
 
-static int del(del_run *r, const cli_names *names)
+static int del(del_run *r, const cli_names *names, size_t *ndoomed)
 {
 	int rc;
 
-	if ((rc = cli_connect(&r->args->conn)) != CLI_EXIT_OK ||
-	    (rc = load_installed(r)) != CLI_EXIT_OK)
+	if ((rc = load_installed(r)) != CLI_EXIT_OK)
 		return rc;
 	cz_graph_union(&r->graph, &r->cat);
 	r->requested = cz_xcalloc(r->graph.n + 1, sizeof(bool));
 	r->doomed = cz_xcalloc(r->graph.n + 1, sizeof(bool));
 	if (!mark_requested(r, names)) {
-		fprintf(stderr, "No packages found to delete\n");
+		if (!r->o->quiet)
+			fprintf(stderr, "No packages found to delete\n");
 		return CLI_EXIT_OK;
 	}
 	cz_graph_closure(&r->graph, r->doomed, true);
 	print_listing(r);
 	if ((rc = order_doomed(r)) != CLI_EXIT_OK)
 		return rc;
-	if (r->args->dry_run) {
+	*ndoomed = r->norder;
+	if (r->o->analyse_only)
+		return CLI_EXIT_OK;
+	if (r->o->dry_run) {
 		print_order(r);
 		return CLI_EXIT_OK;
 	}
@@ -260,30 +265,45 @@ static int del(del_run *r, const cli_names *names)
 	return delete_all(r);
 }
 
+int cli_del_packages(cli_conn *conn, const cli_names *names,
+		     const cli_del_opts *o, size_t *ndoomed)
+{
+	del_run r;
+	size_t n = 0;
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	r.o = o;
+	r.conn = conn;
+	cz_catalog_init(&r.cat);
+	rc = del(&r, names, &n);
+	if (ndoomed)
+		*ndoomed = n;
+	cz_graph_release(&r.graph);
+	free(r.requested);
+	free(r.doomed);
+	free(r.order);
+	cz_catalog_release(&r.cat);
+	return rc;
+}
+
 static int run(const cli_command *cmd, int argc, char **argv)
 {
 	del_args a;
-	del_run r;
 	cli_names names;
 	int first = 0, rc;
 
 	memset(&a, 0, sizeof(a));
-	memset(&r, 0, sizeof(r));
-	r.args = &a;
-	cz_catalog_init(&r.cat);
 	cli_names_init(&names);
 	rc = cli_parse(cmd, argc, argv, parse_option, &a, &first);
 	if (rc == CLI_EXIT_OK)
 		rc = collect_names(&a, argv + first, (size_t)(argc - first),
 				   &names);
 	if (rc == CLI_EXIT_OK)
-		rc = del(&r, &names);
+		rc = cli_connect(&a.conn);
+	if (rc == CLI_EXIT_OK)
+		rc = cli_del_packages(&a.conn, &names, &a.o, NULL);
 	rc = rc == CLI_HELP_SHOWN ? CLI_EXIT_OK : rc;
-	cz_graph_release(&r.graph);
-	free(r.requested);
-	free(r.doomed);
-	free(r.order);
-	cz_catalog_release(&r.cat);
 	cli_names_release(&names);
 	cli_conn_close(&a.conn);
 	free(a.files);

@@ -14,6 +14,8 @@ static const cli_command *const commands[] = {
 	&cmd_status,
 	&cmd_render,
 	&cmd_push,
+	&cmd_tap,
+	&cmd_untap,
 	&cmd_version,
 	&cmd_completion,
 	&cmd_man,

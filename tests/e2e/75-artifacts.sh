@@ -11,7 +11,7 @@ digest_of() {
 }
 
 test_artifacts_example() {
-  expect_exit 0 "$ASSEMBLE" -j 2 "$EXAMPLE/repo" "$EXAMPLE/sources" data
+  expect_exit 0 "$ASSEMBLE" -j 2 "$EXAMPLE/packages" "$EXAMPLE/packages/core/platform/sources" data
   equals "$(wc -l <out)" 7
   contains out "example-webapp-default-webapp sha256:"
   contains out "example-webapp-default-worker sha256:"
@@ -33,7 +33,7 @@ test_artifacts_example() {
   equals "$(cat values)" "$(printf 'image:\n  repository: busybox\n  tag: "1.36"\nmtu: 1450\npolicyEnforcement: strict\nlogLevel: debug')"
   # A single artifact's values.yaml is the chart's own, byte for byte.
   tar -xzOf "$webapp" webapp/values.yaml >values
-  cmp values "$EXAMPLE/repo/apps/webapp/values.yaml"
+  cmp values "$EXAMPLE/packages/apps/webapp/values.yaml"
   # Owners and times are normalised.
   tar -tvzf "$webapp" >long
   lacks long "$(id -un)"
@@ -43,16 +43,16 @@ test_artifacts_example() {
 t "artifacts: example platform, libraries vendored, values merged" test_artifacts_example
 
 test_artifacts_reproducible() {
-  expect_exit 0 "$ASSEMBLE" "$EXAMPLE/repo" "$EXAMPLE/sources" one
+  expect_exit 0 "$ASSEMBLE" "$EXAMPLE/packages" "$EXAMPLE/packages/core/platform/sources" one
   mv out first
   # A copy of the tree with other times and a different file order on disk.
-  cp -r "$EXAMPLE/repo" repo
+  cp -r "$EXAMPLE/packages" repo
   find repo -type f -exec touch -d '2001-02-03 04:05:06' {} +
   chmod 600 repo/apps/webapp/values.yaml
-  expect_exit 0 "$ASSEMBLE" -j 2 repo "$EXAMPLE/sources" two
+  expect_exit 0 "$ASSEMBLE" -j 2 repo "$EXAMPLE/packages/core/platform/sources" two
   cmp first out
   # pack: the same directory twice gives the same bytes.
-  expect_exit 0 "$ASSEMBLE" pack "$EXAMPLE/repo" a.tgz
+  expect_exit 0 "$ASSEMBLE" pack "$EXAMPLE/packages" a.tgz
   mv out packed
   expect_exit 0 "$ASSEMBLE" pack repo b.tgz
   cmp packed out
@@ -77,10 +77,10 @@ test_artifacts_real_sources_missing_paths() {
 t "artifacts: real PackageSources without charts report each missing path" test_artifacts_real_sources_missing_paths
 
 test_artifacts_invalid_chart_isolated() {
-  cp -r "$EXAMPLE/repo" repo
+  cp -r "$EXAMPLE/packages" repo
   sed -i 's/^version: .*/version: 1.x/' repo/system/cni/Chart.yaml
   rm -r repo/system/certs
-  expect_exit 1 "$ASSEMBLE" repo "$EXAMPLE/sources" data
+  expect_exit 1 "$ASSEMBLE" repo "$EXAMPLE/packages/core/platform/sources" data
   contains out 'error example-networking-cni-cni: component example.networking/cni: path "system/cni": Chart.yaml: version "1.x": not a semantic version'
   contains out 'error example-certs-default-certs: component example.certs/certs: path "system/certs": directory not found in the source'
   equals "$(grep -c ' sha256:' out)" 5
@@ -135,10 +135,10 @@ PY
 t "artifacts: hostile archives are refused and write nothing outside" test_artifacts_hostile_archives
 
 test_artifacts_gc() {
-  cp -r "$EXAMPLE/repo" repo
-  expect_exit 0 "$ASSEMBLE" repo "$EXAMPLE/sources" data
+  cp -r "$EXAMPLE/packages" repo
+  expect_exit 0 "$ASSEMBLE" repo "$EXAMPLE/packages/core/platform/sources" data
   echo "replicas: 3" >>repo/system/cni/values-strict.yaml
-  expect_exit 0 "$ASSEMBLE" repo "$EXAMPLE/sources" data
+  expect_exit 0 "$ASSEMBLE" repo "$EXAMPLE/packages/core/platform/sources" data
   equals "$(ls data/artifacts/sha256 | wc -l)" 8
   python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d["revisions"]) == 2, d' \
     data/artifacts/index/example-networking-cni-cni.json
@@ -148,7 +148,7 @@ test_artifacts_gc() {
   contains out "dropped 1 revisions, deleted 1 blobs"
   equals "$(ls data/artifacts/sha256 | wc -l)" 7
   # The store still serves every current artifact.
-  expect_exit 0 "$ASSEMBLE" repo "$EXAMPLE/sources" data
+  expect_exit 0 "$ASSEMBLE" repo "$EXAMPLE/packages/core/platform/sources" data
   while read -r name digest _; do
     [[ -f data/artifacts/sha256/${digest#sha256:}.tar.gz ]] || fail "$name: blob missing"
   done <out

@@ -269,7 +269,7 @@ t "cli: add: missing dependency source, verbatim -f, --wait timeout" test_add_wa
 test_add_file_values_checked() {
   start_server
   local ex=$ROOT/examples/platform
-  k apply --server-side -f "$ex/sources" >/dev/null
+  k apply --server-side -f "$ex/packages/core/platform/sources" >/dev/null
   cat >bad.yaml <<'EOF'
 apiVersion: cozystack.io/v1alpha1
 kind: Package
@@ -282,13 +282,13 @@ spec:
         replicas: "three"
         image: {tag: "1.25", color: blue}
 EOF
-  expect_exit 2 "$COZYPKG" add -f bad.yaml --source-dir "$ex/repo" </dev/null
+  expect_exit 2 "$COZYPKG" add -f bad.yaml --source-dir "$ex/packages" </dev/null
   contains err "bad.yaml:1: spec.components.webapp.values.replicas: expected integer, got string \"three\""
   contains err 'spec.components.webapp.values.image: property "color" is not allowed'
   contains err "nothing was created"
   equals "$(k get packages -o name | wc -l)" 0
   # The example's own Packages pass, and are created as written.
-  expect_exit 0 "$COZYPKG" add -f "$ex/packages.yaml" --source-dir "$ex/repo" --wait --timeout 60s </dev/null
+  expect_exit 0 "$COZYPKG" add -f "$ex/packages.yaml" --source-dir "$ex/packages" --wait --timeout 60s </dev/null
   contains err "✓ Added Package example.webapp"
   equals "$(k get package example.webapp -o jsonpath='{.spec.components.webapp.values.replicas}')" 2
   equals "$(k get package example.networking -o jsonpath='{.spec.variant}')" cni

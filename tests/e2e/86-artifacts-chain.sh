@@ -8,7 +8,7 @@
 
 ART_TOOL="$BUILD/tests/drivers/assemble_tool"
 EXAMPLE="$ROOT/examples/platform"
-# Every variant x component of examples/platform/sources.
+# Every variant x component of examples/platform/packages/core/platform/sources.
 CHAIN_ARTIFACTS="example-certs-default-certs example-certs-default-certs-crds
 example-crds-default-crds example-networking-cni-cni
 example-networking-cni-cni-policy example-webapp-default-webapp
@@ -44,10 +44,10 @@ kind: OCIRepository
 metadata: {name: example-packages, namespace: cozy-system}
 spec: {url: "oci://registry.example/packages", interval: 5m, suspend: true}
 EOF
-  put_source "$EXAMPLE/repo"
+  put_source "$EXAMPLE/packages"
   D1=$DIGEST S1=$SIZE
   set_source "$D1" "$S1"
-  k apply --server-side -f "$EXAMPLE/sources" >/dev/null
+  k apply --server-side -f "$EXAMPLE/packages/core/platform/sources" >/dev/null
 }
 
 ea() { k get externalartifact -n cozy-system "$1" -o jsonpath="$2"; }
@@ -141,7 +141,7 @@ test_chain_update_and_rollback() {
   digests >d1
   hr_specs >hr1
   # A new source revision changes the webapp chart only.
-  cp -r "$EXAMPLE/repo" repo2
+  cp -r "$EXAMPLE/packages" repo2
   echo "# revision 2" >>repo2/apps/webapp/values.yaml
   put_source repo2
   local d2=$DIGEST
@@ -187,7 +187,7 @@ test_chain_broken_charts() {
   wait_until 30 all_built
   local good
   good=$(ea_digest example-crds-default-crds)
-  cp -r "$EXAMPLE/repo" repo2
+  cp -r "$EXAMPLE/packages" repo2
   rm repo2/system/crds/Chart.yaml
   sed -i 's/^version: .*/version: 1.x/' repo2/system/certs/Chart.yaml
   put_source repo2
@@ -352,8 +352,8 @@ test_chain_real_source() {
   chain_registry
   start_server -q
   trap 'chain_stop_all; stop_operators && stop_server || exit 1' EXIT
-  cp -r "$EXAMPLE/repo" v1
-  cp -r "$EXAMPLE/repo" v2
+  cp -r "$EXAMPLE/packages" v1
+  cp -r "$EXAMPLE/packages" v2
   echo "# revision 2" >>v2/apps/webapp/values.yaml
   chain_push v1 v1
   chain_push v2 v2
@@ -364,7 +364,7 @@ kind: OCIRepository
 metadata: {name: example-packages, namespace: cozy-system}
 spec: {url: "oci://$REG/packages", ref: {tag: v1}, interval: 1h, insecure: true}
 EOF2
-  k apply --server-side -f "$EXAMPLE/sources" >/dev/null
+  k apply --server-side -f "$EXAMPLE/packages/core/platform/sources" >/dev/null
   # The source controller fetches, the generator builds, all from cozypkgd.
   wait_until 60 all_built
   wait_until 20 ps_ready_is example.webapp True/Succeeded

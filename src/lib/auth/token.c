@@ -524,11 +524,13 @@ static bool is_secrets(const char *group, const char *resource)
 	return (!group || !*group) && strcmp(resource, "secrets") == 0;
 }
 
-/* What the controllers generate and may therefore remove. */
+/* What the controllers generate and may therefore remove (the tap
+ * controller removes the PackageSources a tapped revision drops). */
 static bool controllers_may(const char *verb, const char *resource)
 {
 	static const char *const owned[] = { "helmreleases", "secrets",
-					     "externalartifacts", NULL };
+					     "externalartifacts",
+					     "packagesources", NULL };
 
 	if (strcmp(verb, "deletecollection") == 0)
 		return false;

@@ -214,7 +214,8 @@ static int source_tree(cz_manager *m, const char *digest, const char *blob_path,
 {
 	char *work = cz_xasprintf("%s/" WORK_DIR, m->opts.artifact_dir);
 	char *tree = cz_xasprintf("%s/%s", work, digest + strlen("sha256:"));
-	char *tmp = cz_xasprintf("%s.tmp", tree);
+	/* Unique, as two controllers may unpack the same digest at once. */
+	char *tmp = cz_xasprintf("%s.tmp.XXXXXX", tree);
 	struct stat st;
 	int rc;
 
@@ -227,14 +228,20 @@ static int source_tree(cz_manager *m, const char *digest, const char *blob_path,
 	}
 	if ((rc = ensure_dir(work, err)) != CZ_OK)
 		goto cleanup;
-	cz_remove_tree(tmp);
+	if (!mkdtemp(tmp)) {
+		rc = cz_fail(err, CZ_EIO, "%s: %s", tmp, strerror(errno));
+		goto cleanup;
+	}
 	rc = cz_extract_file(blob_path, tmp, NULL, NULL, err);
 	if (rc != CZ_OK) {
 		cz_error_prefix(err, "source artifact %s", digest);
 		cz_remove_tree(tmp);
 		goto cleanup;
 	}
-	if (rename(tmp, tree) != 0) {
+	if (rename(tmp, tree) != 0 && stat(tree, &st) == 0 &&
+	    S_ISDIR(st.st_mode)) {
+		cz_remove_tree(tmp); /* the other one won */
+	} else if (stat(tree, &st) != 0) {
 		rc = cz_fail(err, CZ_EIO, "%s: %s", tree, strerror(errno));
 		cz_remove_tree(tmp);
 		goto cleanup;
@@ -464,12 +471,43 @@ static json_t *ready_flux_source(cz_manager *m, const json_t *ref)
 	return obj;
 }
 
+/* Opened on first use, by whichever controller comes first. */
 static int open_store(cz_manager *m, cz_error *err)
 {
-	if (m->artgen->store)
-		return CZ_OK;
-	return cz_artifact_store_open(m->opts.artifact_dir, &m->artgen->store,
-				      err);
+	struct cz_artgen *g = m->artgen;
+	int rc = CZ_OK;
+
+	pthread_mutex_lock(&g->lock);
+	if (!g->store)
+		rc = cz_artifact_store_open(m->opts.artifact_dir, &g->store,
+					    err);
+	pthread_mutex_unlock(&g->lock);
+	return rc;
+}
+
+int cz_artifacts_flux_tree(cz_manager *m, const json_t *flux,
+			   char **tree_out, cz_error *err)
+{
+	struct cz_artgen *g = m->artgen;
+	const char *digest = json_string_value(json_object_get(
+		json_object_get(json_object_get(flux, "status"), "artifact"),
+		"digest"));
+	char *blob = NULL;
+	int rc;
+
+	*tree_out = NULL;
+	if (!g)
+		return cz_fail(err, CZ_EINVALID, "no artifact store");
+	if (!digest)
+		return cz_fail(err, CZ_ENOTFOUND, "no artifact yet");
+	rc = open_store(m, err);
+	if (rc == CZ_OK)
+		rc = cz_artifact_store_lookup(g->store, digest, &blob, NULL,
+					      err);
+	if (rc == CZ_OK)
+		rc = source_tree(m, digest, blob, tree_out, err);
+	free(blob);
+	return rc;
 }
 
 /* The store name that keeps a Flux source's blob referenced (so the

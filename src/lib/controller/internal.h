@@ -35,6 +35,7 @@ enum cz_controller_id {
 	CZ_C_PLUNGER,
 	CZ_C_ARTIFACTS,
 	CZ_C_FLUXSOURCE,
+	CZ_C_TAP,
 	CZ_C_COUNT,
 };
 
@@ -98,6 +99,11 @@ struct cz_manager {
 	/* The artifact generator's state (ctl_artifacts.c); NULL when the
 	 * manager has no artifact directory. */
 	struct cz_artgen *artgen;
+
+	/* The tap controller: the artifact digest last applied for each
+	 * tapped OCIRepository ("ns/name" -> digest), under tap_lock. */
+	json_t *tap_applied;
+	pthread_mutex_t tap_lock;
 };
 
 /* Logs one logfmt line on stderr: level, controller, key, message. */
@@ -115,6 +121,17 @@ void cz_artifacts_free(cz_manager *m);
 void cz_fluxsource_controller_setup(cz_manager *m);
 /* After the workers have stopped. */
 void cz_fluxsource_controller_free(cz_manager *m);
+void cz_tap_controller_setup(cz_manager *m);
+void cz_tap_controller_free(cz_manager *m);
+int cz_tap_reconcile(cz_manager *m, cz_kube *kube, const char *key,
+		     cz_error *err);
+
+/* The extracted tree of the artifact a Flux source (an OCIRepository or
+ * GitRepository object) has stored, from the artifact store; *tree_out is
+ * malloc'ed and the tree is shared: read it, never change it.
+ * CZ_ENOTFOUND when the source has no artifact yet. */
+int cz_artifacts_flux_tree(cz_manager *m, const json_t *flux,
+			   char **tree_out, cz_error *err);
 
 int cz_package_reconcile(cz_manager *m, cz_kube *kube, const char *key,
 			 cz_error *err);

@@ -47,6 +47,7 @@ static const struct controller_def {
 	  cz_artifacts_controller_setup, 1 },
 	{ CZ_C_FLUXSOURCE, "fluxsource", cz_fluxsource_reconcile,
 	  cz_fluxsource_controller_setup, 2 },
+	{ CZ_C_TAP, "tap", cz_tap_reconcile, cz_tap_controller_setup, 1 },
 };
 
 #define NCONTROLLERS (sizeof(controllers) / sizeof(controllers[0]))
@@ -356,6 +357,7 @@ void cz_manager_stop(cz_manager *m)
 	cz_kube_free(m->kube);
 	cz_artifacts_free(m);
 	cz_fluxsource_controller_free(m);
+	cz_tap_controller_free(m);
 	cz_label_selector_release(&m->values_selector);
 	cz_engine_release(&m->engine);
 	cz_catalog_release(&m->catalog);

@@ -1,0 +1,190 @@
+# push, tap and untap against Debian's docker-registry and a real
+# cozypkgd; skopeo reads what push wrote, kubectl checks the cluster.
+
+TAP_EX="$ROOT/examples/platform"
+
+# tap_push TAG [DIR]: pushes DIR (default: the example platform) to
+# $REG/acme/platform:TAG; prints the manifest digest.
+tap_push() {
+  "$COZYPKG" push --insecure --path "${2:-$TAP_EX}" --source https://example.org/acme \
+    --revision "$1@sha1:0" "oci://$REG/acme/platform:$1" 2>push.err
+}
+
+# tap_ready NAME...: every PackageSource Ready.
+tap_ready() {
+  local n
+  for n in "$@"; do
+    wait_until 30 test "$(k get packagesource "$n" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)" = True ||
+      fail "PackageSource $n not Ready: $(k get packagesource "$n" -o yaml 2>&1 | tail -12)"
+  done
+}
+
+test_push_shape() {
+  start_registry plain
+  export SOURCE_DATE_EPOCH=1700000000
+  local d1 d2 raw
+  d1=$(tap_push v1)
+  d2=$(tap_push v1)
+  equals "$d1" "$d2"
+  raw=$(skopeo inspect --tls-verify=false --raw "docker://$REG/acme/platform:v1")
+  equals "$(jq -r .config.mediaType <<<"$raw")" application/vnd.cncf.flux.config.v1+json
+  equals "$(jq -r '.layers | length' <<<"$raw")" 1
+  equals "$(jq -r '.layers[0].mediaType' <<<"$raw")" application/vnd.cncf.flux.content.v1.tar+gzip
+  equals "$(jq -r '.annotations["org.opencontainers.image.source"]' <<<"$raw")" https://example.org/acme
+  equals "$(jq -r '.annotations["org.opencontainers.image.revision"]' <<<"$raw")" v1@sha1:0
+  equals "$(jq -r '.annotations["org.opencontainers.image.created"]' <<<"$raw")" 2023-11-14T22:13:20Z
+  # The same tree elsewhere, with other times, owners' modes and order:
+  # the same layer; another created time: another manifest, same layer.
+  cp -r "$TAP_EX" copy
+  touch -d '2001-01-01' copy/packages/apps/webapp/values.yaml
+  chmod 0600 copy/packages/apps/webapp/Chart.yaml
+  SOURCE_DATE_EPOCH=1800000000 tap_push v2 copy >/dev/null
+  equals "$(skopeo inspect --tls-verify=false --raw "docker://$REG/acme/platform:v2" | jq -r '.layers[0].digest')" \
+    "$(jq -r '.layers[0].digest' <<<"$raw")"
+  [[ $(skopeo inspect --tls-verify=false --raw "docker://$REG/acme/platform:v2" | sha256sum) != $(sha256sum <<<"$raw") ]]
+  # The layer holds packages/ at its root, regular files only.
+  skopeo copy -q --src-tls-verify=false "docker://$REG/acme/platform:v1" dir:pulled
+  tar -tzf "pulled/$(jq -r '.layers[0].digest' <<<"$raw" | cut -d: -f2)" >list
+  contains list 'apps/webapp/Chart.yaml'
+  contains list 'core/platform/sources/webapp.yaml'
+  lacks list 'packages/'
+}
+t "push: the Flux artifact shape, read by skopeo, reproducible" test_push_shape
+
+test_push_links_and_errors() {
+  start_registry plain
+  mkdir -p r/packages/apps/a && echo x >r/packages/apps/a/f && ln -s f r/packages/apps/a/link
+  expect_exit 0 "$COZYPKG" push --insecure --path r --source s --revision v "oci://$REG/x/y:1"
+  contains err 'left out'
+  contains err 'packages/apps/a/link'
+  expect_exit 2 "$COZYPKG" push --insecure --path nowhere --source s --revision v "oci://$REG/x/y:1"
+  contains err 'nowhere: no packages/ directory'
+  expect_exit 2 "$COZYPKG" push --insecure --path r "oci://$REG/x/y:1"
+  contains err 'pass --source and --revision'
+  expect_exit 2 "$COZYPKG" push --insecure --path r --source s --revision v "$REG/x/y:1"
+  contains err 'expected an oci:// reference'
+  expect_exit 1 "$COZYPKG" push --insecure --path r --source s --revision v "oci://127.0.0.1:$(free_port)/x/y:1"
+  contains err '127.0.0.1'
+  expect_exit 2 "$COZYPKG" push
+}
+t "push: symbolic links left out with a warning; bad input is one line" test_push_links_and_errors
+
+test_tap_add_untap() {
+  start_registry plain
+  start_server
+  local d
+  d=$(tap_push v1)
+  expect_exit 0 "$COZYPKG" tap --insecure "oci://$REG/acme/platform:v1"
+  contains out 'packagesource/example.webapp'
+  equals "$(k get ocirepository -n cozy-system tap-acme-platform -o jsonpath='{.spec.url} {.spec.ref.tag} {.metadata.labels.apps\.cozystack\.io/marketplace-tap}')" \
+    "oci://$REG/acme/platform v1 tap-acme-platform"
+  equals "$(k get packagesource example.webapp -o jsonpath='{.spec.sourceRef.name} {.metadata.labels.apps\.cozystack\.io/marketplace-tap}')" \
+    "tap-acme-platform tap-acme-platform"
+  equals "$(k get packagesource example.webapp -o jsonpath='{.metadata.managedFields[0].manager}')" cozypkg
+  tap_ready example.certs example.crds example.networking example.webapp
+  wait_until 30 test "$(k get externalartifacts -A --no-headers 2>/dev/null | wc -l)" -gt 0
+  # Again: idempotent.
+  expect_exit 0 "$COZYPKG" tap --insecure "oci://$REG/acme/platform:v1"
+  equals "$(k get ocirepositories -A --no-headers | wc -l)" 1
+  expect_exit 0 "$COZYPKG" add -f "$TAP_EX/packages.yaml" --wait --timeout 60s </dev/null
+  equals "$(k get helmreleases -A --no-headers | wc -l)" 6
+  # untap: refused while Packages are installed, and for official sources.
+  expect_exit 1 "$COZYPKG" untap example.crds </dev/null
+  contains err 'installed Package(s) use these sources'
+  contains err 'example.certs'
+  contains err 'example.webapp'
+  k get packagesource example.crds >/dev/null
+  expect_exit 0 "$COZYPKG" untap example.webapp --cascade --yes </dev/null
+  contains err 'Deleted Package example.webapp'
+  contains err 'Deleted PackageSource example.webapp'
+  lacks err 'Deleted Package example.certs'
+  lacks err 'Deleted OCIRepository'
+  expect_exit 1 k get package example.webapp
+  expect_exit 0 "$COZYPKG" untap example.certs example.crds example.networking --yes </dev/null
+  contains err 'without their source'
+  contains err 'Deleted OCIRepository cozy-system/tap-acme-platform'
+  equals "$(k get ocirepositories -A --no-headers 2>/dev/null | wc -l)" 0
+  wait_until 30 test "$(k get package example.crds -o jsonpath='{.status.conditions[?(@.type=="Ready")].reason}')" = PackageSourceNotFound
+}
+t "tap: PackageSources Ready, add, untap refused then --cascade" test_tap_add_untap
+
+test_tap_refusals() {
+  start_registry plain
+  start_server
+  tap_push v1 >/dev/null
+  # An official source of the same name: refused, nothing created.
+  sed 's/name: example.crds/name: example.crds/' "$TAP_EX/packages/core/platform/sources/crds.yaml" | k apply -f - >/dev/null
+  expect_exit 1 "$COZYPKG" tap --insecure "oci://$REG/acme/platform:v1"
+  contains err 'PackageSource example.crds is already on the cluster and is not from a tap'
+  expect_exit 1 k get ocirepository -n cozy-system tap-acme-platform
+  equals "$(k get packagesources --no-headers | wc -l)" 1
+  expect_exit 1 "$COZYPKG" untap example.crds </dev/null
+  contains err 'was not made by tap'
+  k delete packagesource example.crds >/dev/null
+  # The same tap name for another URL: refused.
+  expect_exit 0 "$COZYPKG" tap --insecure "oci://$REG/acme/platform:v1"
+  "$COZYPKG" push --insecure --path "$TAP_EX" --source s --revision v "oci://$REG/other/acme/platform:v1" >/dev/null 2>&1
+  expect_exit 1 "$COZYPKG" tap --insecure "oci://$REG/other/acme/platform:v1"
+  contains err "tap-acme-platform already taps oci://$REG/acme/platform"
+  # Unreachable registry, missing tag, no sources: one line, nothing made.
+  expect_exit 1 "$COZYPKG" tap --insecure "oci://127.0.0.1:$(free_port)/a/b:v1"
+  equals "$(wc -l <err)" 1
+  expect_exit 1 "$COZYPKG" tap --insecure "oci://$REG/acme/platform:nope"
+  contains err 'pulling'
+  mkdir -p bare/packages/apps/a && echo x >bare/packages/apps/a/f
+  "$COZYPKG" push --insecure --path bare --source s --revision v "oci://$REG/acme/bare:v1" >/dev/null 2>&1
+  expect_exit 1 "$COZYPKG" tap --insecure "oci://$REG/acme/bare:v1"
+  contains err 'declares no PackageSources'
+  expect_exit 1 k get ocirepository -n cozy-system tap-acme-bare
+}
+t "tap: collisions refused, never overwritten; failures create nothing" test_tap_refusals
+
+test_tap_pin_and_secret() {
+  start_registry plain
+  start_server
+  local d
+  d=$(tap_push v1)
+  expect_exit 0 "$COZYPKG" tap --insecure "oci://$REG/acme/platform@$d"
+  equals "$(k get ocirepository -n cozy-system tap-acme-platform -o jsonpath='{.spec.ref.digest}|{.spec.ref.tag}')" "$d|"
+  expect_exit 0 "$COZYPKG" tap --insecure --pin --secret pull-creds "oci://$REG/acme/platform:v1"
+  equals "$(k get ocirepository -n cozy-system tap-acme-platform -o jsonpath='{.spec.ref.digest} {.spec.secretRef.name}')" "$d pull-creds"
+  # --secret is kept by a later tap, and cleared by --secret "".
+  expect_exit 0 "$COZYPKG" tap --insecure "oci://$REG/acme/platform:v1"
+  equals "$(k get ocirepository -n cozy-system tap-acme-platform -o jsonpath='{.spec.ref.tag} {.spec.secretRef.name}')" "v1 pull-creds"
+  expect_exit 0 "$COZYPKG" tap --insecure --secret "" "oci://$REG/acme/platform:v1"
+  equals "$(k get ocirepository -n cozy-system tap-acme-platform -o jsonpath='{.spec.secretRef.name}')" ""
+  expect_exit 2 "$COZYPKG" tap --insecure --pin "oci://$REG/acme/platform@$d"
+}
+t "tap: @sha256 and --pin follow a digest; --secret is sticky" test_tap_pin_and_secret
+
+test_tap_follows_revisions() {
+  start_registry plain
+  start_server
+  tap_push stable >/dev/null
+  expect_exit 0 "$COZYPKG" tap --insecure "oci://$REG/acme/platform:stable"
+  tap_ready example.certs example.crds example.networking example.webapp
+  # The next revision on the same tag drops webapp and adds worker.
+  cp -r "$TAP_EX" next
+  rm next/packages/core/platform/sources/webapp.yaml
+  cat >next/packages/core/platform/sources/worker.yaml <<'EOF'
+apiVersion: cozystack.io/v1alpha1
+kind: PackageSource
+metadata: {name: example.worker}
+spec:
+  sourceRef: {kind: OCIRepository, name: example-packages, namespace: cozy-system, path: /}
+  variants:
+  - name: default
+    components:
+    - name: worker
+      path: apps/worker
+      install: {namespace: tenant-demo}
+EOF
+  tap_push stable next >/dev/null
+  k annotate ocirepository -n cozy-system tap-acme-platform --overwrite \
+    reconcile.fluxcd.io/requestedAt="$(date +%s%N)" >/dev/null
+  wait_until 30 test "$(k get packagesource example.worker -o jsonpath='{.metadata.labels.apps\.cozystack\.io/marketplace-tap}' 2>/dev/null)" = tap-acme-platform
+  wait_until 30 expect_exit 1 k get packagesource example.webapp
+  tap_ready example.worker
+  grep -q 'PackageSource example.webapp is no longer in the tapped artifact' .srv/log
+}
+t "tap: a new revision that adds and drops PackageSources is followed" test_tap_follows_revisions
