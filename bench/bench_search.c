@@ -99,27 +99,27 @@ static void run_once(const char *dir, const char *term, double *load_ms,
 		     double *search_ms, double *format_ms, size_t *matches,
 		     size_t *bytes)
 {
-	cz_index idx = CZ_INDEX_INIT;
+	cz_market_index idx = CZ_MARKET_INDEX_INIT;
 	cz_diags d;
 	cz_error err = CZ_ERROR_INIT;
-	const cz_index_entry **res = NULL;
+	const cz_market_entry **res = NULL;
 	cz_buf out;
 	double t0 = now_ms(), t1, t2;
 
 	cz_diags_init(&d);
-	if (cz_index_load_dir(dir, NULL, &idx, &d, &err) < 0 || d.nerrors) {
+	if (cz_market_load_dir(dir, NULL, &idx, &d, &err) < 0 || d.nerrors) {
 		fprintf(stderr, "bench_search: %s\n", err.msg);
 		cz_diags_print(&d, stderr);
 		exit(1);
 	}
 	t1 = now_ms();
-	*matches = cz_index_search(&idx, term, &res);
+	*matches = cz_market_search(&idx, term, &res);
 	t2 = now_ms();
 	cz_buf_init(&out, CZ_BUF_UNLIMITED);
 	for (size_t i = 0; i < *matches; i++)
 		cz_buf_printf(&out, "%s\t%s\t%s\t%s\t-\t%s\n", res[i]->name,
 			      res[i]->version, res[i]->maintainer,
-			      cz_index_signing_name(res[i]->signing),
+			      cz_market_signing_name(res[i]->signing),
 			      res[i]->description);
 	*bytes = out.len;
 	*format_ms = now_ms() - t2;
@@ -127,7 +127,7 @@ static void run_once(const char *dir, const char *term, double *load_ms,
 	*load_ms = t1 - t0;
 	cz_buf_release(&out);
 	free(res);
-	cz_index_release(&idx);
+	cz_market_index_release(&idx);
 	cz_diags_release(&d);
 }
 

@@ -310,17 +310,17 @@ void cli_registry_close(cli_registry *r);
 	{ CLI_OPT_INDEX, "index", "LOCATION",                                  \
 	  "the index: a directory, a git URL or oci://REF (default: "          \
 	  "$COZYPKG_INDEX, then index: in ~/.config/cozypkg/config.yaml, "     \
-	  "then " CZ_INDEX_DEFAULT_LOCATION ")" }
+	  "then " CZ_MARKET_DEFAULT_INDEX ")" }
 
 /*
  * Loads the index that flag (--index, may be NULL), $COZYPKG_INDEX, the
  * config file or the default names into idx (initialised by the caller;
- * cz_index_release() it), with the user's registry credentials for an
+ * cz_market_index_release() it), with the user's registry credentials for an
  * oci:// index.  Invalid entries are left out with one warning line; an
  * index that cannot be read is one error line naming the location and how
  * to choose another.  Returns CLI_EXIT_OK or CLI_EXIT_FAILED (printed).
- * For `cozypkg tap NAME` (cz_index_find) and `list --available`.
+ * For `cozypkg tap NAME` (cz_market_find) and `list --available`.
  */
-int cli_index_load(const char *flag, bool insecure, cz_index *idx);
+int cli_index_load(const char *flag, bool insecure, cz_market_index *idx);
 
 #endif

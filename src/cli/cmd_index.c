@@ -41,7 +41,7 @@ static int on_opt(void *ctx, int id, const char *arg)
 /* ---- validate ------------------------------------------------------------ */
 
 /* The manifest digest ociRef:version has in its registry. */
-static int resolve_version(const cz_index_entry *e, bool insecure,
+static int resolve_version(const cz_market_entry *e, bool insecure,
 			   cli_registry *reg, char digest[CZ_OCI_DIGEST_BUF],
 			   cz_error *err)
 {
@@ -61,7 +61,7 @@ static int resolve_version(const cz_index_entry *e, bool insecure,
 	return rc;
 }
 
-static void check_online(const cz_index_entry *e, bool insecure,
+static void check_online(const cz_market_entry *e, bool insecure,
 			 cz_diags *d)
 {
 	cli_registry reg = { CZ_OCI_REF_INIT, NULL };
@@ -82,7 +82,7 @@ static void check_online(const cz_index_entry *e, bool insecure,
 	/* TODO: verify with cz_cosign_verify(reg.oci, reg.ref.repo, digest,
 	 * e->signing_key, ...) once market/cosign.c is in the tree; until
 	 * then the signature is reported as not checked, never as good. */
-	if (e->signing == CZ_INDEX_SIGNED_KEY)
+	if (e->signing == CZ_MARKET_SIGNED_KEY)
 		cz_diags_add(d, CZ_DIAG_WARNING, "%s: signing.key: the "
 			     "signature of %s@%s was not verified (cosign "
 			     "verification is not in this build)", e->file,
@@ -93,8 +93,8 @@ cleanup:
 
 static int validate(const char *dir, const index_args *a)
 {
-	cz_index_load_opts o;
-	cz_index idx = CZ_INDEX_INIT;
+	cz_market_load_opts o;
+	cz_market_index idx = CZ_MARKET_INDEX_INIT;
 	cz_error err = CZ_ERROR_INIT;
 	cz_diags d;
 	size_t keyless = 0;
@@ -103,13 +103,13 @@ static int validate(const char *dir, const index_args *a)
 	memset(&o, 0, sizeof(o));
 	o.verify_keys = true;
 	cz_diags_init(&d);
-	if (cz_index_load_dir(dir, &o, &idx, &d, &err) < 0) {
+	if (cz_market_load_dir(dir, &o, &idx, &d, &err) < 0) {
 		rc = cli_fail(&err);
 		goto cleanup;
 	}
 	for (size_t i = 0; a->online && i < idx.len; i++) {
 		check_online(&idx.entries[i], a->insecure, &d);
-		keyless += idx.entries[i].signing == CZ_INDEX_SIGNED_KEYLESS;
+		keyless += idx.entries[i].signing == CZ_MARKET_SIGNED_KEYLESS;
 	}
 	cz_diags_print(&d, stderr);
 	if (keyless)
@@ -128,7 +128,7 @@ static int validate(const char *dir, const index_args *a)
 		rc = CLI_EXIT_OK;
 	}
 cleanup:
-	cz_index_release(&idx);
+	cz_market_index_release(&idx);
 	cz_diags_release(&d);
 	return rc;
 }
@@ -138,22 +138,22 @@ cleanup:
 /* A clean index only: a push never publishes what validate rejects. */
 static int validate_quietly(const char *dir, cz_error *err)
 {
-	cz_index_load_opts o;
-	cz_index idx = CZ_INDEX_INIT;
+	cz_market_load_opts o;
+	cz_market_index idx = CZ_MARKET_INDEX_INIT;
 	cz_diags d;
 	int rc;
 
 	memset(&o, 0, sizeof(o));
 	o.verify_keys = true;
 	cz_diags_init(&d);
-	rc = cz_index_load_dir(dir, &o, &idx, &d, err);
+	rc = cz_market_load_dir(dir, &o, &idx, &d, err);
 	if (rc == CZ_OK && d.nerrors) {
 		cz_diags_print(&d, stderr);
 		rc = cz_fail(err, CZ_EINVALID, "%s: %zu problem%s; nothing was "
 			     "pushed", dir, d.nerrors,
 			     d.nerrors == 1 ? "" : "s");
 	}
-	cz_index_release(&idx);
+	cz_market_index_release(&idx);
 	cz_diags_release(&d);
 	return rc;
 }

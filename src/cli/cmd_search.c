@@ -35,15 +35,15 @@ typedef struct search_args {
 
 /* ---- loading the index (shared with tap and list --available) ---------- */
 
-static const char *origin_text(cz_index_origin o)
+static const char *origin_text(cz_market_origin o)
 {
-	return o == CZ_INDEX_FROM_FLAG	  ? "--index"
-	       : o == CZ_INDEX_FROM_ENV	  ? "COZYPKG_INDEX"
-	       : o == CZ_INDEX_FROM_CONFIG ? "the config file"
+	return o == CZ_MARKET_FROM_FLAG	  ? "--index"
+	       : o == CZ_MARKET_FROM_ENV	  ? "COZYPKG_INDEX"
+	       : o == CZ_MARKET_FROM_CONFIG ? "the config file"
 					   : "the default";
 }
 
-static void warn_invalid(const char *loc, const cz_index *idx,
+static void warn_invalid(const char *loc, const cz_market_index *idx,
 			 const cz_diags *d)
 {
 	if (!d->nerrors)
@@ -54,28 +54,28 @@ static void warn_invalid(const char *loc, const cz_index *idx,
 		d->len ? d->items[0].text : "?");
 }
 
-int cli_index_load(const char *flag, bool insecure, cz_index *idx)
+int cli_index_load(const char *flag, bool insecure, cz_market_index *idx)
 {
-	cz_index_load_opts o;
-	cz_index_origin origin = CZ_INDEX_FROM_DEFAULT;
-	cz_index_kind kind = CZ_INDEX_DIR;
+	cz_market_load_opts o;
+	cz_market_origin origin = CZ_MARKET_FROM_DEFAULT;
+	cz_market_kind kind = CZ_MARKET_DIR;
 	cli_registry reg = { CZ_OCI_REF_INIT, NULL };
 	cz_error err = CZ_ERROR_INIT;
 	cz_diags d;
-	char *loc = NULL, *config = cz_index_config_path();
+	char *loc = NULL, *config = cz_market_config_path();
 	int rc;
 
 	memset(&o, 0, sizeof(o));
 	o.insecure = insecure;
 	cz_diags_init(&d);
-	rc = cz_index_location(flag, &loc, &origin, &err);
+	rc = cz_market_location(flag, &loc, &origin, &err);
 	if (rc == CZ_OK)
-		rc = cz_index_location_kind(loc, &kind, &err);
-	if (rc == CZ_OK && kind == CZ_INDEX_OCI &&
+		rc = cz_market_location_kind(loc, &kind, &err);
+	if (rc == CZ_OK && kind == CZ_MARKET_OCI &&
 	    (rc = cli_registry_open(loc, insecure, &reg, &err)) == CZ_OK)
 		o.oci = reg.oci;
 	if (rc == CZ_OK)
-		rc = cz_index_load(loc, &o, idx, &d, &err);
+		rc = cz_market_load(loc, &o, idx, &d, &err);
 	if (rc < 0) {
 		fprintf(stderr, "cozypkg: cannot read the index %s (from %s): "
 			"%s; choose another with --index, COZYPKG_INDEX or "
@@ -144,7 +144,7 @@ static int tapped_urls(search_args *a, cz_strmap *urls, json_t **list,
 }
 
 /* "yes", "no", or "-" when known is false. */
-static const char *tapped_text(const cz_index_entry *e, const cz_strmap *urls,
+static const char *tapped_text(const cz_market_entry *e, const cz_strmap *urls,
 			       bool known)
 {
 	char *url;
@@ -152,7 +152,7 @@ static const char *tapped_text(const cz_index_entry *e, const cz_strmap *urls,
 
 	if (!known)
 		return "-";
-	url = cz_index_entry_url(e);
+	url = cz_market_entry_url(e);
 	yes = cz_strmap_has(urls, url);
 	free(url);
 	return yes ? "yes" : "no";
@@ -160,13 +160,13 @@ static const char *tapped_text(const cz_index_entry *e, const cz_strmap *urls,
 
 /* ---- output -------------------------------------------------------------- */
 
-static json_t *entry_json(const cz_index_entry *e, const char *tapped)
+static json_t *entry_json(const cz_market_entry *e, const char *tapped)
 {
 	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "name", e->name,
 			      "ociRef", e->oci_ref, "version", e->version,
 			      "description", e->description, "maintainer",
 			      e->maintainer, "signed",
-			      cz_index_signing_name(e->signing));
+			      cz_market_signing_name(e->signing));
 	json_t *tags = json_array();
 
 	if (e->digest)
@@ -176,10 +176,10 @@ static json_t *entry_json(const cz_index_entry *e, const char *tapped)
 	for (size_t i = 0; i < e->ntags; i++)
 		json_array_append_new(tags, json_string(e->tags[i]));
 	json_object_set_new(o, "tags", tags);
-	if (e->signing == CZ_INDEX_SIGNED_KEY)
+	if (e->signing == CZ_MARKET_SIGNED_KEY)
 		json_object_set_new(o, "signing",
 				    json_pack("{s:s}", "key", e->signing_key));
-	else if (e->signing == CZ_INDEX_SIGNED_KEYLESS)
+	else if (e->signing == CZ_MARKET_SIGNED_KEYLESS)
 		json_object_set_new(o, "signing",
 				    json_pack("{s:s, s:s}", "identity",
 					      e->signing_identity, "issuer",
@@ -190,7 +190,7 @@ static json_t *entry_json(const cz_index_entry *e, const char *tapped)
 	return o;
 }
 
-static int write_object(const search_args *a, const cz_index_entry **res,
+static int write_object(const search_args *a, const cz_market_entry **res,
 			size_t n, const cz_strmap *urls, bool known)
 {
 	json_t *items = json_array();
@@ -207,7 +207,7 @@ static int write_object(const search_args *a, const cz_index_entry **res,
 	return rc;
 }
 
-static int write_table(const cz_index_entry **res, size_t n,
+static int write_table(const cz_market_entry **res, size_t n,
 		       const cz_strmap *urls, bool known)
 {
 	static const char *const head[] = { "NAME",   "VERSION", "MAINTAINER",
@@ -223,7 +223,7 @@ static int write_table(const cz_index_entry **res, size_t n,
 					  DESCRIPTION_LIMIT, DESCRIPTION_KEEP);
 		const char *cells[] = { res[i]->name, res[i]->version,
 					res[i]->maintainer,
-					cz_index_signing_name(res[i]->signing),
+					cz_market_signing_name(res[i]->signing),
 					tapped_text(res[i], urls, known), desc };
 
 		cli_table_row(&t, cells);
@@ -275,10 +275,10 @@ static int run(const cli_command *cmd, int argc, char **argv)
 {
 	search_args a = { NULL, "table", NULL, false,
 			  { NULL, NULL, NULL, NULL } };
-	cz_index idx = CZ_INDEX_INIT;
+	cz_market_index idx = CZ_MARKET_INDEX_INIT;
 	cz_strmap urls = CZ_STRMAP_INIT;
 	cz_error err = CZ_ERROR_INIT;
-	const cz_index_entry **res = NULL;
+	const cz_market_entry **res = NULL;
 	json_t *taps = NULL;
 	bool known;
 	size_t n;
@@ -290,7 +290,7 @@ static int run(const cli_command *cmd, int argc, char **argv)
 	}
 	if ((rc = cli_index_load(a.index, a.insecure, &idx)) != CLI_EXIT_OK)
 		goto cleanup;
-	n = cz_index_search(&idx, a.term, &res);
+	n = cz_market_search(&idx, a.term, &res);
 	known = tapped_urls(&a, &urls, &taps, &err) == CZ_OK;
 	if (!known)
 		fprintf(stderr, "cozypkg: warning: TAPPED unknown: %s\n",
@@ -303,7 +303,7 @@ cleanup:
 	free(res);
 	cz_strmap_release(&urls);
 	json_decref(taps);
-	cz_index_release(&idx);
+	cz_market_index_release(&idx);
 	cli_conn_close(&a.conn);
 	return rc;
 }
@@ -323,7 +323,7 @@ const cli_command cmd_search = {
 		"ociRef (\"-\" with a\nwarning when no cluster can be asked).  "
 		"The index is read from --index,\nelse $COZYPKG_INDEX, else "
 		"index: in $XDG_CONFIG_HOME/cozypkg/config.yaml\n(~/.config/"
-		"cozypkg/config.yaml), else " CZ_INDEX_DEFAULT_LOCATION ".\n"
+		"cozypkg/config.yaml), else " CZ_MARKET_DEFAULT_INDEX ".\n"
 		"Entries are metadata reviewed by the index maintainers, not "
 		"an endorsement.",
 	.opts = opts,

@@ -36,7 +36,7 @@
 
 /* ---- entries ----------------------------------------------------------- */
 
-void cz_index_entry_release(cz_index_entry *e)
+void cz_market_entry_release(cz_market_entry *e)
 {
 	if (!e)
 		return;
@@ -57,19 +57,19 @@ void cz_index_entry_release(cz_index_entry *e)
 	memset(e, 0, sizeof(*e));
 }
 
-const char *cz_index_signing_name(cz_index_signing s)
+const char *cz_market_signing_name(cz_market_signing s)
 {
-	return s == CZ_INDEX_SIGNED_KEY       ? "key"
-	       : s == CZ_INDEX_SIGNED_KEYLESS ? "keyless"
+	return s == CZ_MARKET_SIGNED_KEY       ? "key"
+	       : s == CZ_MARKET_SIGNED_KEYLESS ? "keyless"
 					      : "no";
 }
 
-char *cz_index_entry_url(const cz_index_entry *e)
+char *cz_market_entry_url(const cz_market_entry *e)
 {
 	return cz_xasprintf("oci://%s", e->oci_ref);
 }
 
-char *cz_index_entry_reference(const cz_index_entry *e)
+char *cz_market_entry_reference(const cz_market_entry *e)
 {
 	return e->digest ? cz_xasprintf("%s:%s@%s", e->oci_ref, e->version,
 					e->digest)
@@ -303,7 +303,7 @@ static void take(char **dst, const char *s)
 	*dst = s ? cz_xstrdup(s) : NULL;
 }
 
-static void check_tags(check_ctx *c, const json_t *root, cz_index_entry *e)
+static void check_tags(check_ctx *c, const json_t *root, cz_market_entry *e)
 {
 	const json_t *tags = json_object_get(root, "tags");
 	size_t i;
@@ -338,7 +338,7 @@ static void check_tags(check_ctx *c, const json_t *root, cz_index_entry *e)
 }
 
 static void check_signing(check_ctx *c, const json_t *root,
-			  cz_index_entry *e)
+			  cz_market_entry *e)
 {
 	static const char *const known[] = { "key", "identity", "issuer",
 					     NULL };
@@ -367,7 +367,7 @@ static void check_signing(check_ctx *c, const json_t *root,
 			problem(c, s, "key", "signing.key",
 				"not a PEM public key (-----BEGIN PUBLIC "
 				"KEY-----, as cosign.pub)");
-		e->signing = CZ_INDEX_SIGNED_KEY;
+		e->signing = CZ_MARKET_SIGNED_KEY;
 		take(&e->signing_key, key);
 		return;
 	}
@@ -389,13 +389,13 @@ static void check_signing(check_ctx *c, const json_t *root,
 	if (!url_valid(issuer, false))
 		problem(c, s, "issuer", "signing.issuer",
 			"expected the OIDC issuer's https:// URL");
-	e->signing = CZ_INDEX_SIGNED_KEYLESS;
+	e->signing = CZ_MARKET_SIGNED_KEYLESS;
 	take(&e->signing_identity, identity);
 	take(&e->signing_issuer, issuer);
 }
 
 static void check_ref_fields(check_ctx *c, const json_t *root,
-			     cz_index_entry *e)
+			     cz_market_entry *e)
 {
 	const char *ref = field_str(c, root, "ociRef", "ociRef", true);
 	const char *version = field_str(c, root, "version", "version", true);
@@ -422,7 +422,7 @@ static void check_ref_fields(check_ctx *c, const json_t *root,
 	}
 }
 
-static void check_entry(check_ctx *c, const json_t *root, cz_index_entry *e)
+static void check_entry(check_ctx *c, const json_t *root, cz_market_entry *e)
 {
 	static const char *const known[] = {
 		"name", "ociRef", "version", "digest", "description",
@@ -481,7 +481,7 @@ static void report(const char *data, size_t len, const char *file,
 	cz_linemap lines = CZ_LINEMAP_INIT;
 	cz_doc *docs = NULL;
 	size_t ndocs = 0;
-	cz_index_entry scratch;
+	cz_market_entry scratch;
 
 	memset(&scratch, 0, sizeof(scratch));
 	if (parse_root(data, len, file, &lines, &docs, &ndocs, d) == CZ_OK) {
@@ -489,13 +489,13 @@ static void report(const char *data, size_t len, const char *file,
 
 		check_entry(&c, docs[0].root, &scratch);
 	}
-	cz_index_entry_release(&scratch);
+	cz_market_entry_release(&scratch);
 	cz_docs_free(docs, ndocs);
 	cz_linemap_release(&lines);
 }
 
-int cz_index_entry_parse(const char *data, size_t len, const char *file,
-			 bool verify_keys, cz_index_entry *out, cz_diags *d)
+int cz_market_entry_parse(const char *data, size_t len, const char *file,
+			 bool verify_keys, cz_market_entry *out, cz_diags *d)
 {
 	cz_doc *docs = NULL;
 	size_t ndocs = 0;
@@ -518,32 +518,32 @@ int cz_index_entry_parse(const char *data, size_t len, const char *file,
 	if (rc == CZ_OK)
 		out->file = cz_xstrdup(file);
 	else
-		cz_index_entry_release(out);
+		cz_market_entry_release(out);
 	return rc;
 }
 
 /* ---- an index ---------------------------------------------------------- */
 
-void cz_index_release(cz_index *idx)
+void cz_market_index_release(cz_market_index *idx)
 {
 	for (size_t i = 0; i < idx->len; i++)
-		cz_index_entry_release(&idx->entries[i]);
+		cz_market_entry_release(&idx->entries[i]);
 	free(idx->entries);
 	memset(idx, 0, sizeof(*idx));
 }
 
-static cz_index_limits limits_or_default(const cz_index_limits *lim)
+static cz_market_limits limits_or_default(const cz_market_limits *lim)
 {
-	cz_index_limits l = { 0, 0, 0 };
+	cz_market_limits l = { 0, 0, 0 };
 
 	if (lim)
 		l = *lim;
 	if (!l.max_entry_bytes)
-		l.max_entry_bytes = CZ_INDEX_MAX_ENTRY_BYTES;
+		l.max_entry_bytes = CZ_MARKET_MAX_ENTRY_BYTES;
 	if (!l.max_entries)
-		l.max_entries = CZ_INDEX_MAX_ENTRIES;
+		l.max_entries = CZ_MARKET_MAX_ENTRIES;
 	if (!l.max_total_bytes)
-		l.max_total_bytes = CZ_INDEX_MAX_TOTAL_BYTES;
+		l.max_total_bytes = CZ_MARKET_MAX_TOTAL_BYTES;
 	return l;
 }
 
@@ -661,8 +661,8 @@ static int open_entry(int dfd, const char *name, const char *file,
 }
 
 /* Loads one file; CZ_ETOOLARGE when it takes the index over its cap. */
-static int load_one(int dfd, const char *name, const cz_index_limits *l,
-		    bool verify_keys, uint64_t *total, cz_index *idx,
+static int load_one(int dfd, const char *name, const cz_market_limits *l,
+		    bool verify_keys, uint64_t *total, cz_market_index *idx,
 		    cz_diags *d, cz_error *err)
 {
 	char *file = cz_xasprintf("entries/%s", name);
@@ -670,7 +670,7 @@ static int load_one(int dfd, const char *name, const cz_index_limits *l,
 	size_t size = 0;
 	int fd = open_entry(dfd, name, file, &size, d);
 	int rc = CZ_OK;
-	cz_index_entry e;
+	cz_market_entry e;
 
 	idx->nfiles++;
 	if (fd < 0)
@@ -693,7 +693,7 @@ static int load_one(int dfd, const char *name, const cz_index_limits *l,
 			     strerror(errno));
 		goto invalid;
 	}
-	if (cz_index_entry_parse(data, size, file, verify_keys, &e, d) ==
+	if (cz_market_entry_parse(data, size, file, verify_keys, &e, d) ==
 	    CZ_OK) {
 		CZ_GROW(idx->entries, idx->len + 1, idx->cap);
 		idx->entries[idx->len++] = e;
@@ -711,14 +711,14 @@ cleanup:
 
 static int cmp_entry(const void *a, const void *b)
 {
-	const cz_index_entry *x = a, *y = b;
+	const cz_market_entry *x = a, *y = b;
 	int c = strcmp(x->name, y->name);
 
 	return c ? c : strcmp(x->file, y->file);
 }
 
 /* Line of name: in the file of e, for the duplicate message. */
-static unsigned name_line(int dfd, const cz_index_entry *e)
+static unsigned name_line(int dfd, const cz_market_entry *e)
 {
 	char *data = NULL;
 	cz_linemap lines = CZ_LINEMAP_INIT;
@@ -746,7 +746,7 @@ static unsigned name_line(int dfd, const cz_index_entry *e)
 }
 
 /* Sorts by name and drops the later file of each duplicate name. */
-static void drop_duplicates(int dfd, cz_index *idx, cz_diags *d)
+static void drop_duplicates(int dfd, cz_market_index *idx, cz_diags *d)
 {
 	size_t out = 0;
 
@@ -754,14 +754,14 @@ static void drop_duplicates(int dfd, cz_index *idx, cz_diags *d)
 		qsort(idx->entries, idx->len, sizeof(*idx->entries),
 		      cmp_entry);
 	for (size_t i = 0; i < idx->len; i++) {
-		cz_index_entry *e = &idx->entries[i];
+		cz_market_entry *e = &idx->entries[i];
 
 		if (out && strcmp(idx->entries[out - 1].name, e->name) == 0) {
 			cz_diags_add(d, CZ_DIAG_ERROR, "%s:%u: name: \"%s\" "
 				     "is already used by %s", e->file,
 				     name_line(dfd, e), e->name,
 				     idx->entries[out - 1].file);
-			cz_index_entry_release(e);
+			cz_market_entry_release(e);
 			idx->ninvalid++;
 			continue;
 		}
@@ -772,10 +772,10 @@ static void drop_duplicates(int dfd, cz_index *idx, cz_diags *d)
 	idx->len = out;
 }
 
-int cz_index_load_dir(const char *dir, const cz_index_load_opts *o,
-		      cz_index *idx, cz_diags *d, cz_error *err)
+int cz_market_load_dir(const char *dir, const cz_market_load_opts *o,
+		      cz_market_index *idx, cz_diags *d, cz_error *err)
 {
-	cz_index_limits l = limits_or_default(o ? o->limits : NULL);
+	cz_market_limits l = limits_or_default(o ? o->limits : NULL);
 	char *entries = cz_xasprintf("%s/entries", dir);
 	char **names = NULL;
 	size_t n = 0;
@@ -807,26 +807,26 @@ cleanup:
 
 /* ---- locations --------------------------------------------------------- */
 
-int cz_index_location_kind(const char *location, cz_index_kind *kind,
+int cz_market_location_kind(const char *location, cz_market_kind *kind,
 			   cz_error *err)
 {
 	static const char *const git[] = { "https://", "http://", "git://",
 					   "ssh://", "file://", NULL };
 
 	if (has_prefix(location, "oci://")) {
-		*kind = CZ_INDEX_OCI;
+		*kind = CZ_MARKET_OCI;
 		return CZ_OK;
 	}
 	for (size_t i = 0; git[i]; i++)
 		if (has_prefix(location, git[i])) {
-			*kind = CZ_INDEX_GIT;
+			*kind = CZ_MARKET_GIT;
 			return CZ_OK;
 		}
 	if (strstr(location, "://"))
 		return cz_fail(err, CZ_EINVALID, "%s: unknown scheme (an index "
 			       "is a directory, a git URL or oci://)",
 			       location);
-	*kind = CZ_INDEX_DIR;
+	*kind = CZ_MARKET_DIR;
 	return CZ_OK;
 }
 
@@ -879,7 +879,7 @@ static int git_split(const char *location, char **url, cz_git_ref *ref,
 }
 
 static int git_fetch_tree(const char *location, const char *scratch,
-			  const cz_index_limits *l, char **tree, cz_error *err)
+			  const cz_market_limits *l, char **tree, cz_error *err)
 {
 	cz_git_options o;
 	cz_git_result r = { 0 };
@@ -917,8 +917,8 @@ cleanup:
 	return rc;
 }
 
-static int load_git(const char *location, const cz_index_load_opts *o,
-		    const cz_index_limits *l, cz_index *idx, cz_diags *d,
+static int load_git(const char *location, const cz_market_load_opts *o,
+		    const cz_market_limits *l, cz_market_index *idx, cz_diags *d,
 		    cz_error *err)
 {
 	char *scratch = NULL, *tree = NULL;
@@ -932,7 +932,7 @@ static int load_git(const char *location, const cz_index_load_opts *o,
 	inited = true;
 	rc = git_fetch_tree(location, scratch, l, &tree, err);
 	if (rc == CZ_OK)
-		rc = cz_index_load_dir(tree, o, idx, d, err);
+		rc = cz_market_load_dir(tree, o, idx, d, err);
 cleanup:
 	if (inited)
 		cz_git_shutdown();
@@ -943,8 +943,8 @@ cleanup:
 	return rc;
 }
 
-static int load_oci(const char *location, const cz_index_load_opts *o,
-		    cz_index *idx, cz_diags *d, cz_error *err)
+static int load_oci(const char *location, const cz_market_load_opts *o,
+		    cz_market_index *idx, cz_diags *d, cz_error *err)
 {
 	cz_oci_ref ref = CZ_OCI_REF_INIT;
 	cz_oci *own = NULL, *c = o->oci;
@@ -968,7 +968,7 @@ static int load_oci(const char *location, const cz_index_load_opts *o,
 	rc = cz_flux_pull(c, ref.repo, cz_oci_ref_reference(&ref), tree, NULL,
 			  err);
 	if (rc == CZ_OK)
-		rc = cz_index_load_dir(tree, o, idx, d, err);
+		rc = cz_market_load_dir(tree, o, idx, d, err);
 cleanup:
 	if (scratch)
 		cz_remove_tree(scratch);
@@ -980,23 +980,23 @@ cleanup:
 	return rc;
 }
 
-int cz_index_load(const char *location, const cz_index_load_opts *o,
-		  cz_index *idx, cz_diags *d, cz_error *err)
+int cz_market_load(const char *location, const cz_market_load_opts *o,
+		  cz_market_index *idx, cz_diags *d, cz_error *err)
 {
-	cz_index_load_opts none;
-	cz_index_limits l;
-	cz_index_kind kind;
+	cz_market_load_opts none;
+	cz_market_limits l;
+	cz_market_kind kind;
 	int rc;
 
 	memset(&none, 0, sizeof(none));
 	if (!o)
 		o = &none;
 	l = limits_or_default(o->limits);
-	if ((rc = cz_index_location_kind(location, &kind, err)) < 0)
+	if ((rc = cz_market_location_kind(location, &kind, err)) < 0)
 		return rc;
-	if (kind == CZ_INDEX_DIR)
-		return cz_index_load_dir(location, o, idx, d, err);
-	if (kind == CZ_INDEX_GIT)
+	if (kind == CZ_MARKET_DIR)
+		return cz_market_load_dir(location, o, idx, d, err);
+	if (kind == CZ_MARKET_GIT)
 		return load_git(location, o, &l, idx, d, err);
 	return load_oci(location, o, idx, d, err);
 }
@@ -1021,7 +1021,7 @@ static bool icontains(const char *hay, const char *needle, size_t n)
 	return false;
 }
 
-static bool entry_matches(const cz_index_entry *e, const char *needle,
+static bool entry_matches(const cz_market_entry *e, const char *needle,
 			  size_t n)
 {
 	if (icontains(e->name, needle, n) ||
@@ -1033,18 +1033,18 @@ static bool entry_matches(const cz_index_entry *e, const char *needle,
 	return false;
 }
 
-size_t cz_index_search(const cz_index *idx, const char *term,
-		       const cz_index_entry ***out)
+size_t cz_market_search(const cz_market_index *idx, const char *term,
+		       const cz_market_entry ***out)
 {
 	char *needle = cz_xstrdup(term ? term : "");
 	size_t n = strlen(needle), count = 0;
-	const cz_index_entry **res;
+	const cz_market_entry **res;
 
 	for (size_t i = 0; i < n; i++)
 		needle[i] = (char)tolower((unsigned char)needle[i]);
 	res = cz_xcalloc(idx->len + 1, sizeof(*res));
 	for (size_t i = 0; i < idx->len; i++) {
-		const cz_index_entry *e = &idx->entries[i];
+		const cz_market_entry *e = &idx->entries[i];
 
 		if (!entry_matches(e, needle, n))
 			continue;
@@ -1063,7 +1063,7 @@ size_t cz_index_search(const cz_index *idx, const char *term,
 	return count;
 }
 
-const cz_index_entry *cz_index_find(const cz_index *idx, const char *name)
+const cz_market_entry *cz_market_find(const cz_market_index *idx, const char *name)
 {
 	size_t lo = 0, hi = idx->len;
 
@@ -1083,7 +1083,7 @@ const cz_index_entry *cz_index_find(const cz_index *idx, const char *name)
 
 /* ---- where the index is ------------------------------------------------ */
 
-char *cz_index_config_path(void)
+char *cz_market_config_path(void)
 {
 	const char *xdg = getenv("XDG_CONFIG_HOME");
 	const char *home = getenv("HOME");
@@ -1138,11 +1138,11 @@ cleanup:
 	return rc;
 }
 
-int cz_index_location(const char *flag, char **out, cz_index_origin *origin,
+int cz_market_location(const char *flag, char **out, cz_market_origin *origin,
 		      cz_error *err)
 {
-	const char *env = getenv(CZ_INDEX_ENV);
-	cz_index_origin from = CZ_INDEX_FROM_FLAG;
+	const char *env = getenv(CZ_MARKET_INDEX_ENV);
+	cz_market_origin from = CZ_MARKET_FROM_FLAG;
 	char *path = NULL;
 	int rc = CZ_OK;
 
@@ -1150,16 +1150,16 @@ int cz_index_location(const char *flag, char **out, cz_index_origin *origin,
 	if (flag && *flag) {
 		*out = cz_xstrdup(flag);
 	} else if (env && *env) {
-		from = CZ_INDEX_FROM_ENV;
+		from = CZ_MARKET_FROM_ENV;
 		*out = cz_xstrdup(env);
 	} else {
-		from = CZ_INDEX_FROM_CONFIG;
-		path = cz_index_config_path();
+		from = CZ_MARKET_FROM_CONFIG;
+		path = cz_market_config_path();
 		if (path)
 			rc = config_index(path, out, err);
 		if (rc == CZ_OK && !*out) {
-			from = CZ_INDEX_FROM_DEFAULT;
-			*out = cz_xstrdup(CZ_INDEX_DEFAULT_LOCATION);
+			from = CZ_MARKET_FROM_DEFAULT;
+			*out = cz_xstrdup(CZ_MARKET_DEFAULT_INDEX);
 		}
 	}
 	if (origin)

@@ -28,7 +28,7 @@
  * security-relevant field.  Every problem is reported as
  * "entries/FILE:LINE: FIELD: message".
  *
- * Where an index is read from (cz_index_load): a directory, a git URL
+ * Where an index is read from (cz_market_load): a directory, a git URL
  * (https, http, git, ssh, file; "#REF" picks a branch, "#tag=T" a tag,
  * "#commit=SHA" a commit; default branch main, else master), or an
  * oci://HOST/REPO[:TAG|@DIGEST] Flux artifact whose root holds entries/.
@@ -42,17 +42,17 @@
 #include "util/diags.h"
 #include "util/error.h"
 
-#define CZ_INDEX_DEFAULT_LOCATION "oci://ghcr.io/cozystack/packages-index:latest"
-#define CZ_INDEX_ENV "COZYPKG_INDEX"
+#define CZ_MARKET_DEFAULT_INDEX "oci://ghcr.io/cozystack/packages-index:latest"
+#define CZ_MARKET_INDEX_ENV "COZYPKG_INDEX"
 
-typedef enum cz_index_signing {
-	CZ_INDEX_UNSIGNED = 0,
-	CZ_INDEX_SIGNED_KEY,     /* signing.key */
-	CZ_INDEX_SIGNED_KEYLESS, /* signing.identity + signing.issuer */
-} cz_index_signing;
+typedef enum cz_market_signing {
+	CZ_MARKET_UNSIGNED = 0,
+	CZ_MARKET_SIGNED_KEY,     /* signing.key */
+	CZ_MARKET_SIGNED_KEYLESS, /* signing.identity + signing.issuer */
+} cz_market_signing;
 
 /* One entry; every string owned, NULL when the field is absent. */
-typedef struct cz_index_entry {
+typedef struct cz_market_entry {
 	char *file; /* "entries/NAME.yaml", relative to the index root */
 	char *name;
 	char *oci_ref; /* HOST/PATH, without oci:// */
@@ -63,29 +63,29 @@ typedef struct cz_index_entry {
 	char *homepage;
 	char **tags;
 	size_t ntags;
-	cz_index_signing signing;
+	cz_market_signing signing;
 	char *signing_key; /* PEM */
 	char *signing_identity;
 	char *signing_issuer;
-} cz_index_entry;
+} cz_market_entry;
 
-void cz_index_entry_release(cz_index_entry *e);
+void cz_market_entry_release(cz_market_entry *e);
 /* "keyless", "key" or "no". */
-const char *cz_index_signing_name(cz_index_signing s);
+const char *cz_market_signing_name(cz_market_signing s);
 /* "oci://" + oci_ref: the url a tap's OCIRepository gets; malloc'ed. */
-char *cz_index_entry_url(const cz_index_entry *e);
+char *cz_market_entry_url(const cz_market_entry *e);
 /* "HOST/PATH:VERSION", with "@DIGEST" when one is pinned; malloc'ed. */
-char *cz_index_entry_reference(const cz_index_entry *e);
+char *cz_market_entry_reference(const cz_market_entry *e);
 
-typedef struct cz_index_limits {
+typedef struct cz_market_limits {
 	size_t max_entry_bytes;  /* one file; 0: 64 KiB */
 	size_t max_entries;      /* files under entries/; 0: 100,000 */
 	uint64_t max_total_bytes; /* all entry files; 0: 64 MiB */
-} cz_index_limits;
+} cz_market_limits;
 
-#define CZ_INDEX_MAX_ENTRY_BYTES ((size_t)64 << 10)
-#define CZ_INDEX_MAX_ENTRIES ((size_t)100000)
-#define CZ_INDEX_MAX_TOTAL_BYTES ((uint64_t)64 << 20)
+#define CZ_MARKET_MAX_ENTRY_BYTES ((size_t)64 << 10)
+#define CZ_MARKET_MAX_ENTRIES ((size_t)100000)
+#define CZ_MARKET_MAX_TOTAL_BYTES ((uint64_t)64 << 20)
 
 /*
  * Parses one entry file held in data[0..len); file is the name used in
@@ -94,26 +94,26 @@ typedef struct cz_index_limits {
  * decoders cost more than the rest of an entry, so searching skips it
  * and `index validate` does it).  Every problem found is added to d (errors) and the result is
  * CZ_EINVALID; on CZ_OK *out holds the entry (release it with
- * cz_index_entry_release()).  Nothing is leaked either way.
+ * cz_market_entry_release()).  Nothing is leaked either way.
  */
-int cz_index_entry_parse(const char *data, size_t len, const char *file,
-			 bool verify_keys, cz_index_entry *out, cz_diags *d);
+int cz_market_entry_parse(const char *data, size_t len, const char *file,
+			 bool verify_keys, cz_market_entry *out, cz_diags *d);
 
 /* A loaded index: valid entries only, sorted by name (names are unique). */
-typedef struct cz_index {
-	cz_index_entry *entries; /* owned */
+typedef struct cz_market_index {
+	cz_market_entry *entries; /* owned */
 	size_t len;
 	size_t cap;
 	size_t nfiles;   /* entry files read, valid or not */
 	size_t ninvalid; /* entry files left out for a problem */
-} cz_index;
+} cz_market_index;
 
-#define CZ_INDEX_INIT { NULL, 0, 0, 0, 0 }
+#define CZ_MARKET_INDEX_INIT { NULL, 0, 0, 0, 0 }
 
-void cz_index_release(cz_index *idx);
+void cz_market_index_release(cz_market_index *idx);
 
-typedef struct cz_index_load_opts {
-	const cz_index_limits *limits; /* NULL: the defaults */
+typedef struct cz_market_load_opts {
+	const cz_market_limits *limits; /* NULL: the defaults */
 	/* oci:// only: a client for the location's host (borrowed); NULL
 	 * opens an anonymous one, over plain HTTP when insecure. */
 	cz_oci *oci;
@@ -121,8 +121,8 @@ typedef struct cz_index_load_opts {
 	/* Parent of the private scratch directory a git or OCI index is
 	 * fetched into (removed before returning); NULL: $TMPDIR or /tmp. */
 	const char *tmp_dir;
-	bool verify_keys; /* see cz_index_entry_parse() */
-} cz_index_load_opts;
+	bool verify_keys; /* see cz_market_entry_parse() */
+} cz_market_load_opts;
 
 /*
  * Reads dir/entries/.  Problems in single entries go to d and leave the
@@ -132,29 +132,29 @@ typedef struct cz_index_load_opts {
  * CZ_ENOTFOUND (no dir/entries directory), CZ_ETOOLARGE (more entries or
  * bytes than the limits allow: one error for the whole index, found
  * before more than the byte limit is read), CZ_EIO.  o may be NULL; only
- * its limits and verify_keys are used here.  idx must be initialised (CZ_INDEX_INIT).
+ * its limits and verify_keys are used here.  idx must be initialised (CZ_MARKET_INDEX_INIT).
  */
-int cz_index_load_dir(const char *dir, const cz_index_load_opts *o,
-		      cz_index *idx, cz_diags *d, cz_error *err);
+int cz_market_load_dir(const char *dir, const cz_market_load_opts *o,
+		      cz_market_index *idx, cz_diags *d, cz_error *err);
 
-typedef enum cz_index_kind {
-	CZ_INDEX_DIR,
-	CZ_INDEX_GIT,
-	CZ_INDEX_OCI,
-} cz_index_kind;
+typedef enum cz_market_kind {
+	CZ_MARKET_DIR,
+	CZ_MARKET_GIT,
+	CZ_MARKET_OCI,
+} cz_market_kind;
 
 /* What location names; CZ_EINVALID for an unknown "scheme://". */
-int cz_index_location_kind(const char *location, cz_index_kind *kind,
+int cz_market_location_kind(const char *location, cz_market_kind *kind,
 			   cz_error *err);
 
 /*
  * Loads the index at location (see the top of this file) as
- * cz_index_load_dir() does.  Fetch failures keep the fetcher's code
+ * cz_market_load_dir() does.  Fetch failures keep the fetcher's code
  * (CZ_EIO, CZ_ENOTFOUND, CZ_EDENIED, ...) and a message that starts with
  * the location (user information of URLs removed).  o may be NULL.
  */
-int cz_index_load(const char *location, const cz_index_load_opts *o,
-		  cz_index *idx, cz_diags *d, cz_error *err);
+int cz_market_load(const char *location, const cz_market_load_opts *o,
+		  cz_market_index *idx, cz_diags *d, cz_error *err);
 
 /*
  * The entries that match term, case-insensitively, as a substring of the
@@ -162,24 +162,24 @@ int cz_index_load(const char *location, const cz_index_load_opts *o,
  * then the others by name.  NULL or "" matches everything.  *out is a
  * malloc'ed array of borrowed pointers (free() it); returns the count.
  */
-size_t cz_index_search(const cz_index *idx, const char *term,
-		       const cz_index_entry ***out);
+size_t cz_market_search(const cz_market_index *idx, const char *term,
+		       const cz_market_entry ***out);
 
 /* The entry called name (exact), or NULL: `cozypkg tap NAME`. */
-const cz_index_entry *cz_index_find(const cz_index *idx, const char *name);
+const cz_market_entry *cz_market_find(const cz_market_index *idx, const char *name);
 
 /* ---- where the index is ------------------------------------------------ */
 
-typedef enum cz_index_origin {
-	CZ_INDEX_FROM_FLAG,    /* --index */
-	CZ_INDEX_FROM_ENV,     /* $COZYPKG_INDEX */
-	CZ_INDEX_FROM_CONFIG,  /* index: in the config file */
-	CZ_INDEX_FROM_DEFAULT, /* CZ_INDEX_DEFAULT_LOCATION */
-} cz_index_origin;
+typedef enum cz_market_origin {
+	CZ_MARKET_FROM_FLAG,    /* --index */
+	CZ_MARKET_FROM_ENV,     /* $COZYPKG_INDEX */
+	CZ_MARKET_FROM_CONFIG,  /* index: in the config file */
+	CZ_MARKET_FROM_DEFAULT, /* CZ_MARKET_DEFAULT_INDEX */
+} cz_market_origin;
 
 /* $XDG_CONFIG_HOME/cozypkg/config.yaml, else
  * $HOME/.config/cozypkg/config.yaml; malloc'ed, NULL with neither set. */
-char *cz_index_config_path(void);
+char *cz_market_config_path(void);
 
 /*
  * The index location: flag when not NULL or empty, else $COZYPKG_INDEX,
@@ -188,7 +188,7 @@ char *cz_index_config_path(void);
  * but cannot be read or parsed is an error naming file and line; its
  * other keys are ignored, as they belong to other commands.
  */
-int cz_index_location(const char *flag, char **out, cz_index_origin *origin,
+int cz_market_location(const char *flag, char **out, cz_market_origin *origin,
 		      cz_error *err);
 
 #endif
