@@ -10,13 +10,25 @@ tap_push() {
     --revision "$1@sha1:0" "oci://$REG/acme/platform:$1" 2>push.err
 }
 
+# tap_is KIND NAME JSONPATH VALUE: the field has that value now.
+tap_is() {
+  [[ $(k get "$1" "$2" -o jsonpath="$3" 2>/dev/null) == "$4" ]]
+}
+TAP_READY='{.status.conditions[?(@.type=="Ready")].status}'
+TAP_REASON='{.status.conditions[?(@.type=="Ready")].reason}'
+
 # tap_ready NAME...: every PackageSource Ready.
 tap_ready() {
   local n
   for n in "$@"; do
-    wait_until 30 test "$(k get packagesource "$n" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)" = True ||
+    wait_until 30 tap_is packagesource "$n" "$TAP_READY" True ||
       fail "PackageSource $n not Ready: $(k get packagesource "$n" -o yaml 2>&1 | tail -12)"
   done
+}
+
+# tap_all_ready N: N PackageSources, all Ready.
+tap_all_ready() {
+  [[ $(k get packagesources -o jsonpath='{range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}' | grep -c True) == "$1" ]]
 }
 
 test_push_shape() {
@@ -82,7 +94,7 @@ test_tap_add_untap() {
     "tap-acme-platform tap-acme-platform"
   equals "$(k get packagesource example.webapp -o jsonpath='{.metadata.managedFields[0].manager}')" cozypkg
   tap_ready example.certs example.crds example.networking example.webapp
-  wait_until 30 test "$(k get externalartifacts -A --no-headers 2>/dev/null | wc -l)" -gt 0
+  wait_until 30 tap_is externalartifacts -A '{.items[0].kind}' ExternalArtifact
   # Again: idempotent.
   expect_exit 0 "$COZYPKG" tap --insecure "oci://$REG/acme/platform:v1"
   equals "$(k get ocirepositories -A --no-headers | wc -l)" 1
@@ -104,7 +116,7 @@ test_tap_add_untap() {
   contains err 'without their source'
   contains err 'Deleted OCIRepository cozy-system/tap-acme-platform'
   equals "$(k get ocirepositories -A --no-headers 2>/dev/null | wc -l)" 0
-  wait_until 30 test "$(k get package example.crds -o jsonpath='{.status.conditions[?(@.type=="Ready")].reason}')" = PackageSourceNotFound
+  wait_until 30 tap_is package example.crds "$TAP_REASON" PackageSourceNotFound
 }
 t "tap: PackageSources Ready, add, untap refused then --cascade" test_tap_add_untap
 
@@ -182,9 +194,33 @@ EOF
   tap_push stable next >/dev/null
   k annotate ocirepository -n cozy-system tap-acme-platform --overwrite \
     reconcile.fluxcd.io/requestedAt="$(date +%s%N)" >/dev/null
-  wait_until 30 test "$(k get packagesource example.worker -o jsonpath='{.metadata.labels.apps\.cozystack\.io/marketplace-tap}' 2>/dev/null)" = tap-acme-platform
+  wait_until 30 tap_is packagesource example.worker '{.metadata.labels.apps\.cozystack\.io/marketplace-tap}' tap-acme-platform
   wait_until 30 expect_exit 1 k get packagesource example.webapp
   tap_ready example.worker
   grep -q 'PackageSource example.webapp is no longer in the tapped artifact' .srv/log
 }
 t "tap: a new revision that adds and drops PackageSources is followed" test_tap_follows_revisions
+
+test_real_tree_pushed() {
+  need_fixtures
+  start_registry plain
+  start_server
+  real_checkout real
+  expect_exit 0 "$COZYPKG" push --insecure --path real --source https://github.com/cozystack/cozystack \
+    --revision main@sha1:3c780acd417f086f8f18d040d0d7020ff55d3ba3 "oci://$REG/cozystack/packages:v1"
+  contains err '35 symbolic links or special files left out'
+  contains err 'packages/core/flux-aio/manifests'
+  k create namespace cozy-system >/dev/null
+  k apply -f - >/dev/null <<Y
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: OCIRepository
+metadata: {name: cozystack-packages, namespace: cozy-system}
+spec: {url: "oci://$REG/cozystack/packages", ref: {tag: v1}, interval: 5m, insecure: true}
+Y
+  k apply --server-side -f "$SOURCES" >/dev/null
+  wait_until 120 tap_all_ready 99 ||
+    fail "not Ready: $(k get packagesources | grep -v True | head -5)"
+  # Each component of each variant has its artifact.
+  [[ $(k get externalartifacts -A --no-headers | wc -l) -ge 99 ]]
+}
+t "push: the real Cozystack tree as an artifact; all 99 real sources Ready on it" test_real_tree_pushed

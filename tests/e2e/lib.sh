@@ -269,3 +269,24 @@ start_py() {
   PY_PORT=$(cat "$name.port") || fail "$script did not start"
 }
 
+
+# real_checkout DIR: the real platform as its git checkout has it: a copy
+# of the fixture (hard links, so cheap) whose packages/ has its 35
+# symbolic links back.  The fixture holds each link as a small file with
+# the link's target and no newline; `flux push artifact` and `cozypkg
+# push` leave links out, so pushing DIR gives the published artifact.
+real_checkout() {
+  local dir=$1 f target n=0
+  [[ -d $FIXTURES/cozystack-platform/packages ]] || fail "fixtures not found at $FIXTURES"
+  mkdir -p "$dir"
+  cp -rl "$FIXTURES/cozystack-platform/packages" "$dir/packages"
+  find "$dir/packages" -type d -exec chmod u+w {} +
+  while IFS= read -r -d '' f; do
+    [[ $(wc -l <"$f") == 0 ]] || continue
+    target=$(cat "$f")
+    [[ $target == ../* ]] || continue
+    rm -f "$f" && ln -s "$target" "$f"
+    n=$((n + 1))
+  done < <(find "$dir/packages" -type f -size -200c -print0)
+  ((n == 35)) || fail "expected the 35 symbolic links of the real tree, found $n"
+}
