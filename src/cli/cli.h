@@ -18,6 +18,7 @@
 #include "api/resource.h"
 #include "engine/engine.h"
 #include "kube/client.h"
+#include "market/index.h"
 #include "model/catalog.h"
 #include "oci/client.h"
 #include "oci/ref.h"
@@ -64,6 +65,8 @@ extern const cli_command cmd_render;
 extern const cli_command cmd_version;
 extern const cli_command cmd_completion;
 extern const cli_command cmd_man;
+extern const cli_command cmd_index;
+extern const cli_command cmd_search;
 extern const cli_command cmd_push;
 extern const cli_command cmd_tap;
 extern const cli_command cmd_untap;
@@ -299,5 +302,25 @@ typedef struct cli_registry {
 int cli_registry_open(const char *text, bool insecure, cli_registry *r,
 		      cz_error *err);
 void cli_registry_close(cli_registry *r);
+
+/* ---- the marketplace index (cmd_search.c) -------------------------------- */
+
+#define CLI_OPT_INDEX (CLI_LONG_ONLY + 220)
+#define CLI_INDEX_OPTION                                                       \
+	{ CLI_OPT_INDEX, "index", "LOCATION",                                  \
+	  "the index: a directory, a git URL or oci://REF (default: "          \
+	  "$COZYPKG_INDEX, then index: in ~/.config/cozypkg/config.yaml, "     \
+	  "then " CZ_MARKET_DEFAULT_INDEX ")" }
+
+/*
+ * Loads the index that flag (--index, may be NULL), $COZYPKG_INDEX, the
+ * config file or the default names into idx (initialised by the caller;
+ * cz_market_index_release() it), with the user's registry credentials for an
+ * oci:// index.  Invalid entries are left out with one warning line; an
+ * index that cannot be read is one error line naming the location and how
+ * to choose another.  Returns CLI_EXIT_OK or CLI_EXIT_FAILED (printed).
+ * For `cozypkg tap NAME` (cz_market_find) and `list --available`.
+ */
+int cli_index_load(const char *flag, bool insecure, cz_market_index *idx);
 
 #endif

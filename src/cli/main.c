@@ -19,6 +19,8 @@ static const cli_command *const commands[] = {
 	&cmd_version,
 	&cmd_completion,
 	&cmd_man,
+	&cmd_index,
+	&cmd_search,
 	NULL,
 };
 
