@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "market/flux.h"
+#include "market/index.h"
 #include "market/tap.h"
 #include "util/base64.h"
 #include "util/fileio.h"
@@ -18,7 +19,6 @@ enum {
 	OPT_SECRET,
 	OPT_VERIFY_KEY,
 	OPT_SKIP_VALIDATE,
-	OPT_INDEX,
 };
 
 static const cli_opt opts[] = {
@@ -33,7 +33,7 @@ static const cli_opt opts[] = {
 	  "revision" },
 	{ OPT_SKIP_VALIDATE, "skip-validate", NULL,
 	  "do not validate the artifact (it is still pulled)" },
-	{ OPT_INDEX, "index", "LOCATION", "the index that resolves a NAME" },
+	CLI_INDEX_OPTION,
 	CLI_REGISTRY_OPTIONS,
 	CLI_CLUSTER_OPTIONS,
 	{ 0, NULL, NULL, NULL },
@@ -76,7 +76,7 @@ static int on_opt(void *ctx, int id, const char *arg)
 	case OPT_SECRET: a->secret = arg; break;
 	case OPT_VERIFY_KEY: a->verify_key = arg; break;
 	case OPT_SKIP_VALIDATE: a->skip_validate = true; break;
-	case OPT_INDEX: a->index = arg; break;
+	case CLI_OPT_INDEX: a->index = arg; break;
 	case CLI_OPT_INSECURE: a->insecure = true; break;
 	default:
 		return cli_conn_option(&a->conn, id, arg) ? CLI_EXIT_OK
@@ -148,6 +148,45 @@ static int pull_and_read(const tap_args *a, tap_plan *p, cz_error *err)
 	rc = cz_tap_read_sources(p->scratch, &p->sources, &diags, err);
 	cz_diags_print(&diags, stderr);
 	cz_diags_release(&diags);
+	return rc;
+}
+
+/*
+ * A NAME from the index: *target becomes its oci:// reference (the
+ * version, or the pinned digest; --tag replaces both), and its signing
+ * key is enforced unless --verify-key names another.  Prints errors.
+ */
+static int resolve_name(const tap_args *a, const char *name, char **target,
+			tap_plan *p)
+{
+	cz_market_index idx = CZ_MARKET_INDEX_INIT;
+	const cz_market_entry *e;
+	int rc = cli_index_load(a->index, a->insecure, &idx);
+
+	if (rc != CLI_EXIT_OK)
+		goto cleanup;
+	if (!(e = cz_market_find(&idx, name))) {
+		fprintf(stderr, "cozypkg: %s: no such entry in the index (see "
+				"`cozypkg search`), and not an oci:// "
+				"reference\n", name);
+		rc = CLI_EXIT_FAILED;
+		goto cleanup;
+	}
+	if (e->digest && !a->tag)
+		*target = cz_xasprintf("oci://%s@%s", e->oci_ref, e->digest);
+	else
+		*target = cz_xasprintf("oci://%s:%s", e->oci_ref,
+				       a->tag ? a->tag : e->version);
+	if (e->signing == CZ_MARKET_SIGNED_KEY && !a->verify_key) {
+		p->key_pem = cz_xstrdup(e->signing_key);
+		p->key_len = strlen(p->key_pem);
+	} else if (e->signing == CZ_MARKET_SIGNED_KEYLESS && !a->verify_key) {
+		fprintf(stderr, "⚠ %s is signed keyless (%s); cozypkg verifies "
+				"key signatures only: pass --verify-key to "
+				"enforce one\n", name, e->signing_identity);
+	}
+cleanup:
+	cz_market_index_release(&idx);
 	return rc;
 }
 
@@ -451,14 +490,21 @@ static void print_result(const tap_plan *p)
 			       json_object_get(src, "metadata"), "name")));
 }
 
-static int tap(tap_args *a, const char *target)
+static int tap(tap_args *a, const char *arg)
 {
 	tap_plan p;
 	cz_error err = CZ_ERROR_INIT;
+	char *from_index = NULL;
+	const char *target = arg;
 	int rc;
 
 	memset(&p, 0, sizeof(p));
 	p.created = json_array();
+	if (strncmp(arg, "oci://", 6) != 0) {
+		if ((rc = resolve_name(a, arg, &from_index, &p)) != CLI_EXIT_OK)
+			goto cleanup;
+		target = from_index;
+	}
 	if ((rc = prepare(a, target, &p, &err)) < 0) {
 		rc = cli_fail(&err);
 		goto cleanup;
@@ -473,6 +519,7 @@ static int tap(tap_args *a, const char *target)
 	rc = CLI_EXIT_OK;
 cleanup:
 	plan_release(&p);
+	free(from_index);
 	return rc;
 }
 
