@@ -323,4 +323,10 @@ void cli_registry_close(cli_registry *r);
  */
 int cli_index_load(const char *flag, bool insecure, cz_market_index *idx);
 
+/* The spec.url of every tap's OCIRepository on the cluster, as keys of
+ * urls whose values are borrowed from *list (owned by the caller, who
+ * releases it after urls). */
+int cli_tapped_urls(cz_kube *kube, cz_strmap *urls, json_t **list,
+		    cz_error *err);
+
 #endif

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "market/index.h"
 #include "util/buf.h"
 #include "util/mem.h"
 
@@ -14,7 +15,7 @@
 #define STATUS_LIMIT 48
 #define STATUS_KEEP 45
 
-enum { OPT_COMPONENTS = CLI_LONG_ONLY + 1 };
+enum { OPT_COMPONENTS = CLI_LONG_ONLY + 1, OPT_AVAILABLE };
 
 static const cli_opt opts[] = {
 	{ 'i', "installed", NULL, "list installed Packages instead of sources" },
@@ -23,6 +24,10 @@ static const cli_opt opts[] = {
 	{ 'o', "output", "FORMAT",
 	  "table (default), wide (no truncation, more columns), json or "
 	  "yaml" },
+	{ OPT_AVAILABLE, "available", NULL,
+	  "add the index's repositories that the cluster has not tapped" },
+	CLI_INDEX_OPTION,
+	CLI_REGISTRY_OPTIONS,
 	CLI_CLUSTER_OPTIONS,
 	{ 0, NULL, NULL, NULL },
 };
@@ -30,6 +35,9 @@ static const cli_opt opts[] = {
 typedef struct list_args {
 	bool installed;
 	bool components;
+	bool available;
+	const char *index;
+	bool insecure;
 	bool wide;
 	const char *format; /* "table", "wide", "json", "yaml" */
 	cli_conn conn;
@@ -120,7 +128,71 @@ static void package_rows(cli_table *t, const list_args *a,
 	}
 }
 
-static int write_table(const list_args *a, const cz_catalog *cat)
+/* The index entries that no tap's OCIRepository follows, sorted by name
+ * (borrowed from idx; *n_out of them). */
+static int untapped_entries(list_args *a, const cz_market_index *idx,
+			    const cz_market_entry ***out, size_t *n_out)
+{
+	cz_strmap urls = CZ_STRMAP_INIT;
+	cz_error err = CZ_ERROR_INIT;
+	json_t *taps = NULL;
+	size_t n = 0;
+
+	*out = cz_xcalloc(idx->len + 1, sizeof(**out));
+	if (cli_tapped_urls(a->conn.kube, &urls, &taps, &err) < 0) {
+		cz_strmap_release(&urls);
+		return cli_fail(&err);
+	}
+	for (size_t i = 0; i < idx->len; i++) {
+		char *url = cz_market_entry_url(&idx->entries[i]);
+
+		if (!cz_strmap_has(&urls, url))
+			(*out)[n++] = &idx->entries[i];
+		free(url);
+	}
+	*n_out = n;
+	cz_strmap_release(&urls);
+	json_decref(taps);
+	return CLI_EXIT_OK;
+}
+
+static void available_rows(cli_table *t, const list_args *a,
+			   const cz_market_entry *const *entries, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char *status = cz_xasprintf("in the index, not tapped: "
+					    "cozypkg tap %s",
+					    entries[i]->name);
+		char *url = cz_market_entry_url(entries[i]);
+		char *s = a->wide ? cz_xstrdup(status)
+				  : cli_truncate(status, STATUS_LIMIT,
+						 STATUS_KEEP);
+		const char *cells[] = { entries[i]->name, "-", "-", s, url };
+
+		cli_table_row(t, cells);
+		free(s);
+		free(url);
+		free(status);
+	}
+}
+
+/* The -o json/yaml form of the untapped entries. */
+static json_t *available_json(const cz_market_entry *const *entries, size_t n)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(
+			arr, json_pack("{s:s, s:s, s:s, s:s}", "name",
+				       entries[i]->name, "ociRef",
+				       entries[i]->oci_ref, "version",
+				       entries[i]->version, "description",
+				       entries[i]->description));
+	return arr;
+}
+
+static int write_table(const list_args *a, const cz_catalog *cat,
+		       const cz_market_entry *const *avail, size_t navail)
 {
 	static const char *const source_head[] = { "NAME", "VARIANTS", "READY",
 						   "STATUS", "SOURCE" };
@@ -137,6 +209,7 @@ static int write_table(const list_args *a, const cz_catalog *cat)
 		package_rows(&t, a, cat);
 	else
 		source_rows(&t, a, cat);
+	available_rows(&t, a, avail, navail);
 	cz_buf_init(&out, CZ_BUF_UNLIMITED);
 	cli_table_write(&t, &out);
 	rc = cli_write_stdout(out.data, out.len);
@@ -155,6 +228,12 @@ static int parse_option(void *ctx, int c, const char *arg)
 		a->components = true;
 	else if (c == 'o')
 		a->format = arg;
+	else if (c == OPT_AVAILABLE)
+		a->available = true;
+	else if (c == CLI_OPT_INDEX)
+		a->index = arg;
+	else if (c == CLI_OPT_INSECURE)
+		a->insecure = true;
 	else if (!cli_conn_option(&a->conn, c, arg))
 		return CLI_EXIT_USAGE;
 	return CLI_EXIT_OK;
@@ -171,6 +250,9 @@ static int parse_args(const cli_command *cmd, int argc, char **argv,
 	if (rc == CLI_EXIT_OK && first < argc)
 		rc = cli_usage_error(cmd, "list takes no arguments, got \"%s\"",
 				     argv[first]);
+	if (rc == CLI_EXIT_OK && a->available && a->installed)
+		rc = cli_usage_error(cmd, "--available lists what can be "
+				     "tapped; it does not go with -i");
 	if (rc == CLI_EXIT_OK)
 		rc = cli_check_format(cmd, a->format, formats);
 	a->wide = strcmp(a->format, "wide") == 0;
@@ -194,8 +276,10 @@ static cli_fetch fetch_what(const list_args *a)
 
 static int run(const cli_command *cmd, int argc, char **argv)
 {
-	list_args a = { false, false, false, "table",
-			{ NULL, NULL, NULL, NULL } };
+	list_args a = { .format = "table" };
+	cz_market_index idx = CZ_MARKET_INDEX_INIT;
+	const cz_market_entry **avail = NULL;
+	size_t navail = 0;
 	json_t *sources = NULL, *packages = NULL;
 	cli_fetch what;
 	cz_catalog cat;
@@ -212,12 +296,22 @@ static int run(const cli_command *cmd, int argc, char **argv)
 	    (rc = cli_fetch_catalog(&a.conn, &what, &cat, &sources,
 				    &packages)) != CLI_EXIT_OK)
 		goto cleanup;
+	if (a.available &&
+	    ((rc = cli_index_load(a.index, a.insecure, &idx)) != CLI_EXIT_OK ||
+	     (rc = untapped_entries(&a, &idx, &avail, &navail)) !=
+		     CLI_EXIT_OK))
+		goto cleanup;
+	if (a.available && sources)
+		json_object_set_new(sources, "available",
+				    available_json(avail, navail));
 	if (strcmp(a.format, "json") == 0 || strcmp(a.format, "yaml") == 0)
 		rc = cli_write_object(a.installed ? packages : sources,
 				      a.format);
 	else
-		rc = write_table(&a, &cat);
+		rc = write_table(&a, &cat, avail, navail);
 cleanup:
+	free(avail);
+	cz_market_index_release(&idx);
 	json_decref(sources);
 	json_decref(packages);
 	cz_catalog_release(&cat);
@@ -229,14 +323,17 @@ const cli_command cmd_list = {
 	.name = "list",
 	.run = run,
 	.summary = "List PackageSources, or installed Packages",
-	.usage = "list [-i] [--components] [-o table|wide|json|yaml]",
+	.usage = "list [-i] [--components] [--available] "
+		 "[-o table|wide|json|yaml]",
 	.description =
 		"Lists the PackageSources of the cluster with their variants and "
 		"Ready condition,\nor with -i the installed Packages with their "
 		"variant.  The table is the\nreference one: VARIANTS is cut after "
 		"25 characters and STATUS after 45, each\nfollowed by \"...\"; "
 		"-o wide shows them whole and adds the Flux source (or the\n"
-		"Ready reason).  Rows come in name order.",
+		"Ready reason).  Rows come in name order.  --available adds "
+		"the repositories\nof the index (see `cozypkg search`) that "
+		"the cluster has not tapped yet.",
 	.opts = opts,
 	.examples = "  cozypkg list\n"
 		    "  cozypkg list -i --components\n"

@@ -9,8 +9,6 @@
 #include "util/buf.h"
 #include "util/mem.h"
 
-#define TAP_NAMESPACE "cozy-system"
-#define TAP_LABEL "apps.cozystack.io/marketplace-tap"
 /* The TAPPED column is a courtesy: a slow cluster must not hold the
  * search up for the API client's minute. */
 #define TAPPED_TIMEOUT_S 10
@@ -115,32 +113,15 @@ static int open_cluster(search_args *a, cz_error *err)
 	return rc;
 }
 
-/* The spec.url of every tap's OCIRepository, as keys of urls (borrowed
- * from *list, which the caller keeps and decrefs). */
 static int tapped_urls(search_args *a, cz_strmap *urls, json_t **list,
 		       cz_error *err)
 {
-	const cz_resource *res = cz_resource_find("source.toolkit.fluxcd.io",
-						  "v1", "ocirepositories");
-	size_t i;
-	json_t *item;
 	int rc;
 
 	*list = NULL;
 	if ((rc = open_cluster(a, err)) < 0)
 		return rc;
-	rc = cz_kube_list(a->conn.kube, res, TAP_NAMESPACE, TAP_LABEL, list,
-			  err);
-	if (rc < 0)
-		return rc;
-	json_array_foreach (json_object_get(*list, "items"), i, item) {
-		const char *url = json_string_value(json_object_get(
-			json_object_get(item, "spec"), "url"));
-
-		if (url)
-			cz_strmap_put(urls, url, item);
-	}
-	return CZ_OK;
+	return cli_tapped_urls(a->conn.kube, urls, list, err);
 }
 
 /* "yes", "no", or "-" when known is false. */
