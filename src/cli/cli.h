@@ -64,6 +64,9 @@ extern const cli_command cmd_render;
 extern const cli_command cmd_version;
 extern const cli_command cmd_completion;
 extern const cli_command cmd_man;
+extern const cli_command cmd_keygen;
+extern const cli_command cmd_sign;
+extern const cli_command cmd_verify;
 
 /* The table, for help and completion. */
 const cli_command *const *cli_commands(void);
@@ -277,5 +280,9 @@ typedef struct cli_registry {
 int cli_registry_open(const char *text, bool insecure, cli_registry *r,
 		      cz_error *err);
 void cli_registry_close(cli_registry *r);
+
+/* The manifest digest r's reference names: its digest, else the tag's
+ * resolved (cmd_sign.c).  *digest_out malloc'ed. */
+int cli_registry_digest(cli_registry *r, char **digest_out, cz_error *err);
 
 #endif

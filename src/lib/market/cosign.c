@@ -105,6 +105,15 @@ cleanup:
 	return rc;
 }
 
+int cz_cosign_pubkey_check(const char *pem, size_t len, cz_error *err)
+{
+	EVP_PKEY *pkey = NULL;
+	int rc = load_key(pem, len, false, &pkey, err);
+
+	EVP_PKEY_free(pkey);
+	return rc;
+}
+
 /* Creates path exclusively with exactly mode and writes data to it. */
 static int write_new_file(const char *path, const void *data, size_t len,
 			  mode_t mode, cz_error *err)

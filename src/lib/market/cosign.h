@@ -67,6 +67,10 @@ char *cz_cosign_sig_tag(const char *digest);
  * "optional":null).  malloc'ed, the caller frees it. */
 char *cz_cosign_payload(const char *docker_reference, const char *digest);
 
+/* CZ_OK when pem[0..len) is a PEM ECDSA P-256 public key; CZ_EINVALID
+ * (or CZ_ETOOLARGE) saying what it is not. */
+int cz_cosign_pubkey_check(const char *pem, size_t len, cz_error *err);
+
 /* Signs payload[0..len) with the PEM private key: *sig_b64_out is the
  * base64 of the DER ECDSA signature over its SHA-256 (malloc'ed, the caller
  * frees it).  CZ_EINVALID for a key that is not an unencrypted PEM EC
