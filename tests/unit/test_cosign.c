@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "controller/fluxsource.h"
 #include "market/cosign.h"
 #include "tmpdir.h"
 #include "util/base64.h"
@@ -275,6 +276,111 @@ static void test_payload_claims(void **state)
 	free(sig);
 }
 
+/* spec.verify as the Flux source controller reads it. */
+static int read_spec(const char *verify, cz_fs_oci_spec *out,
+		     const char **reason, cz_error *err)
+{
+	char *text = cz_xasprintf("{\"url\":\"oci://h/r\",\"verify\":%s}",
+				  verify);
+	json_t *spec = json_loads(text, 0, NULL);
+	int rc = cz_fs_oci_spec_read(spec, out, reason, err);
+
+	/* Borrowed strings are compared before the spec goes. */
+	if (rc == CZ_OK && out->verify_secret_name)
+		rc = strcmp(out->verify_secret_name, "keys") == 0 ? CZ_OK
+								  : CZ_ERR;
+	cz_fs_oci_spec_release(out);
+	json_decref(spec);
+	free(text);
+	return rc;
+}
+
+static void test_spec_verify(void **state)
+{
+	cz_error err = CZ_ERROR_INIT;
+	const char *reason = NULL;
+	cz_fs_oci_spec s;
+
+	(void)state;
+	assert_int_equal(read_spec("{\"provider\":\"cosign\",\"secretRef\":"
+				   "{\"name\":\"keys\"}}",
+				   &s, &reason, &err),
+			 CZ_OK);
+	assert_int_equal(read_spec("null", &s, &reason, &err), CZ_OK);
+	/* What cannot be checked here stalls instead of passing. */
+	assert_int_equal(read_spec("{\"provider\":\"notation\",\"secretRef\":"
+				   "{\"name\":\"keys\"}}",
+				   &s, &reason, &err),
+			 CZ_EINVALID);
+	assert_string_equal(reason, "VerificationError");
+	assert_non_null(strstr(err.msg, "notation"));
+	assert_int_equal(read_spec("{\"provider\":\"cosign\"}", &s, &reason,
+				   &err),
+			 CZ_EINVALID);
+	assert_string_equal(reason, "VerificationError");
+	assert_non_null(strstr(err.msg, "keyless"));
+}
+
+static const char *cond(const json_t *st, const char *type, const char *key)
+{
+	size_t i;
+	json_t *c;
+
+	json_array_foreach (json_object_get(st, "conditions"), i, c)
+		if (strcmp(json_string_value(json_object_get(c, "type")),
+			   type) == 0)
+			return json_string_value(json_object_get(c, key));
+	return NULL;
+}
+
+static void test_status_source_verified(void **state)
+{
+	cz_fs_outcome o;
+	json_t *st;
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	o.result = CZ_FS_READY;
+	o.revision = "v1@" DIGEST_A;
+	o.digest = DIGEST_B;
+	o.path = "p";
+	o.url = "u";
+	o.verify = CZ_FS_VERIFY_OK;
+	st = cz_fs_status_build(NULL, &o, 1, NULL);
+	assert_string_equal(cond(st, "SourceVerified", "status"), "True");
+	assert_string_equal(cond(st, "SourceVerified", "reason"), "Succeeded");
+	assert_string_equal(cond(st, "SourceVerified", "message"),
+			    "verified signature of revision v1@" DIGEST_A);
+	json_decref(st);
+
+	/* Refused: Ready=False and SourceVerified=False, no artifact, and no
+	 * FetchFailed, since the fetch of the signature worked. */
+	memset(&o, 0, sizeof(o));
+	o.result = CZ_FS_FAILED;
+	o.reason = "VerificationError";
+	o.message = "no signature for r@" DIGEST_A;
+	o.verify = CZ_FS_VERIFY_FAILED;
+	st = cz_fs_status_build(NULL, &o, 1, NULL);
+	assert_string_equal(cond(st, "Ready", "status"), "False");
+	assert_string_equal(cond(st, "Ready", "reason"), "VerificationError");
+	assert_string_equal(cond(st, "SourceVerified", "status"), "False");
+	assert_string_equal(cond(st, "SourceVerified", "message"), o.message);
+	assert_null(cond(st, "FetchFailed", "status"));
+	assert_null(json_object_get(st, "artifact"));
+	json_decref(st);
+
+	/* Without spec.verify, no SourceVerified at all. */
+	memset(&o, 0, sizeof(o));
+	o.result = CZ_FS_READY;
+	o.revision = "v1@" DIGEST_A;
+	o.digest = DIGEST_B;
+	o.path = "p";
+	o.url = "u";
+	st = cz_fs_status_build(NULL, &o, 1, NULL);
+	assert_null(cond(st, "SourceVerified", "status"));
+	json_decref(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -287,6 +393,8 @@ int main(void)
 		cmocka_unit_test(test_tampered_payload),
 		cmocka_unit_test(test_wrong_digest),
 		cmocka_unit_test(test_payload_claims),
+		cmocka_unit_test(test_spec_verify),
+		cmocka_unit_test(test_status_source_verified),
 	};
 
 	cz_json_use_project_allocator();
