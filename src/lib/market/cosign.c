@@ -266,8 +266,10 @@ static int decode_signature(const char *sig_b64, unsigned char **out,
 	ECDSA_SIG *sig = NULL;
 
 	*out = NULL;
-	if (!raw || *len == 0)
+	if (!raw || *len == 0) {
+		free(raw);
 		return cz_fail(err, CZ_EINVALID, "signature is not base64");
+	}
 	sig = d2i_ECDSA_SIG(NULL, &p, (long)*len);
 	if (!sig || p != (const unsigned char *)raw + *len) {
 		ECDSA_SIG_free(sig);
