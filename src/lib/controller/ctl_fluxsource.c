@@ -918,8 +918,8 @@ static bool ends_with(const char *s, const char *suffix)
 }
 
 /* Tries the public keys of the Secret in turn; CZ_OK at the first that
- * verifies a signature of the digest.  A failure that is about reaching
- * the registry stops the search. */
+ * verifies a signature of the digest.  A failure that no other key can
+ * change (no signature at all, the registry failing) stops the search. */
 static int oci_verify_keys(fs_job *j, oci_steps *s, const json_t *secret,
 			   cz_error *err)
 {
@@ -943,7 +943,8 @@ static int oci_verify_keys(fs_job *j, oci_steps *s, const json_t *secret,
 		rc = cz_cosign_verify(s->client, s->spec.url.repo, s->digest,
 				      pem, len, err);
 		free(pem);
-		if (rc == CZ_OK || rc == CZ_EIO || rc == CZ_ERR)
+		if (rc == CZ_OK || rc == CZ_ENOTFOUND || rc == CZ_EIO ||
+		    rc == CZ_ERR)
 			break;
 	}
 	if (!nkeys)
