@@ -312,12 +312,15 @@ cleanup:
 }
 
 /* A member of obj by name, ignoring case as Go's JSON decoder does (old
- * payloads write "Docker-manifest-digest"). */
+ * payloads write "Docker-manifest-digest"); an exact match comes first, so
+ * that the answer does not depend on the order of the keys. */
 static json_t *member_nocase(const json_t *obj, const char *name)
 {
 	const char *key;
-	json_t *v;
+	json_t *v = json_object_get(obj, name);
 
+	if (v)
+		return v;
 	json_object_foreach ((json_t *)obj, key, v)
 		if (strcasecmp(key, name) == 0)
 			return v;
