@@ -70,6 +70,9 @@ extern const cli_command cmd_search;
 extern const cli_command cmd_push;
 extern const cli_command cmd_tap;
 extern const cli_command cmd_untap;
+extern const cli_command cmd_keygen;
+extern const cli_command cmd_sign;
+extern const cli_command cmd_verify;
 
 /* The table, for help and completion. */
 const cli_command *const *cli_commands(void);
@@ -328,5 +331,8 @@ int cli_index_load(const char *flag, bool insecure, cz_market_index *idx);
  * releases it after urls). */
 int cli_tapped_urls(cz_kube *kube, cz_strmap *urls, json_t **list,
 		    cz_error *err);
+/* The manifest digest r's reference names: its digest, else the tag's
+ * resolved (cmd_sign.c).  *digest_out malloc'ed. */
+int cli_registry_digest(cli_registry *r, char **digest_out, cz_error *err);
 
 #endif

@@ -14,13 +14,16 @@ static const cli_command *const commands[] = {
 	&cmd_status,
 	&cmd_render,
 	&cmd_push,
+	&cmd_sign,
+	&cmd_verify,
+	&cmd_keygen,
+	&cmd_index,
+	&cmd_search,
 	&cmd_tap,
 	&cmd_untap,
 	&cmd_version,
 	&cmd_completion,
 	&cmd_man,
-	&cmd_index,
-	&cmd_search,
 	NULL,
 };
 

@@ -29,6 +29,7 @@
 #include "controller/fluxsource.h"
 #include "controller/internal.h"
 #include "git/source.h"
+#include "market/cosign.h"
 #include "oci/client.h"
 #include "oci/digest.h"
 #include "oci/parse.h"
@@ -116,6 +117,28 @@ static int oci_url_read(const char *url, cz_oci_ref *out, cz_error *err)
 	return CZ_OK;
 }
 
+/* spec.verify: only cosign with public keys from a Secret is done here;
+ * anything else is refused rather than passed unverified. */
+static int oci_verify_read(const json_t *verify, const char **secret_name,
+			   cz_error *err)
+{
+	const char *provider = str_field(verify, "provider");
+
+	*secret_name = NULL;
+	if (!verify || json_is_null(verify))
+		return CZ_OK;
+	if (!provider || strcmp(provider, "cosign") != 0)
+		return cz_fail(err, CZ_EINVALID, "verification provider '%s' is "
+			       "not supported; use cosign",
+			       provider ? provider : "");
+	*secret_name = str_field(json_object_get(verify, "secretRef"), "name");
+	if (!*secret_name)
+		return cz_fail(err, CZ_EINVALID, "keyless cosign verification "
+			       "is not supported; set verify.secretRef to a "
+			       "Secret holding .pub keys");
+	return CZ_OK;
+}
+
 int cz_fs_oci_spec_read(const json_t *spec, cz_fs_oci_spec *out,
 			const char **reason, cz_error *err)
 {
@@ -137,6 +160,10 @@ int cz_fs_oci_spec_read(const json_t *spec, cz_fs_oci_spec *out,
 			     "be extract or copy");
 		goto cleanup;
 	}
+	*reason = "VerificationError";
+	if ((rc = oci_verify_read(json_object_get(spec, "verify"),
+				  &out->verify_secret_name, err)) < 0)
+		goto cleanup;
 	*reason = NULL;
 	out->layer_media_type = str_field(sel, "mediaType");
 	out->layer_copy = op && strcmp(op, "copy") == 0;
@@ -260,6 +287,24 @@ static const json_t *prev_condition(const json_t *prev_status,
 	return NULL;
 }
 
+/* SourceVerified, as Flux sets it, when spec.verify was asked for. */
+static void add_verified_condition(json_t *conds, const json_t *prev,
+				   const cz_fs_outcome *o, int64_t generation)
+{
+	char *msg;
+
+	if (o->verify == CZ_FS_VERIFY_FAILED) {
+		add_condition(conds, prev, "SourceVerified", "False",
+			      "VerificationError", o->message, generation);
+	} else if (o->verify == CZ_FS_VERIFY_OK) {
+		msg = cz_xasprintf("verified signature of revision %s",
+				   o->revision ? o->revision : "");
+		add_condition(conds, prev, "SourceVerified", "True",
+			      "Succeeded", msg, generation);
+		free(msg);
+	}
+}
+
 /* The artifact object; the previous one (with its time) when equal. */
 static json_t *artifact_json(const json_t *prev, const cz_fs_outcome *o)
 {
@@ -310,14 +355,20 @@ json_t *cz_fs_status_build(const json_t *prev, const cz_fs_outcome *o,
 		break;
 	case CZ_FS_FAILED:
 	case CZ_FS_STALLED:
-		add_condition(conds, prev,
-			      o->result == CZ_FS_STALLED ? "Stalled"
-							 : "FetchFailed",
-			      "True", o->reason, o->message, generation);
+		/* Content that failed verification was fetched fine. */
+		if (o->result == CZ_FS_STALLED ||
+		    o->verify != CZ_FS_VERIFY_FAILED)
+			add_condition(conds, prev,
+				      o->result == CZ_FS_STALLED
+					      ? "Stalled"
+					      : "FetchFailed",
+				      "True", o->reason, o->message,
+				      generation);
 		add_condition(conds, prev, "Ready", "False", o->reason,
 			      o->message, generation);
 		break;
 	}
+	add_verified_condition(conds, prev, o, generation);
 	/* The artifact stays in storage whatever happens to the source. */
 	if (o->result != CZ_FS_READY && art) {
 		const json_t *c = prev_condition(prev, "ArtifactInStorage");
@@ -669,6 +720,7 @@ static int write_progress(fs_job *j, cz_error *err)
 	memset(&o, 0, sizeof(o));
 	o.result = CZ_FS_PROGRESSING;
 	o.revision = j->revision;
+	o.verify = j->out.verify;
 	st = cz_fs_status_build(json_object_get(j->obj, "status"), &o,
 				j->generation, NULL);
 	rc = cz_write_status(j->kube, r, j->obj, st, &answer, err);
@@ -858,6 +910,79 @@ static int oci_resolve(fs_job *j, oci_steps *s, cz_error *err)
 	return rc;
 }
 
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* Tries the public keys of the Secret in turn; CZ_OK at the first that
+ * verifies a signature of the digest.  A failure that no other key can
+ * change (no signature at all, the registry failing) stops the search. */
+static int oci_verify_keys(fs_job *j, oci_steps *s, const json_t *secret,
+			   cz_error *err)
+{
+	const char *key;
+	json_t *value;
+	size_t nkeys = 0;
+	int rc = CZ_OK;
+
+	json_object_foreach ((json_t *)json_object_get(secret, "data"), key,
+			     value) {
+		size_t len = 0;
+		char *pem;
+
+		if (!ends_with(key, ".pub"))
+			continue;
+		nkeys++;
+		if (!(pem = secret_value(secret, key, &len))) {
+			rc = cz_fail(err, CZ_EINVALID, "%s is not base64", key);
+			continue;
+		}
+		rc = cz_cosign_verify(s->client, s->spec.url.repo, s->digest,
+				      pem, len, err);
+		free(pem);
+		if (rc == CZ_OK || rc == CZ_ENOTFOUND || rc == CZ_EIO ||
+		    rc == CZ_ERR)
+			break;
+	}
+	if (!nkeys)
+		rc = cz_fail(err, CZ_EINVALID, "secret '%s/%s' has no .pub key",
+			     j->ns, s->spec.verify_secret_name);
+	return rc;
+}
+
+/*
+ * spec.verify: the resolved digest must carry a cosign signature that a
+ * key of the Secret verifies, before anything is downloaded or stored.
+ * Any failure (no Secret, no signature, a bad one) is a VerificationError
+ * that is retried, since signatures and Secrets may appear later.
+ */
+static int oci_verify(fs_job *j, oci_steps *s, cz_error *err)
+{
+	json_t *secret = NULL;
+	char *msg;
+	int rc;
+
+	if (!s->spec.verify_secret_name)
+		return CZ_OK;
+	rc = read_secret(j, s->spec.verify_secret_name, &secret, err);
+	if (rc == CZ_OK)
+		rc = oci_verify_keys(j, s, secret, err);
+	json_decref(secret);
+	if (rc == CZ_OK) {
+		j->out.verify = CZ_FS_VERIFY_OK;
+		return CZ_OK;
+	}
+	msg = cz_xasprintf("failed to verify the signature of %s using "
+			   "provider 'cosign': %s", s->digest, err->msg);
+	rc = job_fail(j, rc, "VerificationError", msg);
+	j->out.verify = CZ_FS_VERIFY_FAILED;
+	free(msg);
+	return rc;
+}
+
 /* The layer the selector names (first layer when none). */
 static const cz_oci_descriptor *pick_layer(const cz_oci_manifest *mf,
 					   const char *media_type)
@@ -988,6 +1113,8 @@ static int oci_run(fs_job *j, cz_error *err)
 	rc = oci_parse(j, &s, err);
 	if (rc == CZ_OK)
 		rc = oci_resolve(j, &s, err);
+	if (rc == CZ_OK)
+		rc = oci_verify(j, &s, err);
 	if (rc == CZ_OK && !unchanged(j))
 		rc = oci_fetch(j, &s, err);
 	oci_steps_release(&s);

@@ -47,13 +47,19 @@ typedef struct cz_fs_oci_spec {
 	bool insecure;
 	const char *secret_name;      /* spec.secretRef.name; NULL: none */
 	const char *cert_secret_name; /* spec.certSecretRef.name; NULL: none */
+	/* spec.verify (provider cosign, with a key Secret): the Secret whose
+	 * .pub keys a signature of the digest must verify with; NULL: no
+	 * verification. */
+	const char *verify_secret_name;
 } cz_fs_oci_spec;
 
 /*
  * Reads and checks spec into *out, whose strings are borrowed from spec
  * but for url's, freed by cz_fs_oci_spec_release().  A spec error is
  * CZ_EINVALID, with the message in err and the Flux reason in *reason
- * (URLInvalid, InvalidReference or InvalidLayerSelector); *out is then
+ * (URLInvalid, InvalidReference, InvalidLayerSelector, or
+ * VerificationError for a verify this controller cannot do: a provider
+ * other than cosign, or cosign keyless without secretRef); *out is then
  * left empty.
  */
 int cz_fs_oci_spec_read(const json_t *spec, cz_fs_oci_spec *out,
@@ -87,6 +93,13 @@ char *cz_fs_artifact_name(const char *kind, const char *ns, const char *name);
  * caller frees it. */
 char *cz_fs_artifact_url(const char *base, const char *digest);
 
+/* Whether spec.verify was asked for, and what it found. */
+typedef enum cz_fs_verify {
+	CZ_FS_VERIFY_NONE,   /* not asked: no SourceVerified condition */
+	CZ_FS_VERIFY_OK,     /* SourceVerified=True */
+	CZ_FS_VERIFY_FAILED, /* SourceVerified=False, the outcome's message */
+} cz_fs_verify;
+
 /* What one reconcile found. */
 typedef enum cz_fs_result {
 	CZ_FS_READY,       /* an artifact for the current revision is stored */
@@ -105,13 +118,15 @@ typedef struct cz_fs_outcome {
 	uint64_t size;
 	const char *path; /* "<kind>/<ns>/<name>/<hex>.tar.gz" as Flux shows */
 	const char *url;
+	cz_fs_verify verify;
 } cz_fs_outcome;
 
 /*
  * The new status from the previous one (may be NULL): the artifact (kept,
  * with its lastUpdateTime, when digest and revision did not change; kept
- * as it was on failure), Ready, ArtifactInStorage, Reconciling, Stalled
- * and FetchFailed conditions as Flux writes them, observedGeneration and
+ * as it was on failure), Ready, ArtifactInStorage, Reconciling, Stalled,
+ * FetchFailed and SourceVerified conditions as Flux writes them (a
+ * verification failure is not a FetchFailed), observedGeneration and
  * lastHandledReconcileAt (requested_at, may be NULL).  A status built
  * twice from the same inputs is json_equal, so a reconcile that changes
  * nothing writes nothing.
