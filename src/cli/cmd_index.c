@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "market/cosign.h"
 #include "market/flux.h"
 #include "util/mem.h"
 
@@ -79,14 +80,11 @@ static void check_online(const cz_market_entry *e, bool insecure,
 			     e->oci_ref, e->version, digest, e->digest);
 		goto cleanup;
 	}
-	/* TODO: verify with cz_cosign_verify(reg.oci, reg.ref.repo, digest,
-	 * e->signing_key, ...) once market/cosign.c is in the tree; until
-	 * then the signature is reported as not checked, never as good. */
-	if (e->signing == CZ_MARKET_SIGNED_KEY)
-		cz_diags_add(d, CZ_DIAG_WARNING, "%s: signing.key: the "
-			     "signature of %s@%s was not verified (cosign "
-			     "verification is not in this build)", e->file,
-			     e->oci_ref, digest);
+	if (e->signing == CZ_MARKET_SIGNED_KEY &&
+	    cz_cosign_verify(reg.oci, reg.ref.repo, digest, e->signing_key,
+			     strlen(e->signing_key), &err) < 0)
+		cz_diags_add(d, CZ_DIAG_ERROR, "%s: signing.key: %s", e->file,
+			     err.msg);
 cleanup:
 	cli_registry_close(&reg);
 }

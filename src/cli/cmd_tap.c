@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "market/cosign.h"
 #include "market/flux.h"
 #include "market/index.h"
 #include "market/tap.h"
@@ -114,9 +115,9 @@ static int choose_reference(const tap_args *a, tap_plan *p, cz_error *err)
 	p->tag = cz_xstrdup(a->tag ? a->tag : cz_oci_ref_reference(ref));
 	if (!a->pin)
 		return CZ_OK;
-	rc = cz_oci_manifest_head(p->reg.oci, ref->repo, p->tag, &head_digest,
-				  NULL, NULL, err);
-	if (rc < 0)
+	free(p->reg.ref.tag);
+	p->reg.ref.tag = cz_xstrdup(p->tag);
+	if ((rc = cli_registry_digest(&p->reg, &head_digest, err)) < 0)
 		return rc;
 	p->digest = head_digest;
 	return CZ_OK;
@@ -204,9 +205,16 @@ static int prepare(const tap_args *a, const char *target, tap_plan *p,
 	    (rc = cz_file_read(a->verify_key, 64 * 1024, &p->key_pem,
 			       &p->key_len, err)) < 0)
 		return rc;
-	if ((rc = choose_reference(a, p, err)) < 0)
+	if ((rc = choose_reference(a, p, err)) < 0 ||
+	    (rc = pull_and_read(a, p, err)) < 0)
 		return rc;
-	return pull_and_read(a, p, err);
+	/* The cluster verifies every revision it stores; this one is checked
+	 * here first so that a bad signature creates nothing. */
+	if (p->key_pem &&
+	    (rc = cz_cosign_verify(p->reg.oci, p->reg.ref.repo, p->pulled,
+				   p->key_pem, p->key_len, err)) < 0)
+		cz_error_prefix(err, "verifying %s", p->url);
+	return rc;
 }
 
 /* The object at path, or NULL when there is none (*out owned). */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "oci/digest.h"
 #include "util/fileio.h"
 #include "util/mem.h"
 
@@ -76,4 +77,38 @@ void cli_registry_close(cli_registry *r)
 		cz_oci_free(r->oci);
 	cz_oci_ref_release(&r->ref);
 	memset(r, 0, sizeof(*r));
+}
+
+/* A tag is resolved with HEAD, falling back to the manifest itself when
+ * the registry sends no sha256 Docker-Content-Digest. */
+int cli_registry_digest(cli_registry *r, char **digest_out, cz_error *err)
+{
+	const char *reference = cz_oci_ref_reference(&r->ref);
+	cz_oci_raw_manifest raw = { 0 };
+	char *digest = NULL;
+	int rc;
+
+	*digest_out = NULL;
+	if (r->ref.digest) {
+		*digest_out = cz_xstrdup(r->ref.digest);
+		return CZ_OK;
+	}
+	rc = cz_oci_manifest_head(r->oci, r->ref.repo, reference, &digest,
+				  NULL, NULL, err);
+	/* Without a sha256 Docker-Content-Digest, the manifest itself. */
+	if (rc == CZ_OK && (!digest || !cz_oci_digest_is_sha256(digest))) {
+		free(digest);
+		digest = NULL;
+		rc = cz_oci_manifest_get(r->oci, r->ref.repo, reference, &raw,
+					 err);
+		if (rc == CZ_OK)
+			digest = cz_xstrdup(raw.digest);
+		cz_oci_raw_manifest_release(&raw);
+	}
+	if (rc < 0)
+		cz_error_prefix(err, "resolving %s/%s:%s", r->ref.host,
+				r->ref.repo, reference);
+	else
+		*digest_out = digest;
+	return rc;
 }
