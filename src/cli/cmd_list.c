@@ -160,9 +160,8 @@ static void available_rows(cli_table *t, const list_args *a,
 			   const cz_market_entry *const *entries, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		char *status = cz_xasprintf("in the index, not tapped: "
-					    "cozypkg tap %s",
-					    entries[i]->name);
+		char *status = cz_xasprintf("in the index, not tapped: %s",
+					    entries[i]->description);
 		char *url = cz_market_entry_url(entries[i]);
 		char *s = a->wide ? cz_xstrdup(status)
 				  : cli_truncate(status, STATUS_LIMIT,
