@@ -22,6 +22,7 @@
 #include "model/catalog.h"
 #include "oci/client.h"
 #include "oci/ref.h"
+#include "market/validate.h"
 #include "object/meta.h"
 #include "util/buf.h"
 #include "util/diags.h"
@@ -67,6 +68,8 @@ extern const cli_command cmd_completion;
 extern const cli_command cmd_man;
 extern const cli_command cmd_index;
 extern const cli_command cmd_search;
+extern const cli_command cmd_init;
+extern const cli_command cmd_validate;
 extern const cli_command cmd_push;
 extern const cli_command cmd_tap;
 extern const cli_command cmd_untap;
@@ -331,6 +334,14 @@ int cli_index_load(const char *flag, bool insecure, cz_market_index *idx);
  * releases it after urls). */
 int cli_tapped_urls(cz_kube *kube, cz_strmap *urls, json_t **list,
 		    cz_error *err);
+
+/* Validates the repository at dir (market/validate.h) and prints its
+ * problems, then (unless it is clean and quiet_when_clean) a summary
+ * naming it as shown and the privileged components, on stderr.  Returns
+ * CLI_EXIT_OK, CLI_EXIT_FAILED (problems) or CLI_EXIT_USAGE (no
+ * packages/ to validate). */
+int cli_validate_print(const char *dir, const char *shown,
+		       const cz_validate_opts *o, bool quiet_when_clean);
 /* The manifest digest r's reference names: its digest, else the tag's
  * resolved (cmd_sign.c).  *digest_out malloc'ed. */
 int cli_registry_digest(cli_registry *r, char **digest_out, cz_error *err);

@@ -17,6 +17,8 @@ enum {
 	OPT_SOURCE,
 	OPT_REVISION,
 	OPT_SKIP_VALIDATE,
+	OPT_KNOWN,
+	OPT_ALLOW_RESERVED,
 };
 
 static const cli_opt opts[] = {
@@ -28,6 +30,11 @@ static const cli_opt opts[] = {
 	  "org.opencontainers.image.revision (default: BRANCH@sha1:COMMIT)" },
 	{ OPT_SKIP_VALIDATE, "skip-validate", NULL,
 	  "publish without validating first" },
+	{ OPT_KNOWN, "known-source", "NAME",
+	  "validation: a source outside the repository that dependsOn may "
+	  "name (repeatable)" },
+	{ OPT_ALLOW_RESERVED, "allow-reserved-names", NULL,
+	  "validation: accept the prefixes cozystack. and community." },
 	CLI_REGISTRY_OPTIONS,
 	{ 0, NULL, NULL, NULL },
 };
@@ -38,6 +45,9 @@ typedef struct push_args {
 	const char *revision;
 	bool skip_validate;
 	bool insecure;
+	const char **known; /* NULL-terminated */
+	size_t nknown, known_cap;
+	bool allow_reserved;
 } push_args;
 
 static int on_opt(void *ctx, int id, const char *arg)
@@ -49,6 +59,12 @@ static int on_opt(void *ctx, int id, const char *arg)
 	case OPT_SOURCE: a->source = arg; break;
 	case OPT_REVISION: a->revision = arg; break;
 	case OPT_SKIP_VALIDATE: a->skip_validate = true; break;
+	case OPT_ALLOW_RESERVED: a->allow_reserved = true; break;
+	case OPT_KNOWN:
+		CZ_GROW(a->known, a->nknown + 2, a->known_cap);
+		a->known[a->nknown++] = arg;
+		a->known[a->nknown] = NULL;
+		break;
 	case CLI_OPT_INSECURE: a->insecure = true; break;
 	default: return CLI_EXIT_USAGE;
 	}
@@ -132,9 +148,13 @@ static void print_skipped(const cz_flux_pushed *p)
 /* The repository passes `cozypkg validate` before anything is sent. */
 static int validate_first(const push_args *a, cz_error *err)
 {
-	(void)a;
-	(void)err;
-	return CZ_OK; /* PENDING-VALIDATE */
+	cz_validate_opts o = { a->known, a->allow_reserved };
+
+	if (a->skip_validate ||
+	    cli_validate_print(a->path, a->path, &o, true) == CLI_EXIT_OK)
+		return CZ_OK;
+	return cz_fail(err, CZ_EINVALID, "%s does not validate: nothing was "
+		       "pushed (fix it, or --skip-validate)", a->path);
 }
 
 /* Checks what the arguments name before anything is sent. */
@@ -220,9 +240,12 @@ static int run(const cli_command *cmd, int argc, char **argv)
 	if (first >= argc)
 		return cli_usage_error(cmd, "push needs an oci:// reference");
 	if (first + 1 < argc)
-		return cli_usage_error(cmd, "unexpected argument \"%s\"",
-				       argv[first + 1]);
-	return push(&a, argv[first]);
+		rc = cli_usage_error(cmd, "unexpected argument \"%s\"",
+				     argv[first + 1]);
+	else
+		rc = push(&a, argv[first]);
+	free(a.known);
+	return rc;
 }
 
 const cli_command cmd_push = {

@@ -123,10 +123,41 @@ static int choose_reference(const tap_args *a, tap_plan *p, cz_error *err)
 	return CZ_OK;
 }
 
+/* The artifact passes `cozypkg validate`, its dependencies resolved
+ * among its own sources and the cluster's. */
+static int validate(tap_args *a, tap_plan *p, cz_error *err)
+{
+	cz_validate_opts o = { NULL, false };
+	const char **known = NULL;
+	json_t *list = NULL;
+	size_t i;
+	json_t *item;
+	int rc;
+
+	rc = cz_kube_list(a->conn.kube, cli_res_sources(), NULL, NULL, &list,
+			  err);
+	if (rc < 0)
+		return rc;
+	known = cz_xcalloc(json_array_size(json_object_get(list, "items")) + 1,
+			   sizeof(*known));
+	json_array_foreach (json_object_get(list, "items"), i, item)
+		known[i] = json_string_value(json_object_get(
+			json_object_get(item, "metadata"), "name"));
+	o.known_sources = known;
+	if (cli_validate_print(p->scratch, p->url, &o, true) != CLI_EXIT_OK)
+		rc = cz_fail(err, CZ_EINVALID, "%s does not validate: nothing "
+			     "was created (--skip-validate to tap it anyway)",
+			     p->url);
+	free(known);
+	json_decref(list);
+	return rc;
+}
+
 /* Pulls what the tap will follow and reads its PackageSources. */
-static int pull_and_read(const tap_args *a, tap_plan *p, cz_error *err)
+static int pull_and_read(tap_args *a, tap_plan *p, cz_error *err)
 {
 	const char *tmp = getenv("TMPDIR");
+	char *packages = NULL;
 	cz_diags diags;
 	int rc;
 
@@ -137,18 +168,22 @@ static int pull_and_read(const tap_args *a, tap_plan *p, cz_error *err)
 		p->scratch = NULL;
 		return cz_fail(err, CZ_EIO, "creating a scratch directory: %m");
 	}
+	packages = cz_xasprintf("%s/packages", p->scratch);
 	rc = cz_flux_pull(p->reg.oci, p->reg.ref.repo,
-			  p->digest ? p->digest : p->tag, p->scratch, p->pulled,
+			  p->digest ? p->digest : p->tag, packages, p->pulled,
 			  err);
 	if (rc < 0) {
 		cz_error_prefix(err, "pulling %s", p->url);
-		return rc;
+		goto cleanup;
 	}
-	(void)a;
 	cz_diags_init(&diags);
-	rc = cz_tap_read_sources(p->scratch, &p->sources, &diags, err);
+	rc = cz_tap_read_sources(packages, &p->sources, &diags, err);
 	cz_diags_print(&diags, stderr);
 	cz_diags_release(&diags);
+	if (rc == CZ_OK && !a->skip_validate)
+		rc = validate(a, p, err);
+cleanup:
+	free(packages);
 	return rc;
 }
 
@@ -192,7 +227,7 @@ cleanup:
 }
 
 /* Everything local: reference, pull, signature, validation. */
-static int prepare(const tap_args *a, const char *target, tap_plan *p,
+static int prepare(tap_args *a, const char *target, tap_plan *p,
 		   cz_error *err)
 {
 	int rc;
@@ -513,12 +548,12 @@ static int tap(tap_args *a, const char *arg)
 			goto cleanup;
 		target = from_index;
 	}
+	if ((rc = cli_connect(&a->conn)) != CLI_EXIT_OK)
+		goto cleanup;
 	if ((rc = prepare(a, target, &p, &err)) < 0) {
 		rc = cli_fail(&err);
 		goto cleanup;
 	}
-	if ((rc = cli_connect(&a->conn)) != CLI_EXIT_OK)
-		goto cleanup;
 	if (write_cluster(a, &p, &err) < 0) {
 		rc = cli_fail(&err);
 		goto cleanup;

@@ -13,6 +13,8 @@ static const cli_command *const commands[] = {
 	&cmd_dot,
 	&cmd_status,
 	&cmd_render,
+	&cmd_init,
+	&cmd_validate,
 	&cmd_push,
 	&cmd_sign,
 	&cmd_verify,

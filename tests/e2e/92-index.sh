@@ -155,7 +155,7 @@ test_index_validate_online() {
   start_registry plain
   idx_good ix
   mkdir -p r/packages/apps/a && echo x >r/packages/apps/a/f
-  local d; d=$("$COZYPKG" push --insecure --path r --source s --revision v "oci://$REG/acme/redis-packages:v1.0.0" 2>/dev/null)
+  local d; d=$("$COZYPKG" push --insecure --skip-validate --path r --source s --revision v "oci://$REG/acme/redis-packages:v1.0.0" 2>/dev/null)
   rm ix/entries/beta.pg.yaml ix/entries/redis.yaml
   sed -i "s|^ociRef: .*|ociRef: $REG/acme/redis-packages|" ix/entries/acme.redis.yaml
   expect_exit 0 "$COZYPKG" index validate ix --online --insecure

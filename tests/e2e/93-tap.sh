@@ -66,16 +66,21 @@ t "push: the Flux artifact shape, read by skopeo, reproducible" test_push_shape
 test_push_links_and_errors() {
   start_registry plain
   mkdir -p r/packages/apps/a && echo x >r/packages/apps/a/f && ln -s f r/packages/apps/a/link
-  expect_exit 0 "$COZYPKG" push --insecure --path r --source s --revision v "oci://$REG/x/y:1"
+  expect_exit 0 "$COZYPKG" push --insecure --skip-validate --path r --source s --revision v "oci://$REG/x/y:1"
   contains err 'left out'
   contains err 'packages/apps/a/link'
+  # Validated first: a repository that declares nothing is not pushed.
+  expect_exit 2 "$COZYPKG" push --insecure --path r --source s --revision v "oci://$REG/x/z:1"
+  contains err 'declares no PackageSources'
+  contains err 'r does not validate: nothing was pushed'
+  expect_exit 1 skopeo inspect --tls-verify=false --raw "docker://$REG/x/z:1"
   expect_exit 2 "$COZYPKG" push --insecure --path nowhere --source s --revision v "oci://$REG/x/y:1"
   contains err 'nowhere: no packages/ directory'
   expect_exit 2 "$COZYPKG" push --insecure --path r "oci://$REG/x/y:1"
   contains err 'pass --source and --revision'
   expect_exit 2 "$COZYPKG" push --insecure --path r --source s --revision v "$REG/x/y:1"
   contains err 'expected an oci:// reference'
-  expect_exit 1 "$COZYPKG" push --insecure --path r --source s --revision v "oci://127.0.0.1:$(free_port)/x/y:1"
+  expect_exit 1 "$COZYPKG" push --insecure --skip-validate --path r --source s --revision v "oci://127.0.0.1:$(free_port)/x/y:1"
   contains err '127.0.0.1'
   expect_exit 2 "$COZYPKG" push
 }
@@ -144,7 +149,7 @@ test_tap_refusals() {
   expect_exit 1 "$COZYPKG" tap --insecure "oci://$REG/acme/platform:nope"
   contains err 'pulling'
   mkdir -p bare/packages/apps/a && echo x >bare/packages/apps/a/f
-  "$COZYPKG" push --insecure --path bare --source s --revision v "oci://$REG/acme/bare:v1" >/dev/null 2>&1
+  "$COZYPKG" push --insecure --skip-validate --path bare --source s --revision v "oci://$REG/acme/bare:v1" >/dev/null 2>&1
   expect_exit 1 "$COZYPKG" tap --insecure "oci://$REG/acme/bare:v1"
   contains err 'declares no PackageSources'
   expect_exit 1 k get ocirepository -n cozy-system tap-acme-bare
@@ -206,7 +211,7 @@ test_real_tree_pushed() {
   start_registry plain
   start_server
   real_checkout real
-  expect_exit 0 "$COZYPKG" push --insecure --path real --source https://github.com/cozystack/cozystack \
+  expect_exit 0 "$COZYPKG" push --insecure --allow-reserved-names --path real --source https://github.com/cozystack/cozystack \
     --revision main@sha1:3c780acd417f086f8f18d040d0d7020ff55d3ba3 "oci://$REG/cozystack/packages:v1"
   contains err '35 symbolic links or special files left out'
   contains err 'packages/core/flux-aio/manifests'
