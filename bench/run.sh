@@ -38,3 +38,4 @@ echo "store N=100000: open, GET, LIST, single writes (NORMAL, FULL), fan-out to 
 "$(dirname "$0")/cli.sh" "$build" 10000
 "$(dirname "$0")/oci.sh" "$build"
 "$(dirname "$0")/artifacts.sh" "$build" 200
+"$(dirname "$0")/market.sh" "$build" 3
