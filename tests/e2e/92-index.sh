@@ -45,8 +45,8 @@ test_index_validate_good() {
 }
 t "index validate: a good index is clean (0), bad usage is 2" test_index_validate_good
 
-# bad_case NAME WANT: validate ./bad exits 1 with the line WANT.
-bad_case() {
+# idx_bad_case NAME WANT: validate ./bad exits 1 with the line WANT.
+idx_bad_case() {
   expect_exit 1 "$COZYPKG" index validate bad
   contains err "$2"
   rm -rf bad
@@ -54,19 +54,19 @@ bad_case() {
 
 test_index_validate_bad() {
   idx_entry bad a.yaml acme.a; echo 'tags: [unclosed' >>bad/entries/a.yaml
-  bad_case malformed 'entries/a.yaml:8:'
+  idx_bad_case malformed 'entries/a.yaml:8:'
   idx_entry bad a.yaml acme.dup; idx_entry bad b.yaml acme.dup
-  bad_case duplicate 'entries/b.yaml:1: name: "acme.dup" is already used by entries/a.yaml'
+  idx_bad_case duplicate 'entries/b.yaml:1: name: "acme.dup" is already used by entries/a.yaml'
   idx_entry bad a.yaml acme.tag; sed -i 's|^ociRef: .*|ociRef: ghcr.io/acme/tag:v1|' bad/entries/a.yaml
-  bad_case tag 'entries/a.yaml:2: ociRef: must not carry a tag: the tag is the version field'
+  idx_bad_case tag 'entries/a.yaml:2: ociRef: must not carry a tag: the tag is the version field'
   idx_entry bad a.yaml cozystack.mine
-  bad_case reserved 'entries/a.yaml:1: name: the prefixes "cozystack." and "community." are reserved'
+  idx_bad_case reserved 'entries/a.yaml:1: name: the prefixes "cozystack." and "community." are reserved'
   idx_entry bad a.yaml Acme_Bad
-  bad_case badname 'entries/a.yaml:1: name: must be a lowercase RFC 1123 name'
+  idx_bad_case badname 'entries/a.yaml:1: name: must be a lowercase RFC 1123 name'
   idx_entry bad a.yaml acme.unknown 'colour: red'
-  bad_case unknown 'entries/a.yaml:8: colour: unknown field'
+  idx_bad_case unknown 'entries/a.yaml:8: colour: unknown field'
   idx_entry bad a.yaml acme.big "# $(head -c 70000 /dev/zero | tr '\0' x)"
-  bad_case oversized 'bytes, over the 65536-byte limit for one entry'
+  idx_bad_case oversized 'bytes, over the 65536-byte limit for one entry'
   grep -qE '^entries/a.yaml: [0-9]+ bytes, over' err || fail 'the oversized entry is not named'
   # Over 64 MiB in all: one line for the whole index, not one per file.
   mkdir -p bad/entries
