@@ -158,6 +158,14 @@ test_index_validate_online() {
   local d; d=$("$COZYPKG" push --insecure --skip-validate --path r --source s --revision v "oci://$REG/acme/redis-packages:v1.0.0" 2>/dev/null)
   rm ix/entries/beta.pg.yaml ix/entries/redis.yaml
   sed -i "s|^ociRef: .*|ociRef: $REG/acme/redis-packages|" ix/entries/acme.redis.yaml
+  # The entry's key has signed nothing: refused online.
+  expect_exit 1 "$COZYPKG" index validate ix --online --insecure
+  contains err "entries/acme.redis.yaml: signing.key: no signature for acme/redis-packages@$d"
+  # Signed with the entry's key: valid.
+  "$COZYPKG" keygen --output-key-prefix k >/dev/null 2>&1
+  "$COZYPKG" sign --insecure --key k.key "oci://$REG/acme/redis-packages:v1.0.0" >/dev/null 2>&1
+  sed -i '/^signing:/,$d' ix/entries/acme.redis.yaml
+  { echo "signing:"; echo "  key: |"; sed 's/^/    /' k.pub; } >>ix/entries/acme.redis.yaml
   expect_exit 0 "$COZYPKG" index validate ix --online --insecure
   contains out 'all valid and present in their registries'
   echo "digest: sha256:$(printf '0%.0s' $(seq 64))" >>ix/entries/acme.redis.yaml
