@@ -48,6 +48,12 @@ static const cz_printer_column c_age_only[] = {
 	AGE_COLUMN,
 	END_COLUMNS,
 };
+static const cz_printer_column c_revision[] = {
+	{ "Controller", "string", ".metadata.ownerReferences[0].name", "", 0 },
+	{ "Revision", "integer", ".revision", "", 0 },
+	AGE_COLUMN,
+	END_COLUMNS,
+};
 static const cz_printer_column c_lease[] = {
 	{ "Holder", "string", ".spec.holderIdentity", "", 0 },
 	AGE_COLUMN,
@@ -75,6 +81,7 @@ static const char *const cat_flux[] = { "all", "flux", NULL };
 #define HELM "helm.toolkit.fluxcd.io", "v2", "helm.toolkit.fluxcd.io/v2"
 #define SRC "source.toolkit.fluxcd.io", "v1", "source.toolkit.fluxcd.io/v1"
 #define COORD "coordination.k8s.io", "v1", "coordination.k8s.io/v1"
+#define APPS "apps", "v1", "apps/v1"
 
 static const cz_resource resources[] = {
 	{ CORE, "namespaces", "namespace", "Namespace", "NamespaceList", false,
@@ -105,6 +112,9 @@ static const cz_resource resources[] = {
 	  k_common, CZ_NAME_SUBDOMAIN, false },
 	{ COORD, "leases", "lease", "Lease", "LeaseList", true, false, true,
 	  NULL, NULL, c_lease, k_common, CZ_NAME_SUBDOMAIN, false },
+	{ APPS, "controllerrevisions", "controllerrevision",
+	  "ControllerRevision", "ControllerRevisionList", true, false, true,
+	  NULL, NULL, c_revision, k_common, CZ_NAME_SUBDOMAIN, false },
 };
 
 #define N_RESOURCES (sizeof(resources) / sizeof(resources[0]))
@@ -115,6 +125,7 @@ static const char *const group_versions[] = {
 	"helm.toolkit.fluxcd.io/v2",
 	"source.toolkit.fluxcd.io/v1",
 	"coordination.k8s.io/v1",
+	"apps/v1",
 };
 
 const cz_resource *cz_resources(size_t *count)

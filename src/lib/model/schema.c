@@ -30,6 +30,8 @@ static const cz_schema_kind kinds[] = {
 	  &cz_s_externalartifact },
 	{ "coordination.k8s.io/v1", "Lease", "io.k8s.api.coordination.v1.Lease",
 	  &cz_s_lease },
+	{ "apps/v1", "ControllerRevision",
+	  "io.k8s.api.apps.v1.ControllerRevision", &cz_s_controllerrevision },
 };
 
 #define N_KINDS (sizeof(kinds) / sizeof(kinds[0]))

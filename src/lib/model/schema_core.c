@@ -180,3 +180,23 @@ const cz_schema cz_s_lease = {
 	.description = "Lease defines a lease concept.",
 	.fields = f_lease,
 };
+
+/* ControllerRevision (apps/v1): the history of Packages and Flux sources
+ * is kept in these, as Kubernetes keeps a workload's. */
+static const cz_field f_controllerrevision[] = {
+	CZ_KIND_FIELDS,
+	CZ_FIELD("data", &cz_s_any, "Data is the serialized representation "
+		 "of the state."),
+	{ "revision", &cz_s_int64, true,
+	  "Revision indicates the revision of the state represented by "
+	  "Data." },
+	CZ_END_FIELDS,
+};
+const cz_schema cz_s_controllerrevision = {
+	.type = CZ_T_OBJECT,
+	.description = "ControllerRevision implements an immutable snapshot "
+		       "of state data. Clients are responsible for "
+		       "serializing and deserializing the objects that "
+		       "contain their internal state.",
+	.fields = f_controllerrevision,
+};
