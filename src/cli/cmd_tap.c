@@ -467,28 +467,6 @@ static void roll_back(tap_args *a, tap_plan *p)
 	}
 }
 
-/* cozy-system exists on a platform; on a bare cluster tap makes it, and
- * keeps it on a roll-back (other things may have gone in since). */
-static int ensure_namespace(tap_args *a, cz_error *err)
-{
-	const cz_resource *ns = cz_resource_find("", "v1", "namespaces");
-	char *path = cz_kube_path(ns, NULL, CZ_TAP_NAMESPACE, NULL, NULL);
-	json_t *obj = json_pack("{s:s, s:s, s:{s:s}}", "apiVersion", "v1",
-				"kind", "Namespace", "metadata", "name",
-				CZ_TAP_NAMESPACE);
-	int rc = cz_kube_get(a->conn.kube, path, NULL, err);
-
-	if (rc == CZ_ENOTFOUND) {
-		free(path);
-		path = cz_kube_path(ns, NULL, NULL, NULL, NULL);
-		rc = cz_kube_create(a->conn.kube, path, obj, NULL, err);
-		rc = rc == CZ_EEXISTS ? CZ_OK : rc;
-	}
-	json_decref(obj);
-	free(path);
-	return rc;
-}
-
 static int write_cluster(tap_args *a, tap_plan *p, cz_error *err)
 {
 	char *secret = NULL, *verify_secret = NULL;
@@ -497,7 +475,8 @@ static int write_cluster(tap_args *a, tap_plan *p, cz_error *err)
 	if ((rc = check_ocirepository(a, p, &secret, &verify_secret, err)) <
 		    0 ||
 	    (rc = check_sources(a, p, err)) < 0 ||
-	    (rc = ensure_namespace(a, err)) < 0)
+	    (rc = cz_kube_ensure_namespace(a->conn.kube, CZ_TAP_NAMESPACE,
+					   err)) < 0)
 		goto cleanup;
 	if (a->secret && *a->secret)
 		secret = cz_xstrdup(a->secret);

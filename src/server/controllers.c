@@ -42,6 +42,8 @@ enum {
 	OPT_PUBLISH_REGISTRY,
 	OPT_PUBLISH_INSECURE,
 	OPT_PUBLISH_DOCKER_CONFIG,
+	OPT_HISTORY_LIMIT,
+	OPT_HISTORY_NAMESPACE,
 };
 
 const struct option cz_ctl_long_options[] = {
@@ -77,6 +79,9 @@ const struct option cz_ctl_long_options[] = {
 	{ "publish-insecure", no_argument, NULL, OPT_PUBLISH_INSECURE },
 	{ "publish-docker-config", required_argument, NULL,
 	  OPT_PUBLISH_DOCKER_CONFIG },
+	{ "history-limit", required_argument, NULL, OPT_HISTORY_LIMIT },
+	{ "history-namespace", required_argument, NULL,
+	  OPT_HISTORY_NAMESPACE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -99,6 +104,12 @@ const char cz_ctl_usage[] =
 	"                               HelmReleases are written; healthy:\n"
 	"                               once they all report Ready\n"
 	"      --workers N              Package workers (default 4)\n"
+	"      --history-limit N        ControllerRevisions kept per Package "
+	"and\n"
+	"                               Flux source (default 10)\n"
+	"      --history-namespace NS   where Packages' revisions go "
+	"(default\n"
+	"                               cozy-system)\n"
 	"      --cozy-values-secret-name NAME       (default "
 	"cozystack-values)\n"
 	"      --cozy-values-secret-namespace NS    (default cozy-system)\n"
@@ -206,6 +217,10 @@ int cz_ctl_parse_option(int opt, const char *arg, cz_ctl_config *c)
 		return rc;
 	case OPT_WORKERS:
 		return parse_count("workers", arg, false, &m->workers);
+	case OPT_HISTORY_LIMIT:
+		return parse_count("history-limit", arg, false,
+				   &m->history_limit);
+	case OPT_HISTORY_NAMESPACE: m->history_namespace = arg; return 0;
 	case OPT_VALUES_NAME: m->values_secret_name = arg; return 0;
 	case OPT_VALUES_NAMESPACE: m->values_secret_namespace = arg; return 0;
 	case OPT_VALUES_SELECTOR: m->values_namespace_selector = arg; return 0;

@@ -525,12 +525,14 @@ static bool is_secrets(const char *group, const char *resource)
 }
 
 /* What the controllers generate and may therefore remove (the tap
- * controller removes the PackageSources a tapped revision drops). */
+ * controller removes the PackageSources a tapped revision drops, the
+ * history controller the revisions past its limit). */
 static bool controllers_may(const char *verb, const char *resource)
 {
 	static const char *const owned[] = { "helmreleases", "secrets",
 					     "externalartifacts",
-					     "packagesources", NULL };
+					     "packagesources",
+					     "controllerrevisions", NULL };
 
 	if (strcmp(verb, "deletecollection") == 0)
 		return false;

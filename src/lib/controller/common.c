@@ -55,6 +55,11 @@ const cz_resource *cz_res_secrets(void)
 	return cz_resource_find("", "v1", "secrets");
 }
 
+const cz_resource *cz_res_revisions(void)
+{
+	return cz_resource_find("apps", "v1", "controllerrevisions");
+}
+
 json_t *cz_condition_new(const json_t *previous, const char *type,
 			 const char *status, const char *reason,
 			 const char *message, int64_t observed_generation)

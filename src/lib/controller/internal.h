@@ -25,6 +25,7 @@ enum cz_watched {
 	CZ_W_VALUES_SECRETS,
 	CZ_W_OCIREPOS,
 	CZ_W_GITREPOS,
+	CZ_W_REVISIONS,
 	CZ_W_COUNT,
 };
 
@@ -36,6 +37,7 @@ enum cz_controller_id {
 	CZ_C_ARTIFACTS,
 	CZ_C_FLUXSOURCE,
 	CZ_C_TAP,
+	CZ_C_HISTORY,
 	CZ_C_COUNT,
 };
 
@@ -104,6 +106,11 @@ struct cz_manager {
 	 * tapped OCIRepository ("ns/name" -> digest), under tap_lock. */
 	json_t *tap_applied;
 	pthread_mutex_t tap_lock;
+
+	/* The history controller's index of ControllerRevisions: owner uid
+	 * -> {max, hash, count}, under history_lock. */
+	json_t *history;
+	pthread_mutex_t history_lock;
 };
 
 /* Logs one logfmt line on stderr: level, controller, key, message. */
@@ -121,6 +128,10 @@ void cz_artifacts_free(cz_manager *m);
 void cz_fluxsource_controller_setup(cz_manager *m);
 /* After the workers have stopped. */
 void cz_fluxsource_controller_free(cz_manager *m);
+void cz_history_controller_setup(cz_manager *m);
+void cz_history_controller_free(cz_manager *m);
+int cz_history_reconcile(cz_manager *m, cz_kube *kube, const char *key,
+			 cz_error *err);
 void cz_tap_controller_setup(cz_manager *m);
 void cz_tap_controller_free(cz_manager *m);
 int cz_tap_reconcile(cz_manager *m, cz_kube *kube, const char *key,
@@ -191,6 +202,7 @@ const cz_resource *cz_res_sources(void);
 const cz_resource *cz_res_releases(void);
 const cz_resource *cz_res_namespaces(void);
 const cz_resource *cz_res_secrets(void);
+const cz_resource *cz_res_revisions(void);
 /* Adds from's labels and annotations to into's (from's values win, keys
  * only into has stay), as the operators merge metadata they own. */
 void cz_meta_add_maps(json_t *into, const json_t *from);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "controller/history.h"
 #include "controller/internal.h"
 #include "util/mem.h"
 
@@ -24,6 +25,8 @@ void cz_manager_opts_default(cz_manager_opts *o)
 	o->leader_name = "cozystack-operator.cozystack.io";
 	o->platform_source_name = "cozystack-platform";
 	o->workers = 4;
+	o->history_limit = CZ_HISTORY_DEFAULT_LIMIT;
+	o->history_namespace = CZ_HISTORY_DEFAULT_NAMESPACE;
 }
 
 /* The table of controllers: name, reconcile, setup, workers (0: the
@@ -48,6 +51,8 @@ static const struct controller_def {
 	{ CZ_C_FLUXSOURCE, "fluxsource", cz_fluxsource_reconcile,
 	  cz_fluxsource_controller_setup, 2 },
 	{ CZ_C_TAP, "tap", cz_tap_reconcile, cz_tap_controller_setup, 1 },
+	{ CZ_C_HISTORY, "history", cz_history_reconcile,
+	  cz_history_controller_setup, 1 },
 };
 
 #define NCONTROLLERS (sizeof(controllers) / sizeof(controllers[0]))
@@ -64,6 +69,7 @@ static const struct watch_def {
 	{ CZ_W_VALUES_SECRETS, "", "v1", "secrets" },
 	{ CZ_W_OCIREPOS, "source.toolkit.fluxcd.io", "v1", "ocirepositories" },
 	{ CZ_W_GITREPOS, "source.toolkit.fluxcd.io", "v1", "gitrepositories" },
+	{ CZ_W_REVISIONS, "apps", "v1", "controllerrevisions" },
 };
 
 static int start_informers(cz_manager *m, cz_error *err)
@@ -358,6 +364,7 @@ void cz_manager_stop(cz_manager *m)
 	cz_artifacts_free(m);
 	cz_fluxsource_controller_free(m);
 	cz_tap_controller_free(m);
+	cz_history_controller_free(m);
 	cz_label_selector_release(&m->values_selector);
 	cz_engine_release(&m->engine);
 	cz_catalog_release(&m->catalog);

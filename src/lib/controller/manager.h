@@ -58,6 +58,10 @@ typedef struct cz_manager_opts {
 	const char *publish_registry;
 	bool publish_insecure;
 	const char *publish_docker_config;
+	/* History (controller/history.h): revisions kept per object, and
+	 * the namespace of the cluster-scoped Packages' revisions. */
+	unsigned history_limit;        /* 10 */
+	const char *history_namespace; /* "cozy-system" */
 } cz_manager_opts;
 
 void cz_manager_opts_default(cz_manager_opts *opts);

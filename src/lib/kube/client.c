@@ -803,3 +803,22 @@ int cz_kube_watch(cz_kube *k, const char *path, cz_kube_event_fn on_event,
 	cz_buf_release(&w.line);
 	return rc;
 }
+
+int cz_kube_ensure_namespace(cz_kube *k, const char *ns, cz_error *err)
+{
+	const cz_resource *res = cz_resource_find("", "v1", "namespaces");
+	char *path = cz_kube_path(res, NULL, ns, NULL, NULL);
+	json_t *obj = json_pack("{s:s, s:s, s:{s:s}}", "apiVersion", "v1",
+				"kind", "Namespace", "metadata", "name", ns);
+	int rc = cz_kube_get(k, path, NULL, err);
+
+	if (rc == CZ_ENOTFOUND) {
+		free(path);
+		path = cz_kube_path(res, NULL, NULL, NULL, NULL);
+		rc = cz_kube_create(k, path, obj, NULL, err);
+		rc = rc == CZ_EEXISTS ? CZ_OK : rc;
+	}
+	json_decref(obj);
+	free(path);
+	return rc;
+}

@@ -131,6 +131,10 @@ int cz_kube_patch(cz_kube *k, const char *path, const char *patch_type,
 /* options: a DeleteOptions object, or NULL. */
 int cz_kube_delete(cz_kube *k, const char *path, const json_t *options,
 		   json_t **out, cz_error *err);
+/* Creates the Namespace ns unless it exists (a concurrent creation is
+ * fine).  For writers into a namespace a bare cluster may not have. */
+int cz_kube_ensure_namespace(cz_kube *k, const char *ns, cz_error *err);
+
 /* GET of r's collection in ns (NULL or "": all namespaces) whose labels
  * match label_selector (NULL: every object); *list is owned by the
  * caller. */
