@@ -73,6 +73,11 @@ extern const cli_command cmd_validate;
 extern const cli_command cmd_push;
 extern const cli_command cmd_tap;
 extern const cli_command cmd_untap;
+extern const cli_command cmd_history;
+extern const cli_command cmd_rollback;
+extern const cli_command cmd_unpin;
+extern const cli_command cmd_suspend;
+extern const cli_command cmd_resume;
 extern const cli_command cmd_keygen;
 extern const cli_command cmd_sign;
 extern const cli_command cmd_verify;
@@ -258,6 +263,42 @@ int cli_write_object(const json_t *obj, const char *format);
  * message (may be NULL) are borrowed from obj, NULL when absent. */
 const char *cli_ready_status(const json_t *obj, const char **reason,
 			     const char **message);
+
+/* ---- history (history.c) ------------------------------------------------ */
+
+/* The object a history argument names: PKG (a Package) or source/NAME,
+ * source/NS/NAME (an OCIRepository, else a GitRepository; NS defaults to
+ * cozy-system). */
+typedef struct cli_owner {
+	const char *kind;       /* "Package", "OCIRepository", ... */
+	const cz_resource *res;
+	char *path;             /* its API path; owned */
+	json_t *obj;            /* as read; owned */
+	char revisions_ns[254]; /* where its ControllerRevisions are */
+} cli_owner;
+
+/* Reads the object arg names into *o (release it whatever the result);
+ * CZ_ENOTFOUND names what is missing. */
+int cli_owner_find(cli_conn *c, const char *arg, cli_owner *o, cz_error *err);
+void cli_owner_release(cli_owner *o);
+/* Its ControllerRevisions, oldest first (*out: a new array). */
+int cli_owner_revisions(cli_conn *c, const cli_owner *o, json_t **out,
+			cz_error *err);
+/* The revision numbered n in revisions, or NULL (borrowed). */
+json_t *cli_revision_find(const json_t *revisions, json_int_t n);
+/* An annotation of a revision, "" when absent (borrowed). */
+const char *cli_revision_annotation(const json_t *rev, const char *key);
+/* "  PATH: OLD -> NEW" for every leaf that differs. */
+void cli_json_diff(cz_buf *out, const char *path, const json_t *from,
+		   const json_t *to);
+/* CLI_EXIT_OK when yes, or when the user says y or yes to question;
+ * without a terminal --yes is required (CLI_EXIT_USAGE); a no is
+ * CLI_EXIT_CANCELLED. */
+int cli_confirm(bool yes, const char *question);
+/* Suspends (on) or resumes a Package: its suspend annotation, which the
+ * controller honours, and spec.suspend of each of its HelmReleases.
+ * Prints the outcome; returns a CLI exit code. */
+int cli_set_suspended(cli_conn *c, const char *pkg, bool on);
 
 /* ---- the terminal (term.c) ---------------------------------------------- */
 

@@ -866,6 +866,16 @@ cleanup:
 	return rc;
 }
 
+static bool suspended(const json_t *pkg)
+{
+	const char *v = json_string_value(json_object_get(
+		json_object_get(json_object_get(pkg, "metadata"),
+				"annotations"),
+		CZ_SUSPEND_ANNOTATION));
+
+	return v && strcmp(v, "true") == 0;
+}
+
 int cz_package_reconcile(cz_manager *m, cz_kube *kube, const char *key,
 			 cz_error *err)
 {
@@ -880,7 +890,11 @@ int cz_package_reconcile(cz_manager *m, cz_kube *kube, const char *key,
 	rc = apply_namespaces(m, kube, &p, err);
 	if (rc != CZ_OK)
 		goto cleanup;
-	if (p.write_releases)
+	if (p.write_releases && suspended(p.object))
+		set_ready(&p, p.ready, "Suspended",
+			  "HelmReleases are suspended: the controller leaves "
+			  "them alone until `cozypkg resume`");
+	else if (p.write_releases)
 		wrc = write_releases(m, kube, &p, err);
 	/* A failed write is the error to report; the status naming it is
 	 * written all the same. */

@@ -27,6 +27,11 @@ typedef enum cz_ready_mode {
 	CZ_READY_HEALTHY, /* Ready once they all report Ready=True */
 } cz_ready_mode;
 
+/* A Package with this annotation set to "true" keeps its HelmReleases as
+ * they are: `cozypkg suspend` sets it (and suspends the releases), `cozypkg
+ * resume` removes it. */
+#define CZ_SUSPEND_ANNOTATION "cozypkg.io/suspended"
+
 typedef struct cz_manager_opts {
 	cz_engine_opts engine;
 	cz_ready_mode ready_mode;
