@@ -64,6 +64,17 @@ static const json_t *target(const rollback_args *a, const char *arg,
 	return t;
 }
 
+/* obj without its status and managedFields, so that the server records
+ * this command as the writer. */
+static json_t *writable_copy(const json_t *obj)
+{
+	json_t *copy = json_deep_copy(obj);
+
+	json_object_del(copy, "status");
+	json_object_del(json_object_get(copy, "metadata"), "managedFields");
+	return copy;
+}
+
 /* The spec of a Package becomes the revision's. */
 static int package_change(const cli_owner *o, const json_t *rev, json_t **put,
 			  cz_buf *plan)
@@ -72,10 +83,9 @@ static int package_change(const cli_owner *o, const json_t *rev, json_t **put,
 					     "spec");
 
 	cli_json_diff(plan, "spec", json_object_get(o->obj, "spec"), spec);
-	*put = json_deep_copy(o->obj);
+	*put = writable_copy(o->obj);
 	json_object_set_new(*put, "spec", spec ? json_deep_copy(spec)
 					       : json_object());
-	json_object_del(*put, "status");
 	return CZ_OK;
 }
 
@@ -97,8 +107,7 @@ static int source_change(const cli_owner *o, const json_t *rev, json_t **put,
 		return cz_fail(err, CZ_EINVALID, "revision %s has no digest "
 			       "to pin", revision ? revision : "(none)");
 	pin = oci ? at + 1 : strchr(at, ':') ? strchr(at, ':') + 1 : at + 1;
-	*put = json_deep_copy(o->obj);
-	json_object_del(*put, "status");
+	*put = writable_copy(o->obj);
 	ref = json_object_get(json_object_get(*put, "spec"), "ref");
 	if (!ref) {
 		ref = json_object();

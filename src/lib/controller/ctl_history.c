@@ -89,14 +89,48 @@ static void index_get(cz_manager *m, const char *uid, json_int_t *max,
 
 /* ---- events ------------------------------------------------------------ */
 
+/* The queue key of a revision's owner, from its labels and annotations;
+ * malloc'ed, NULL when it is not one of ours. */
+static char *owner_key(const json_t *rev)
+{
+	const json_t *meta = json_object_get(rev, "metadata");
+	const char *kind = json_string_value(json_object_get(
+		json_object_get(meta, "labels"), CZ_HISTORY_KIND));
+	const char *name = json_string_value(json_object_get(
+		json_object_get(meta, "annotations"), CZ_HISTORY_OWNER));
+
+	if (!kind || !name)
+		return NULL;
+	if (strcmp(kind, "Package") == 0)
+		return cz_xasprintf("%s%s", KEY_PACKAGE, name);
+	return cz_xasprintf("%s/%s/%s", cz_history_prefix(kind),
+			    cz_meta_str(rev, "namespace"), name);
+}
+
 static void on_revision(void *ctx, json_t *old, json_t *new_obj)
 {
 	cz_manager *m = ctx;
+	const json_t *rev = new_obj ? new_obj : old;
+	const char *uid = json_string_value(json_object_get(
+		json_object_get(json_object_get(rev, "metadata"), "labels"),
+		CZ_HISTORY_OWNER_UID));
+	json_int_t max = 0, count = 0;
+	char hash[65];
+	char *key;
 
 	/* Revisions are immutable: an update changes nothing we index. */
 	if (old && new_obj)
 		return;
-	index_revision(m, new_obj ? new_obj : old, !new_obj, true);
+	index_revision(m, rev, !new_obj, true);
+	if (!new_obj || !uid)
+		return;
+	/* One more than the limit: its owner is pruned. */
+	index_get(m, uid, &max, hash, &count);
+	if (count > (json_int_t)m->opts.history_limit &&
+	    (key = owner_key(rev)) != NULL) {
+		cz_queue_add(m->ctl[CZ_C_HISTORY].queue, key);
+		free(key);
+	}
 }
 
 static void enqueue(cz_manager *m, const char *prefix, const json_t *obj)
