@@ -21,6 +21,7 @@
 #include "log.h"
 #include "handlers.h"
 #include "server.h"
+#include "apiserver/values.h"
 #include "util/fileio.h"
 #include "util/mem.h"
 
@@ -53,6 +54,11 @@ static const char usage[] =
 	"                             (default 60)\n"
 	"      --sync-full            fsync every commit (power-loss "
 	"durability)\n"
+	"      --values-admission M   Package values against the charts' "
+	"schemas:\n"
+	"                             warn (default: Warning headers), "
+	"enforce (422)\n"
+	"                             or off\n"
 	"  -q, --quiet                no per-request log lines\n"
 	"  -h, --help                 this help\n"
 	"      --version              print the version\n"
@@ -79,6 +85,7 @@ enum {
 	OPT_IDLE,
 	OPT_SYNC_FULL,
 	OPT_VERSION,
+	OPT_VALUES_ADMISSION,
 };
 
 static const struct option server_options[] = {
@@ -93,6 +100,7 @@ static const struct option server_options[] = {
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "values-admission", required_argument, NULL, OPT_VALUES_ADMISSION },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -125,6 +133,17 @@ static int parse_option(int c, cz_server_opts *o, cz_ctl_config *ctl)
 	case OPT_INSECURE: o->insecure_http = true; break;
 	case OPT_TOKEN_FILE: o->token_file = optarg; break;
 	case OPT_SYNC_FULL: o->sync_full = true; break;
+	case OPT_VALUES_ADMISSION: {
+		cz_values_mode mode;
+		cz_error err = CZ_ERROR_INIT;
+
+		if (cz_values_mode_parse(optarg, &mode, &err) != CZ_OK) {
+			fprintf(stderr, "cozypkgd: %s\n", err.msg);
+			return 2;
+		}
+		o->values_admission = optarg;
+		break;
+	}
 	case OPT_MAX_BODY:
 	case OPT_MAX_WATCHES:
 	case OPT_IDLE:
@@ -262,6 +281,22 @@ static int ensure_default_namespace(cz_server *srv, cz_error *err)
 	return rc;
 }
 
+/* Package values checked against the component artifacts this server
+ * builds (ExternalArtifacts in cozy-system). */
+static int open_values_admission(cz_server *srv, cz_error *err)
+{
+	cz_values_mode mode = CZ_VALUES_WARN;
+	int rc = CZ_OK;
+
+	if (srv->opts.values_admission)
+		rc = cz_values_mode_parse(srv->opts.values_admission, &mode,
+					  err);
+	if (rc == CZ_OK && mode != CZ_VALUES_OFF)
+		srv->values = cz_values_admission_new(mode, srv->artifacts,
+						      "cozy-system");
+	return rc;
+}
+
 static int start(cz_server *srv, cz_pki *pki, cz_ctl_config *ctl,
 		 cz_manager **mgr, cz_error *err)
 {
@@ -285,6 +320,8 @@ static int start(cz_server *srv, cz_pki *pki, cz_ctl_config *ctl,
 	if (rc == CZ_OK)
 		rc = cz_artifact_store_open(srv->opts.data_dir, &srv->artifacts,
 					    err);
+	if (rc == CZ_OK)
+		rc = open_values_admission(srv, err);
 	if (rc == CZ_OK && cz_store_count(srv->store) == 0)
 		rc = ensure_default_namespace(srv, err);
 	if (rc == CZ_OK)
@@ -324,6 +361,8 @@ static void stop(cz_server *srv, cz_manager *mgr)
 	cz_gc_stop(srv);
 	cz_store_close(srv->store);
 	srv->store = NULL;
+	cz_values_admission_free(srv->values);
+	srv->values = NULL;
 	cz_artifact_store_close(srv->artifacts);
 	srv->artifacts = NULL;
 	cz_tokens_free(srv->tokens);

@@ -173,6 +173,7 @@ int cz_handle_resource(cz_req *req)
 				       "the server could not find the "
 				       "requested resource");
 	cz_api_call_init(&c, req->srv->store, t->res, t->ns, t->name, t->sub);
+	c.values = req->srv->values;
 	c.query = query_of;
 	c.query_ctx = req;
 	c.user_agent = cz_req_header(req, "User-Agent");

@@ -39,12 +39,14 @@ typedef struct cz_server_opts {
 	unsigned idle_timeout_seconds;
 	unsigned max_connections;
 	bool quiet; /* no request log */
+	const char *values_admission; /* off, warn (default), enforce */
 } cz_server_opts;
 
 typedef struct cz_server {
 	cz_server_opts opts;
 	cz_store *store;
 	cz_artifact_store *artifacts; /* DIR/artifacts, served read-only */
+	struct cz_values_admission *values; /* Package values vs schemas */
 	cz_tokens *tokens;
 	cz_metrics *metrics;
 	struct MHD_Daemon *daemon;

@@ -50,6 +50,9 @@ typedef struct cz_api_call {
 	cz_api_query_fn query;  /* may be NULL: no options */
 	void *query_ctx;
 	size_t max_body; /* cap on decoded continue tokens and documents */
+	/* Package values against the charts' schemas (apiserver/values.h);
+	 * NULL: not checked. */
+	const struct cz_values_admission *values;
 
 	/* Out: what to answer, set by the verb.  On success code is the HTTP
 	 * status (200, 201) and object and/or blob hold the answer; on

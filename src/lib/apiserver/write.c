@@ -6,6 +6,7 @@
 
 #include "api/apply.h"
 #include "api/validate.h"
+#include "apiserver/values.h"
 #include "object/meta.h"
 #include "util/duration.h"
 #include "util/base64.h"
@@ -48,6 +49,9 @@ int cz_api_validate_object(cz_api_call *c, json_t *obj)
 			json_object_get(c->status, "code"));
 	} else if (rc != CZ_OK) {
 		rc = cz_api_error(c, rc, err.msg);
+	} else if (c->values && !c->sub &&
+		   strcmp(c->res->resource, "packages") == 0) {
+		rc = cz_values_admit(c->values, c, obj);
 	}
 	cz_problems_release(&problems);
 	return rc;
