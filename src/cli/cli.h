@@ -300,6 +300,12 @@ int cli_confirm(bool yes, const char *question);
  * Prints the outcome; returns a CLI exit code. */
 int cli_set_suspended(cli_conn *c, const char *pkg, bool on);
 
+/* The run of a command whose options are the cluster's and whose one
+ * argument (what, for the usage error) goes to fn with a connection. */
+typedef int (*cli_one_fn)(cli_conn *c, const char *arg, void *ctx);
+int cli_run_on_one(const cli_command *cmd, int argc, char **argv,
+		   const char *what, cli_one_fn fn, void *ctx);
+
 /* ---- the terminal (term.c) ---------------------------------------------- */
 
 /* True when standard input is a terminal, so that prompts can be asked. */

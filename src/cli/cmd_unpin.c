@@ -12,11 +12,6 @@ static const cli_opt opts[] = {
 	{ 0, NULL, NULL, NULL },
 };
 
-static int on_opt(void *ctx, int id, const char *arg)
-{
-	return cli_conn_option(ctx, id, arg) ? CLI_EXIT_OK : CLI_EXIT_USAGE;
-}
-
 /* What the source follows once the pin is gone, or NULL: nothing. */
 static const char *followed(const json_t *ref, bool oci)
 {
@@ -30,7 +25,7 @@ static const char *followed(const json_t *ref, bool oci)
 	return NULL;
 }
 
-static int unpin(cli_conn *c, const char *arg)
+static int unpin(cli_conn *c, const char *arg, void *ctx)
 {
 	cli_owner o;
 	cz_error err = CZ_ERROR_INIT;
@@ -39,6 +34,7 @@ static int unpin(cli_conn *c, const char *arg)
 	bool oci;
 	int rc;
 
+	(void)ctx;
 	if (strncmp(arg, "source/", 7) != 0)
 		return cli_usage_error(&cmd_unpin, "unpin takes source/NAME");
 	if (cli_owner_find(c, arg, &o, &err) < 0) {
@@ -78,19 +74,7 @@ cleanup:
 
 static int run(const cli_command *cmd, int argc, char **argv)
 {
-	cli_conn conn;
-	int first, rc;
-
-	memset(&conn, 0, sizeof(conn));
-	rc = cli_parse(cmd, argc, argv, on_opt, &conn, &first);
-	if (rc == CLI_EXIT_OK && first + 1 != argc)
-		rc = cli_usage_error(cmd, "unpin takes one source/NAME");
-	if (rc == CLI_EXIT_OK)
-		rc = cli_connect(&conn);
-	if (rc == CLI_EXIT_OK)
-		rc = unpin(&conn, argv[first]);
-	cli_conn_close(&conn);
-	return rc == CLI_HELP_SHOWN ? CLI_EXIT_OK : rc;
+	return cli_run_on_one(cmd, argc, argv, "source/NAME", unpin, NULL);
 }
 
 const cli_command cmd_unpin = {

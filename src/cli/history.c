@@ -259,3 +259,26 @@ int cli_set_suspended(cli_conn *c, const char *pkg, bool on)
 		on ? "suspended" : "resumed", n);
 	return CLI_EXIT_OK;
 }
+
+static int conn_opt(void *ctx, int id, const char *arg)
+{
+	return cli_conn_option(ctx, id, arg) ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+}
+
+int cli_run_on_one(const cli_command *cmd, int argc, char **argv,
+		   const char *what, cli_one_fn fn, void *ctx)
+{
+	cli_conn conn;
+	int first, rc;
+
+	memset(&conn, 0, sizeof(conn));
+	rc = cli_parse(cmd, argc, argv, conn_opt, &conn, &first);
+	if (rc == CLI_EXIT_OK && first + 1 != argc)
+		rc = cli_usage_error(cmd, "%s takes one %s", cmd->name, what);
+	if (rc == CLI_EXIT_OK)
+		rc = cli_connect(&conn);
+	if (rc == CLI_EXIT_OK)
+		rc = fn(&conn, argv[first], ctx);
+	cli_conn_close(&conn);
+	return rc == CLI_HELP_SHOWN ? CLI_EXIT_OK : rc;
+}

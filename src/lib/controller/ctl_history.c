@@ -206,28 +206,89 @@ static void data_hash(const json_t *data, char out[65])
 	free(text);
 }
 
-/* The field manager of the owner's latest write: the "who" Kubernetes
- * keeps in an object (it keeps no user). */
-static const char *last_manager(const json_t *obj)
+/* Whether fields (a managedFields fieldsV1 node) owns a leaf that
+ * differs between before and after. */
+static bool owns_change(const json_t *fields, const json_t *before,
+			const json_t *after)
+{
+	const json_t *sides[2] = { before, after };
+
+	for (int s = 0; s < 2; s++) {
+		const char *key;
+		json_t *v;
+
+		json_object_foreach ((json_t *)sides[s], key, v) {
+			const json_t *a = json_object_get(before, key);
+			const json_t *b = json_object_get(after, key);
+			char *fk;
+			const json_t *sub;
+
+			if (json_equal(a, b))
+				continue;
+			fk = cz_xasprintf("f:%s", key);
+			sub = json_object_get(fields, fk);
+			free(fk);
+			if (!sub)
+				continue;
+			if (!json_is_object(a) || !json_is_object(b) ||
+			    json_object_size(sub) == 0 ||
+			    owns_change(sub, a, b))
+				return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Who made the change, as Kubernetes can tell (it keeps no user in an
+ * object): the field manager that now owns a field of data that differs
+ * from the previous revision's (prev, NULL for the first), else the
+ * manager of the latest write.
+ */
+static const char *changed_by(const json_t *obj, const json_t *data,
+			      const json_t *prev)
 {
 	const json_t *mf = json_object_get(json_object_get(obj, "metadata"),
 					   "managedFields");
-	const char *who = NULL, *when = "";
+	const char *latest = NULL, *when = "";
 	size_t i;
 	const json_t *e;
 
 	json_array_foreach (mf, i, e) {
 		const char *t = json_string_value(json_object_get(e, "time"));
-		const char *op = json_string_value(
-			json_object_get(e, "operation"));
+		const char *who = json_string_value(json_object_get(e,
+								    "manager"));
+		const json_t *fields = json_object_get(e, "fieldsV1");
 
-		if (t && op && strcmp(t, when) >= 0 &&
-		    !json_object_get(e, "subresource")) {
+		if (!who || json_object_get(e, "subresource"))
+			continue;
+		if (prev && owns_change(fields, prev, data))
+			return who;
+		if (t && strcmp(t, when) >= 0) {
 			when = t;
-			who = json_string_value(json_object_get(e, "manager"));
+			latest = who;
 		}
 	}
-	return who ? who : "unknown";
+	return latest ? latest : "unknown";
+}
+
+/* The data of uid's latest revision in ns, or NULL (a new reference). */
+static json_t *previous_data(cz_manager *m, const char *ns, const char *uid)
+{
+	json_t *all = cz_informer_list(m->inf[CZ_W_REVISIONS], ns,
+				       CZ_HISTORY_OWNER_UID, uid);
+	json_t *best = NULL;
+	size_t i;
+	json_t *r;
+
+	json_array_foreach (all, i, r)
+		if (!best || json_integer_value(json_object_get(r, "revision")) >
+				     json_integer_value(
+					     json_object_get(best, "revision")))
+			best = r;
+	best = best ? json_incref(json_object_get(best, "data")) : NULL;
+	json_decref(all);
+	return best;
 }
 
 typedef struct owner {
@@ -241,6 +302,11 @@ typedef struct owner {
 static json_t *revision_object(cz_manager *m, const owner *o, json_int_t n,
 			       const char *hash)
 {
+	json_t *prev = previous_data(m, o->namespace,
+				     cz_meta_str(o->obj, "uid"));
+	/* The data maps mirror the object ({"spec": ...}), so a Package's
+	 * fieldsV1 reads against them directly. */
+	const char *who = changed_by(o->obj, o->data, prev);
 	const char *name = cz_meta_str(o->obj, "name");
 	const char *uid = cz_meta_str(o->obj, "uid");
 	char now[32];
@@ -250,7 +316,6 @@ static json_t *revision_object(cz_manager *m, const owner *o, json_int_t n,
 				   name, (long long)n);
 	json_t *rev;
 
-	(void)m;
 	gmtime_r(&t, &tm);
 	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	rev = json_pack(
@@ -260,11 +325,12 @@ static json_t *revision_object(cz_manager *m, const owner *o, json_int_t n,
 		"metadata", "name", rname, "namespace", o->namespace, "labels",
 		CZ_HISTORY_OWNER_UID, uid, CZ_HISTORY_KIND, o->kind,
 		"annotations", CZ_HISTORY_HASH, hash, CZ_HISTORY_OWNER,
-		name, CZ_HISTORY_CHANGED_BY, last_manager(o->obj),
+		name, CZ_HISTORY_CHANGED_BY, who,
 		CZ_HISTORY_CHANGED_AT, now, "ownerReferences", "apiVersion",
 		o->api_version, "kind", o->kind, "name", name, "uid", uid,
 		"controller", 1, "blockOwnerDeletion", 0, "data", o->data,
 		"revision", n);
+	json_decref(prev);
 	free(rname);
 	return rev;
 }
