@@ -8,8 +8,8 @@
  * values.schema.json is answered as kube-apiserver answers a schema
  * error (422, a cause per field path) in enforce mode, or goes through
  * with a Warning per problem in warn mode.  A component whose artifact is
- * not built yet passes, with a warning saying its values were not
- * checked.
+ * not built yet passes (in enforce mode with a warning saying its values
+ * were not checked).
  *
  * The artifact of component c of Package p (variant v) is the
  * ExternalArtifact <p>-<v>-<c> in the artifacts' namespace, its tarball
