@@ -74,6 +74,7 @@ extern const cli_command cmd_push;
 extern const cli_command cmd_tap;
 extern const cli_command cmd_untap;
 extern const cli_command cmd_history;
+extern const cli_command cmd_upgrade;
 extern const cli_command cmd_rollback;
 extern const cli_command cmd_unpin;
 extern const cli_command cmd_suspend;

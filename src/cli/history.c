@@ -127,12 +127,74 @@ const char *cli_revision_annotation(const json_t *rev, const char *key)
 	return v ? v : "";
 }
 
+/* Whether every item of arr is an object with a string name: lists the
+ * model keys by name (variants, components, libraries). */
+static bool named_items(const json_t *arr)
+{
+	size_t i;
+	json_t *v;
+
+	if (!json_is_array(arr) || !json_array_size(arr))
+		return false;
+	json_array_foreach (arr, i, v)
+		if (!json_is_string(json_object_get(v, "name")))
+			return false;
+	return true;
+}
+
+static const json_t *item_named(const json_t *arr, const char *name)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach (arr, i, v)
+		if (strcmp(json_string_value(json_object_get(v, "name")),
+			   name) == 0)
+			return v;
+	return NULL;
+}
+
+static void diff(cz_buf *out, const char *path, const json_t *a,
+		 const json_t *b);
+
+/* Items matched by name: "PATH[NAME]: added", "... removed", or their
+ * own differences. */
+static void diff_named(cz_buf *out, const char *path, const json_t *a,
+		       const json_t *b)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach (a, i, v) {
+		const char *name = json_string_value(json_object_get(v, "name"));
+		char *sub = cz_xasprintf("%s[%s]", path, name);
+		const json_t *w = item_named(b, name);
+
+		if (w)
+			diff(out, sub, v, w);
+		else
+			cz_buf_printf(out, "  %s: removed\n", sub);
+		free(sub);
+	}
+	json_array_foreach (b, i, v) {
+		const char *name = json_string_value(json_object_get(v, "name"));
+
+		if (!item_named(a, name))
+			cz_buf_printf(out, "  %s[%s]: added\n", path, name);
+	}
+}
+
 /* Appends a line per leaf that differs between a and b, under path. */
 static void diff(cz_buf *out, const char *path, const json_t *a,
 		 const json_t *b)
 {
 	const char *key;
 	json_t *v;
+
+	if (named_items(a) && named_items(b)) {
+		diff_named(out, path, a, b);
+		return;
+	}
 
 	if (json_is_object(a) && json_is_object(b)) {
 		json_object_foreach ((json_t *)a, key, v) {

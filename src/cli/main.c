@@ -23,6 +23,7 @@ static const cli_command *const commands[] = {
 	&cmd_search,
 	&cmd_tap,
 	&cmd_untap,
+	&cmd_upgrade,
 	&cmd_history,
 	&cmd_rollback,
 	&cmd_unpin,

@@ -1,0 +1,472 @@
+/* cozypkg upgrade plan: what moving a Flux source to another revision
+ * would change, computed offline from that revision, before anything on
+ * the cluster changes. */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "engine/render.h"
+#include "market/flux.h"
+#include "market/tap.h"
+#include "util/buf.h"
+#include "util/fileio.h"
+#include "util/mem.h"
+
+enum { OPT_TO = CLI_LONG_ONLY + 1 };
+
+static const cli_opt opts[] = {
+	{ OPT_TO, "to", "TAG|DIGEST", "the revision to plan for (required)" },
+	{ 'o', "output", "FORMAT", "table (default), json or yaml" },
+	CLI_REGISTRY_OPTIONS,
+	CLI_CLUSTER_OPTIONS,
+	{ 0, NULL, NULL, NULL },
+};
+
+typedef struct upgrade_args {
+	const char *to;
+	const char *format;
+	bool insecure;
+	cli_conn conn;
+} upgrade_args;
+
+static int on_opt(void *ctx, int id, const char *arg)
+{
+	upgrade_args *a = ctx;
+
+	if (id == OPT_TO)
+		a->to = arg;
+	else if (id == 'o')
+		a->format = arg;
+	else if (id == CLI_OPT_INSECURE)
+		a->insecure = true;
+	else if (!cli_conn_option(&a->conn, id, arg))
+		return CLI_EXIT_USAGE;
+	return CLI_EXIT_OK;
+}
+
+/* ---- the proposed revision --------------------------------------------- */
+
+/* oci://HOST/REPO@DIGEST or :TAG for the source's url; malloc'ed. */
+static char *proposed_ref(const char *url, const char *to)
+{
+	return cz_xasprintf("%s%s%s", url, strncmp(to, "sha256:", 7) == 0
+						   ? "@"
+						   : ":",
+			    to);
+}
+
+/* Pulls the proposed revision and reads the PackageSources it declares,
+ * each pointed at the source as the cluster's are (*out: new array). */
+static int read_proposed(upgrade_args *a, const cli_owner *src,
+			 const char *scratch, json_t **out, char *digest,
+			 cz_error *err)
+{
+	const json_t *spec = json_object_get(src->obj, "spec");
+	const char *url = json_string_value(json_object_get(spec, "url"));
+	char *ref = NULL, *root = cz_xasprintf("%s/packages", scratch);
+	cli_registry reg;
+	cz_diags diags;
+	json_t *declared = NULL;
+	size_t i;
+	json_t *d;
+	int rc;
+
+	memset(&reg, 0, sizeof(reg));
+	cz_diags_init(&diags);
+	*out = NULL;
+	if (!url || strcmp(src->kind, "OCIRepository") != 0) {
+		rc = cz_fail(err, CZ_EINVALID, "upgrade plan works on an "
+			     "OCIRepository with a spec.url");
+		goto cleanup;
+	}
+	ref = proposed_ref(url, a->to);
+	rc = cli_registry_open(ref, a->insecure ||
+				       json_is_true(json_object_get(spec,
+								    "insecure")),
+			       &reg, err);
+	if (rc == CZ_OK)
+		rc = cz_flux_pull(reg.oci, reg.ref.repo,
+				  cz_oci_ref_reference(&reg.ref), root, digest,
+				  err);
+	if (rc == CZ_OK)
+		rc = cz_tap_read_sources(root, &declared, &diags, err);
+	cz_diags_print(&diags, stderr);
+	if (rc < 0)
+		goto cleanup;
+	*out = json_array();
+	json_array_foreach (declared, i, d) {
+		json_t *copy = json_deep_copy(d);
+		json_t *sref = json_object_get(json_object_get(copy, "spec"),
+					       "sourceRef");
+
+		if (json_is_object(sref)) {
+			json_object_set_new(sref, "name",
+					    json_string(cz_meta_str(src->obj,
+								    "name")));
+			json_object_set_new(sref, "namespace",
+					    json_string(cz_meta_str(
+						    src->obj, "namespace")));
+		}
+		json_array_append_new(*out, copy);
+	}
+cleanup:
+	json_decref(declared);
+	cz_diags_release(&diags);
+	cli_registry_close(&reg);
+	free(root);
+	free(ref);
+	return rc;
+}
+
+/* ---- comparing --------------------------------------------------------- */
+
+static bool from_source(const json_t *ps, const cli_owner *src)
+{
+	const json_t *sref = json_object_get(json_object_get(ps, "spec"),
+					     "sourceRef");
+	const char *name = json_string_value(json_object_get(sref, "name"));
+	const char *ns = json_string_value(json_object_get(sref,
+							   "namespace"));
+
+	return name && strcmp(name, cz_meta_str(src->obj, "name")) == 0 &&
+	       (!ns || strcmp(ns, cz_meta_str(src->obj, "namespace")) == 0);
+}
+
+/* The cluster's sources with the source's own replaced by proposed. */
+static json_t *proposed_sources(const json_t *current, const json_t *proposed,
+				const cli_owner *src)
+{
+	json_t *out = json_array();
+	size_t i;
+	json_t *s;
+
+	json_array_foreach (current, i, s)
+		if (!from_source(s, src))
+			json_array_append(out, s);
+	json_array_foreach (proposed, i, s)
+		json_array_append(out, s);
+	return out;
+}
+
+static json_t *by_name(const json_t *items)
+{
+	json_t *map = json_object();
+	size_t i;
+	json_t *o;
+
+	json_array_foreach (items, i, o)
+		json_object_set(map, cz_meta_str(o, "name"), o);
+	return map;
+}
+
+/* PackageSources added, removed and changed (with the field diff). */
+static json_t *source_changes(const json_t *current, const json_t *proposed,
+			      const cli_owner *src)
+{
+	json_t *cur = by_name(current), *next = by_name(proposed);
+	json_t *out = json_array();
+	const char *name;
+	json_t *obj;
+
+	json_object_foreach (next, name, obj) {
+		json_t *was = json_object_get(cur, name);
+		cz_buf d;
+
+		if (!was || !from_source(was, src)) {
+			json_array_append_new(out, json_pack("{s:s, s:s}",
+							     "name", name,
+							     "change",
+							     "added"));
+			continue;
+		}
+		cz_buf_init(&d, CZ_BUF_UNLIMITED);
+		cli_json_diff(&d, "spec", json_object_get(was, "spec"),
+			      json_object_get(obj, "spec"));
+		if (d.len)
+			json_array_append_new(out,
+					      json_pack("{s:s, s:s, s:s}",
+							"name", name, "change",
+							"changed", "diff",
+							d.data));
+		cz_buf_release(&d);
+	}
+	json_object_foreach (cur, name, obj)
+		if (from_source(obj, src) && !json_object_get(next, name))
+			json_array_append_new(out, json_pack("{s:s, s:s}",
+							     "name", name,
+							     "change",
+							     "removed"));
+	json_decref(cur);
+	json_decref(next);
+	return out;
+}
+
+/* Each Package's outcome and HelmReleases when sources and packages
+ * converge (ns/name -> HelmRelease; name -> {reason, message}). */
+static void render(const json_t *sources, const json_t *packages,
+		   json_t **releases, json_t **outcomes)
+{
+	cz_engine_opts eo;
+	cz_catalog cat;
+	cz_render r;
+	cz_diags diags;
+
+	cz_engine_opts_default(&eo);
+	cz_catalog_init(&cat);
+	cz_diags_init(&diags);
+	cli_catalog_add(&cat, cli_res_sources(), (json_t *)sources);
+	cli_catalog_add(&cat, cli_res_packages(), (json_t *)packages);
+	cz_catalog_finish(&cat);
+	memset(&r, 0, sizeof(r));
+	cz_render_run(&r, &cat, &eo, &diags);
+	*releases = json_object();
+	*outcomes = json_object();
+	for (size_t i = 0; i < r.nresults; i++) {
+		const cz_reconcile *rec = &r.results[i];
+
+		json_object_set_new(*outcomes, rec->package->name,
+				    json_pack("{s:s, s:s, s:b}", "reason",
+					      cz_reason_name(rec->reason),
+					      "message",
+					      rec->message ? rec->message : "",
+					      "ready",
+					      r.ready[rec->package->index]));
+		for (size_t k = 0; k < rec->nreleases; k++) {
+			json_t *hr = cz_helmrelease_json(
+				&r.engine, &rec->releases[k], NULL);
+			char *key = cz_xasprintf("%s/%s",
+						 cz_meta_str(hr, "namespace"),
+						 cz_meta_str(hr, "name"));
+
+			json_object_set_new(*releases, key, hr);
+			free(key);
+		}
+	}
+	cz_render_release(&r);
+	cz_diags_release(&diags);
+	cz_catalog_release(&cat);
+}
+
+/* Installed Packages that are fine now and would not be. */
+static json_t *broken_packages(const json_t *before, const json_t *after)
+{
+	json_t *out = json_array();
+	const char *name;
+	json_t *now;
+
+	json_object_foreach ((json_t *)after, name, now) {
+		const json_t *was = json_object_get(before, name);
+
+		if (json_is_true(json_object_get(now, "ready")) ||
+		    (was && !json_is_true(json_object_get(was, "ready"))))
+			continue;
+		json_array_append_new(
+			out, json_pack("{s:s, s:O, s:O}", "name", name,
+				       "reason", json_object_get(now, "reason"),
+				       "message",
+				       json_object_get(now, "message")));
+	}
+	return out;
+}
+
+static json_t *release_changes(const json_t *before, const json_t *after)
+{
+	json_t *out = json_array();
+	const char *key;
+	json_t *hr;
+
+	json_object_foreach ((json_t *)after, key, hr) {
+		const json_t *was = json_object_get(before, key);
+		cz_buf d;
+
+		if (!was) {
+			json_array_append_new(out, json_pack("{s:s, s:s}",
+							     "name", key,
+							     "change",
+							     "created"));
+			continue;
+		}
+		cz_buf_init(&d, CZ_BUF_UNLIMITED);
+		cli_json_diff(&d, "spec", json_object_get(was, "spec"),
+			      json_object_get(hr, "spec"));
+		if (d.len)
+			json_array_append_new(out,
+					      json_pack("{s:s, s:s, s:s}",
+							"name", key, "change",
+							"changed", "diff",
+							d.data));
+		cz_buf_release(&d);
+	}
+	json_object_foreach ((json_t *)before, key, hr)
+		if (!json_object_get(after, key))
+			json_array_append_new(out, json_pack("{s:s, s:s}",
+							     "name", key,
+							     "change",
+							     "deleted"));
+	return out;
+}
+
+/* ---- the plan ---------------------------------------------------------- */
+
+static json_t *make_plan(const cli_owner *src, const char *digest,
+			 const json_t *sources, const json_t *packages,
+			 const json_t *proposed)
+{
+	json_t *next = proposed_sources(sources, proposed, src);
+	json_t *hr_before, *hr_after, *pkg_before, *pkg_after;
+	json_t *plan;
+
+	render(sources, packages, &hr_before, &pkg_before);
+	render(next, packages, &hr_after, &pkg_after);
+	plan = json_pack("{s:s, s:s, s:o, s:o, s:o}", "source",
+			 cz_meta_str(src->obj, "name"), "digest", digest,
+			 "packageSources",
+			 source_changes(sources, proposed, src),
+			 "brokenPackages",
+			 broken_packages(pkg_before, pkg_after),
+			 "helmReleases", release_changes(hr_before, hr_after));
+	json_decref(next);
+	json_decref(hr_before);
+	json_decref(hr_after);
+	json_decref(pkg_before);
+	json_decref(pkg_after);
+	return plan;
+}
+
+static void print_section(cz_buf *b, const char *title, const json_t *items,
+			  const char *what)
+{
+	size_t i;
+	json_t *it;
+
+	cz_buf_printf(b, "%s:%s\n", title,
+		      json_array_size(items) ? "" : " none");
+	json_array_foreach (items, i, it) {
+		const char *change = json_string_value(
+			json_object_get(it, what));
+		const char *diff = json_string_value(json_object_get(it,
+								     "diff"));
+		const char *msg = json_string_value(
+			json_object_get(it, "message"));
+
+		cz_buf_printf(b, "  %s %s%s%s\n%s", change,
+			      json_string_value(json_object_get(it, "name")),
+			      msg ? ": " : "", msg ? msg : "",
+			      diff ? diff : "");
+	}
+}
+
+static int write_plan(const json_t *plan, const char *format)
+{
+	cz_buf b;
+	int rc;
+
+	if (strcmp(format, "table") != 0)
+		return cli_write_object(plan, format);
+	cz_buf_init(&b, CZ_BUF_UNLIMITED);
+	cz_buf_printf(&b, "Plan for %s at %s\n",
+		      json_string_value(json_object_get(plan, "source")),
+		      json_string_value(json_object_get(plan, "digest")));
+	print_section(&b, "PackageSources",
+		      json_object_get(plan, "packageSources"), "change");
+	print_section(&b, "Installed Packages that would break",
+		      json_object_get(plan, "brokenPackages"), "reason");
+	print_section(&b, "HelmReleases",
+		      json_object_get(plan, "helmReleases"), "change");
+	rc = cli_write_stdout(b.data, b.len);
+	cz_buf_release(&b);
+	return rc;
+}
+
+static int plan_upgrade(upgrade_args *a, const char *source)
+{
+	const char *tmp = getenv("TMPDIR");
+	char *scratch = cz_xasprintf("%s/cozypkg-plan.XXXXXX",
+				     tmp && *tmp ? tmp : "/tmp");
+	char *arg = strncmp(source, "source/", 7) == 0
+			    ? cz_xstrdup(source)
+			    : cz_xasprintf("source/%s", source);
+	char digest[CZ_OCI_DIGEST_BUF] = "";
+	json_t *proposed = NULL, *sources = NULL, *packages = NULL, *plan;
+	cz_error err = CZ_ERROR_INIT;
+	cli_owner src;
+	int rc;
+
+	memset(&src, 0, sizeof(src));
+	if (!mkdtemp(scratch)) {
+		rc = cz_fail(&err, CZ_EIO, "creating a scratch directory: %m");
+		goto fail;
+	}
+	if ((rc = cli_connect(&a->conn)) != CLI_EXIT_OK)
+		goto cleanup;
+	if (cli_owner_find(&a->conn, arg, &src, &err) < 0 ||
+	    read_proposed(a, &src, scratch, &proposed, digest, &err) < 0 ||
+	    cli_list(&a->conn, cli_res_sources(), NULL, &sources, &err) < 0 ||
+	    cli_list(&a->conn, cli_res_packages(), NULL, &packages, &err) < 0)
+		goto fail;
+	plan = make_plan(&src, digest, json_object_get(sources, "items"),
+			 json_object_get(packages, "items"), proposed);
+	rc = write_plan(plan, a->format);
+	if (rc == CLI_EXIT_OK &&
+	    json_array_size(json_object_get(plan, "brokenPackages")))
+		rc = CLI_EXIT_FAILED;
+	json_decref(plan);
+	goto cleanup;
+fail:
+	rc = cli_fail(&err);
+cleanup:
+	json_decref(proposed);
+	json_decref(sources);
+	json_decref(packages);
+	cli_owner_release(&src);
+	cz_remove_tree(scratch);
+	free(scratch);
+	free(arg);
+	return rc;
+}
+
+static int run(const cli_command *cmd, int argc, char **argv)
+{
+	static const char *const formats[] = { "table", "json", "yaml", NULL };
+	upgrade_args a;
+	int first, rc;
+
+	memset(&a, 0, sizeof(a));
+	a.format = "table";
+	rc = cli_parse(cmd, argc, argv, on_opt, &a, &first);
+	if (rc == CLI_EXIT_OK)
+		rc = cli_check_format(cmd, a.format, formats);
+	if (rc == CLI_EXIT_OK &&
+	    (first + 2 != argc || strcmp(argv[first], "plan") != 0))
+		rc = cli_usage_error(cmd, "usage: upgrade plan SOURCE --to "
+				     "TAG|DIGEST (applying an upgrade is "
+				     "not available yet)");
+	if (rc == CLI_EXIT_OK && !a.to)
+		rc = cli_usage_error(cmd, "--to TAG|DIGEST is required");
+	if (rc == CLI_EXIT_OK)
+		rc = plan_upgrade(&a, argv[first + 1]);
+	cli_conn_close(&a.conn);
+	return rc == CLI_HELP_SHOWN ? CLI_EXIT_OK : rc;
+}
+
+const cli_command cmd_upgrade = {
+	.name = "upgrade",
+	.run = run,
+	.summary = "Plan the move of a Flux source to another revision",
+	.usage = "upgrade plan SOURCE --to TAG|DIGEST [-o table|json|yaml]",
+	.description =
+		"Pulls the proposed revision of the OCIRepository SOURCE "
+		"(NAME in cozy-system, or NS/NAME) without touching the "
+		"cluster, and shows against what is installed: the "
+		"PackageSources it adds, removes or changes (field by "
+		"field), the installed Packages that would break with the "
+		"reason they would get, and the HelmReleases that would be "
+		"created, changed (field by field) or deleted, computed by "
+		"the engine.\n\nExit codes: 0 the plan is clean, 1 something "
+		"would break (or the plan failed), 2 usage.",
+	.opts = opts,
+	.examples = "  cozypkg upgrade plan cozystack-packages --to v1.2.0\n"
+		    "  cozypkg upgrade plan cozy-system/cozystack-packages "
+		    "--to sha256:0123... -o json\n",
+};

@@ -1,0 +1,106 @@
+# cozypkg upgrade plan: revisions of the example platform pushed to
+# Debian's docker-registry, planned against a cozypkgd that runs v1.
+
+UPG_EX="$ROOT/examples/platform"
+UPG_SRC=packages/core/platform/sources
+
+# upg_push TAG DIR: DIR's repository to $REG/acme/platform:TAG.
+upg_push() {
+  "$COZYPKG" push --insecure --skip-validate --path "$2" --source s --revision r \
+    "oci://$REG/acme/platform:$1" >/dev/null 2>&1
+}
+
+upg_setup() {
+  start_registry plain
+  start_server
+  upg_push v1 "$UPG_EX"
+  k create namespace cozy-system >/dev/null
+  k apply -f - >/dev/null <<Y
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: OCIRepository
+metadata: {name: example-packages, namespace: cozy-system}
+spec: {url: "oci://$REG/acme/platform", ref: {tag: v1}, interval: 5m, insecure: true}
+Y
+  k apply --server-side -f "$UPG_EX/$UPG_SRC" >/dev/null
+  k apply -f "$UPG_EX/packages.yaml" >/dev/null
+}
+
+# upg_copy DIR: a copy of the example in DIR; the tests edit its sources.
+upg_copy() {
+  cp -r "$UPG_EX" "$1"
+}
+
+test_plan_clean_and_unchanged() {
+  upg_setup
+  expect_exit 0 "$COZYPKG" upgrade plan example-packages --to v1
+  contains out 'PackageSources: none'
+  contains out 'Installed Packages that would break: none'
+  contains out 'HelmReleases: none'
+  expect_exit 2 "$COZYPKG" upgrade plan example-packages
+  contains err '--to TAG|DIGEST is required'
+  expect_exit 2 "$COZYPKG" upgrade example-packages --to v1
+  expect_exit 1 "$COZYPKG" upgrade plan no-such-source --to v1
+  contains err 'no OCIRepository or GitRepository cozy-system/no-such-source'
+  expect_exit 1 "$COZYPKG" upgrade plan example-packages --to v9
+  contains err 'v9'
+}
+t "upgrade plan: the same revision is a clean plan (exit 0); bad input" test_plan_clean_and_unchanged
+
+test_plan_breaks() {
+  upg_setup
+  # v2: networking loses the cni variant that example.networking uses.
+  upg_copy v2
+  sed -i '/^  - name: cni$/,$d' "v2/$UPG_SRC/networking.yaml"
+  upg_push v2 v2
+  k get packages -o yaml >before.yaml
+  expect_exit 1 "$COZYPKG" upgrade plan example-packages --to v2
+  contains out 'changed example.networking'
+  contains out 'spec.variants[cni]: removed'
+  contains out 'VariantNotFound example.networking: Variant cni not found in PackageSource example.networking'
+  contains out 'DependenciesNotReady example.webapp'
+  contains out 'deleted example-cni/cni'
+  expect_exit 1 "$COZYPKG" upgrade plan example-packages --to v2 -o json
+  equals "$(jq -r '[.brokenPackages[] | .name + "=" + .reason] | join(",")' out)" \
+    'example.certs=DependenciesNotReady,example.networking=VariantNotFound,example.webapp=DependenciesNotReady'
+  equals "$(jq -r '.digest' out)" "$(skopeo inspect --tls-verify=false --raw docker://$REG/acme/platform:v2 | sha256sum | awk '{print "sha256:" $1}')"
+  # The cluster is as it was: the source still on v1, the Packages untouched.
+  equals "$(k get ocirepository -n cozy-system example-packages -o jsonpath='{.spec.ref.tag}')" v1
+  k get packages -o yaml >after.yaml
+  diff <(grep -v 'resourceVersion\|lastTransitionTime' before.yaml) <(grep -v 'resourceVersion\|lastTransitionTime' after.yaml) >/dev/null
+}
+t "upgrade plan: a removed variant an installed Package uses breaks it (exit 1); nothing changes" test_plan_breaks
+
+test_plan_adds_and_removes() {
+  upg_setup
+  # v3: webapp gets a second installed component; worker is a new source.
+  upg_copy v3
+  printf '    - name: extra\n      path: apps/worker\n      install: {namespace: tenant-demo}\n' \
+    >>"v3/$UPG_SRC/webapp.yaml"
+  cat >"v3/$UPG_SRC/worker.yaml" <<'Y'
+apiVersion: cozystack.io/v1alpha1
+kind: PackageSource
+metadata: {name: example.worker}
+spec:
+  sourceRef: {kind: OCIRepository, name: x, namespace: cozy-system, path: /}
+  variants:
+  - name: default
+    components:
+    - name: worker
+      path: apps/worker
+Y
+  upg_push v3 v3
+  expect_exit 0 "$COZYPKG" upgrade plan example-packages --to v3
+  contains out 'added example.worker'
+  contains out 'spec.variants[default].components[extra]: added'
+  contains out 'Installed Packages that would break: none'
+  contains out 'created tenant-demo/extra'
+  # v4: crds is gone; what depends on it goes with it.
+  upg_copy v4
+  rm "v4/$UPG_SRC/crds.yaml"
+  upg_push v4 v4
+  expect_exit 1 "$COZYPKG" upgrade plan example-packages --to v4
+  contains out 'removed example.crds'
+  contains out 'PackageSourceNotFound example.crds'
+  contains out 'deleted example-crds/crds'
+}
+t "upgrade plan: added and removed sources and components, created and deleted HelmReleases" test_plan_adds_and_removes
