@@ -265,6 +265,14 @@ int cli_write_object(const json_t *obj, const char *format);
 const char *cli_ready_status(const json_t *obj, const char **reason,
 			     const char **message);
 
+/* ---- waiting (wait.c) ---------------------------------------------------- */
+
+#define CLI_DEFAULT_WAIT_NS (5 * 60 * 1000000000LL)
+/* Polls the named Packages until every one is Ready, printing each as it
+ * becomes Ready, or until timeout_ns, printing those that are not.
+ * CLI_EXIT_OK or CLI_EXIT_FAILED. */
+int cli_wait_ready(cli_conn *c, const cli_names *names, int64_t timeout_ns);
+
 /* ---- history (history.c) ------------------------------------------------ */
 
 /* The object a history argument names: PKG (a Package) or source/NAME,

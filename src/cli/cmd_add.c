@@ -19,9 +19,6 @@ enum {
 	OPT_SOURCE_DIR,
 };
 
-#define DEFAULT_WAIT_NS (5 * 60 * 1000000000LL)
-#define WAIT_POLL_NS (500 * 1000000LL)
-
 static const cli_opt opts[] = {
 	{ 'f', "file", "FILE|DIR",
 	  "add the Packages and PackageSources named in FILE or DIR "
@@ -608,71 +605,11 @@ static int print_plan(add_run *r)
 
 /* ---- --wait --------------------------------------------------------------- */
 
-/* One round: marks each Package that became Ready; returns how many are
- * still waited for, or -1 after an error (printed). */
-static long poll_ready(add_run *r, bool *ready, bool report)
-{
-	long waiting = 0;
-
-	for (size_t i = 0; i < r->created.len; i++) {
-		cz_error err = CZ_ERROR_INIT;
-		json_t *pkg = NULL;
-		const char *reason = NULL, *message = NULL, *status;
-
-		if (ready[i])
-			continue;
-		if (cli_get(&r->args->conn, cli_res_packages(),
-			    r->created.items[i], &pkg, &err) < 0) {
-			cli_fail(&err);
-			return -1;
-		}
-		status = cli_ready_status(pkg, &reason, &message);
-		if (strcmp(status, "True") == 0) {
-			ready[i] = true;
-			fprintf(stderr, "✓ %s is Ready\n", r->created.items[i]);
-		} else {
-			waiting++;
-			if (report)
-				fprintf(stderr, "  %s: Ready=%s %s: %s\n",
-					r->created.items[i], status,
-					reason ? reason : "",
-					message ? message : "no status yet");
-		}
-		json_decref(pkg);
-	}
-	return waiting;
-}
-
 static int wait_ready(add_run *r)
 {
-	bool *ready = cz_xcalloc(r->created.len + 1, sizeof(*ready));
-	int64_t timeout = r->args->timeout_ns ? r->args->timeout_ns
-					      : DEFAULT_WAIT_NS;
-	int64_t deadline = cz_mono_ns() + timeout;
-	char shown[32];
-	long waiting;
-	int rc = CLI_EXIT_OK;
-
-	fprintf(stderr, "Waiting for %zu Package(s) to become Ready...\n",
-		r->created.len);
-	while ((waiting = poll_ready(r, ready, false)) > 0) {
-		struct timespec pause = { 0, WAIT_POLL_NS };
-
-		if (cz_mono_ns() >= deadline) {
-			cz_duration_format(timeout, shown, sizeof(shown));
-			fprintf(stderr, "cozypkg: timed out after %s; not "
-					"Ready:\n",
-				shown);
-			poll_ready(r, ready, true);
-			rc = CLI_EXIT_FAILED;
-			break;
-		}
-		nanosleep(&pause, NULL);
-	}
-	if (waiting < 0)
-		rc = CLI_EXIT_FAILED;
-	free(ready);
-	return rc;
+	return cli_wait_ready(&r->args->conn, &r->created,
+			      r->args->timeout_ns ? r->args->timeout_ns
+						  : CLI_DEFAULT_WAIT_NS);
 }
 
 /* ---- the command ----------------------------------------------------------- */

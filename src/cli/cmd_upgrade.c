@@ -11,13 +11,20 @@
 #include "market/tap.h"
 #include "util/buf.h"
 #include "util/fileio.h"
+#include "util/duration.h"
 #include "util/mem.h"
+#include <time.h>
 
-enum { OPT_TO = CLI_LONG_ONLY + 1 };
+enum { OPT_TO = CLI_LONG_ONLY + 1, OPT_WAIT, OPT_TIMEOUT };
 
 static const cli_opt opts[] = {
-	{ OPT_TO, "to", "TAG|DIGEST", "the revision to plan for (required)" },
-	{ 'o', "output", "FORMAT", "table (default), json or yaml" },
+	{ OPT_TO, "to", "TAG|DIGEST", "the revision to move to (required)" },
+	{ 'o', "output", "FORMAT", "table (default), json or yaml (plan)" },
+	{ 'y', "yes", NULL, "do not ask before moving the source" },
+	{ OPT_WAIT, "wait", NULL,
+	  "wait until the source's Packages are Ready on the new revision" },
+	{ OPT_TIMEOUT, "timeout", "DURATION",
+	  "how long --wait waits (default 5m)" },
 	CLI_REGISTRY_OPTIONS,
 	CLI_CLUSTER_OPTIONS,
 	{ 0, NULL, NULL, NULL },
@@ -27,8 +34,22 @@ typedef struct upgrade_args {
 	const char *to;
 	const char *format;
 	bool insecure;
+	bool yes;
+	bool wait;
+	int64_t timeout_ns;
+	bool apply; /* upgrade, not upgrade plan */
 	cli_conn conn;
 } upgrade_args;
+
+static int timeout_option(const char *arg, int64_t *out)
+{
+	cz_error err = CZ_ERROR_INIT;
+
+	if (cz_duration_parse(arg, out, &err) < 0 || *out <= 0)
+		return cli_usage_error(&cmd_upgrade, "--timeout: %s",
+				       err.code ? err.msg : "must be positive");
+	return CLI_EXIT_OK;
+}
 
 static int on_opt(void *ctx, int id, const char *arg)
 {
@@ -40,6 +61,12 @@ static int on_opt(void *ctx, int id, const char *arg)
 		a->format = arg;
 	else if (id == CLI_OPT_INSECURE)
 		a->insecure = true;
+	else if (id == 'y')
+		a->yes = true;
+	else if (id == OPT_WAIT)
+		a->wait = true;
+	else if (id == OPT_TIMEOUT)
+		return timeout_option(arg, &a->timeout_ns);
 	else if (!cli_conn_option(&a->conn, id, arg))
 		return CLI_EXIT_USAGE;
 	return CLI_EXIT_OK;
@@ -379,6 +406,129 @@ static int write_plan(const json_t *plan, const char *format)
 	return rc;
 }
 
+/* ---- moving the source ------------------------------------------------- */
+
+/* The source's status names the revision it stores. */
+static bool source_on(cli_conn *c, const cli_owner *src, const char *digest)
+{
+	cz_error err = CZ_ERROR_INIT;
+	json_t *obj = NULL;
+	const char *rev;
+	bool on;
+
+	if (cz_kube_get(c->kube, src->path, &obj, &err) < 0)
+		return false;
+	rev = json_string_value(json_object_get(
+		json_object_get(json_object_get(obj, "status"), "artifact"),
+		"revision"));
+	on = rev && strstr(rev, digest);
+	json_decref(obj);
+	return on;
+}
+
+/* Every PackageSource of src whose artifacts carry a revision (when
+ * cozypkgd builds them: "... from revision R") names digest: the Packages
+ * read next are then on the new content, not Ready from the old. */
+static bool sources_on(cli_conn *c, const json_t *sources,
+		       const cli_owner *src, const char *digest)
+{
+	size_t i;
+	json_t *o;
+	bool all = true;
+
+	json_array_foreach (sources, i, o) {
+		cz_error err = CZ_ERROR_INIT;
+		json_t *now = NULL;
+		const char *msg = NULL;
+
+		if (!from_source(o, src))
+			continue;
+		if (cli_get(c, cli_res_sources(), cz_meta_str(o, "name"), &now,
+			    &err) < 0)
+			return false;
+		cli_ready_status(now, NULL, &msg);
+		if (msg && strstr(msg, "from revision") && !strstr(msg, digest))
+			all = false;
+		json_decref(now);
+	}
+	return all;
+}
+
+/* The installed Packages whose PackageSource comes from src. */
+static void affected_packages(const json_t *sources, const json_t *packages,
+			      const cli_owner *src, cli_names *out)
+{
+	json_t *mine = json_object();
+	size_t i;
+	json_t *o;
+
+	json_array_foreach (sources, i, o)
+		if (from_source(o, src))
+			json_object_set_new(mine, cz_meta_str(o, "name"),
+					    json_true());
+	json_array_foreach (packages, i, o)
+		if (json_object_get(mine, cz_meta_str(o, "name")))
+			cli_names_add(out, cz_meta_str(o, "name"));
+	json_decref(mine);
+}
+
+/* Pins the source to digest (a tag may move, an upgrade may not) and,
+ * with --wait, waits until it stores that revision and its Packages are
+ * Ready again. */
+static int move_source(upgrade_args *a, const cli_owner *src,
+		       const char *digest, const json_t *sources,
+		       const json_t *packages)
+{
+	json_t *patch = json_pack("{s:{s:{s:s}}}", "spec", "ref", "digest",
+				  digest);
+	int64_t timeout = a->timeout_ns ? a->timeout_ns : CLI_DEFAULT_WAIT_NS;
+	int64_t start = cz_mono_ns(), deadline = start + timeout;
+	cz_error err = CZ_ERROR_INIT;
+	cli_names names;
+	char took[32];
+	int rc;
+
+	cli_names_init(&names);
+	if ((rc = cli_confirm(a->yes, "Move the source? [y/N]: ")) !=
+	    CLI_EXIT_OK)
+		goto cleanup;
+	if (cz_kube_patch(a->conn.kube, src->path,
+			  "application/merge-patch+json", patch, NULL,
+			  &err) < 0) {
+		rc = cli_fail(&err);
+		goto cleanup;
+	}
+	fprintf(stderr, "✓ %s %s pinned to %s\n", src->kind,
+		cz_meta_str(src->obj, "name"), digest);
+	if (!a->wait)
+		goto cleanup;
+	while (!source_on(&a->conn, src, digest) ||
+	       !sources_on(&a->conn, sources, src, digest)) {
+		struct timespec pause = { 0, 200 * 1000000L };
+
+		if (cz_mono_ns() >= deadline) {
+			fprintf(stderr, "cozypkg: timed out waiting for %s to "
+					"store %s\n",
+				cz_meta_str(src->obj, "name"), digest);
+			rc = CLI_EXIT_FAILED;
+			goto cleanup;
+		}
+		nanosleep(&pause, NULL);
+	}
+	fprintf(stderr, "✓ %s stores %s\n", cz_meta_str(src->obj, "name"),
+		digest);
+	affected_packages(sources, packages, src, &names);
+	rc = cli_wait_ready(&a->conn, &names, deadline - cz_mono_ns());
+	cz_duration_format(cz_mono_ns() - start, took, sizeof(took));
+	fprintf(stderr, "%s: %zu Package(s) on %s after %s\n",
+		rc == CLI_EXIT_OK ? "Upgraded" : "Upgrade incomplete",
+		names.len, digest, took);
+cleanup:
+	cli_names_release(&names);
+	json_decref(patch);
+	return rc;
+}
+
 static int plan_upgrade(upgrade_args *a, const char *source)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -408,10 +558,14 @@ static int plan_upgrade(upgrade_args *a, const char *source)
 	plan = make_plan(&src, digest, json_object_get(sources, "items"),
 			 json_object_get(packages, "items"), proposed);
 	rc = write_plan(plan, a->format);
-	if (rc == CLI_EXIT_OK &&
+	if (rc == CLI_EXIT_OK && !a->apply &&
 	    json_array_size(json_object_get(plan, "brokenPackages")))
 		rc = CLI_EXIT_FAILED;
 	json_decref(plan);
+	if (rc == CLI_EXIT_OK && a->apply)
+		rc = move_source(a, &src, digest,
+				 json_object_get(sources, "items"),
+				 json_object_get(packages, "items"));
 	goto cleanup;
 fail:
 	rc = cli_fail(&err);
@@ -437,15 +591,18 @@ static int run(const cli_command *cmd, int argc, char **argv)
 	rc = cli_parse(cmd, argc, argv, on_opt, &a, &first);
 	if (rc == CLI_EXIT_OK)
 		rc = cli_check_format(cmd, a.format, formats);
-	if (rc == CLI_EXIT_OK &&
-	    (first + 2 != argc || strcmp(argv[first], "plan") != 0))
-		rc = cli_usage_error(cmd, "usage: upgrade plan SOURCE --to "
-				     "TAG|DIGEST (applying an upgrade is "
-				     "not available yet)");
+	if (rc == CLI_EXIT_OK && first + 2 == argc &&
+	    strcmp(argv[first], "plan") == 0)
+		first++;
+	else if (rc == CLI_EXIT_OK && first + 1 == argc)
+		a.apply = true;
+	else if (rc == CLI_EXIT_OK)
+		rc = cli_usage_error(cmd, "expected `upgrade plan SOURCE` or "
+				     "`upgrade SOURCE`");
 	if (rc == CLI_EXIT_OK && !a.to)
 		rc = cli_usage_error(cmd, "--to TAG|DIGEST is required");
 	if (rc == CLI_EXIT_OK)
-		rc = plan_upgrade(&a, argv[first + 1]);
+		rc = plan_upgrade(&a, argv[first]);
 	cli_conn_close(&a.conn);
 	return rc == CLI_HELP_SHOWN ? CLI_EXIT_OK : rc;
 }
@@ -453,8 +610,10 @@ static int run(const cli_command *cmd, int argc, char **argv)
 const cli_command cmd_upgrade = {
 	.name = "upgrade",
 	.run = run,
-	.summary = "Plan the move of a Flux source to another revision",
-	.usage = "upgrade plan SOURCE --to TAG|DIGEST [-o table|json|yaml]",
+	.summary = "Plan, then make, the move of a Flux source to another "
+		   "revision",
+	.usage = "upgrade [plan] SOURCE --to TAG|DIGEST [-o table|json|yaml] "
+		 "[--yes] [--wait] [--timeout D]",
 	.description =
 		"Pulls the proposed revision of the OCIRepository SOURCE "
 		"(NAME in cozy-system, or NS/NAME) without touching the "
@@ -463,10 +622,19 @@ const cli_command cmd_upgrade = {
 		"field), the installed Packages that would break with the "
 		"reason they would get, and the HelmReleases that would be "
 		"created, changed (field by field) or deleted, computed by "
-		"the engine.\n\nExit codes: 0 the plan is clean, 1 something "
-		"would break (or the plan failed), 2 usage.",
+		"the engine.  Without `plan` it then asks (or --yes) and "
+		"pins the source to the planned digest (a tag may move, an "
+		"upgrade may not); with --wait it waits until the source "
+		"stores that revision and every Package of its "
+		"PackageSources is Ready, printing them as they become "
+		"Ready, and a summary.  `cozypkg unpin` returns the source "
+		"to its tag.\n\nExit codes: plan 0 clean, 1 something "
+		"would break; upgrade 0 done, 1 failed or timed out, 3 "
+		"cancelled; 2 usage.",
 	.opts = opts,
 	.examples = "  cozypkg upgrade plan cozystack-packages --to v1.2.0\n"
+		    "  cozypkg upgrade cozystack-packages --to v1.2.0 --yes "
+		    "--wait\n"
 		    "  cozypkg upgrade plan cozy-system/cozystack-packages "
 		    "--to sha256:0123... -o json\n",
 };

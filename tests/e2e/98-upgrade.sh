@@ -104,3 +104,37 @@ Y
   contains out 'deleted example-crds/crds'
 }
 t "upgrade plan: added and removed sources and components, created and deleted HelmReleases" test_plan_adds_and_removes
+
+upg_hr_exists() {
+  k get hr -n tenant-demo "$1" >/dev/null 2>&1
+}
+
+test_upgrade_wait() {
+  start_registry plain
+  start_server
+  upg_push v1 "$UPG_EX"
+  # A tapped repository: the tap controller applies each revision's
+  # PackageSources, as the platform chart does for the platform.
+  expect_exit 0 "$COZYPKG" tap --insecure "oci://$REG/acme/platform:v1"
+  k apply -f "$UPG_EX/packages.yaml" >/dev/null
+  upg_copy v3
+  printf '    - name: extra\n      path: apps/worker\n      install: {namespace: tenant-demo}\n' \
+    >>"v3/$UPG_SRC/webapp.yaml"
+  upg_push v3 v3
+  local d3
+  d3=$(skopeo inspect --tls-verify=false --raw "docker://$REG/acme/platform:v3" | sha256sum | awk '{print "sha256:" $1}')
+  # Without a terminal the move needs --yes; nothing changes.
+  expect_exit 2 "$COZYPKG" upgrade tap-acme-platform --to v3 </dev/null
+  equals "$(k get ocirepository -n cozy-system tap-acme-platform -o jsonpath='{.spec.ref.digest}')" ""
+  expect_exit 0 "$COZYPKG" upgrade tap-acme-platform --to v3 --yes --wait --timeout 90s </dev/null
+  contains out 'created tenant-demo/extra'
+  contains err "pinned to $d3"
+  contains err "tap-acme-platform stores $d3"
+  contains err "Upgraded: 4 Package(s) on $d3"
+  equals "$(k get ocirepository -n cozy-system tap-acme-platform -o jsonpath='{.spec.ref.digest} {.spec.ref.tag}')" "$d3 v1"
+  wait_until 30 upg_hr_exists extra
+  # The history has both revisions of the source.
+  expect_exit 0 "$COZYPKG" history source/tap-acme-platform
+  contains out "$d3"
+}
+t "upgrade --yes --wait: the source pinned to the planned digest, its Packages Ready on it" test_upgrade_wait
