@@ -1,19 +1,19 @@
-/* cozypkg upgrade plan: what moving a Flux source to another revision
- * would change, computed offline from that revision, before anything on
- * the cluster changes. */
+/* cozypkg upgrade [plan]: what moving a Flux source to another revision
+ * would change, computed offline from that revision before anything on
+ * the cluster changes; then the move itself. */
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "engine/render.h"
 #include "market/flux.h"
 #include "market/tap.h"
 #include "util/buf.h"
-#include "util/fileio.h"
 #include "util/duration.h"
+#include "util/fileio.h"
 #include "util/mem.h"
-#include <time.h>
 
 enum { OPT_TO = CLI_LONG_ONLY + 1, OPT_WAIT, OPT_TIMEOUT };
 
