@@ -538,8 +538,8 @@ static void test_structural(void **state)
 		json_t *crd = cz_crd_json(&rs[i]);
 		problems p = { "", 0 };
 
-		if (!*rs[i].group) {
-			assert_null(crd);
+		if (!strchr(rs[i].group, '.')) {
+			assert_null(crd); /* core, apps: Kubernetes has them */
 			continue;
 		}
 		assert_non_null(crd);

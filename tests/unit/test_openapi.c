@@ -284,7 +284,7 @@ static void test_v3_unknown_group(void **state)
 
 	(void)state;
 	cz_buf_init(&b, CZ_BUF_UNLIMITED);
-	assert_int_equal(cz_openapi_v3_group("apis/apps/v1", &b, &err),
+	assert_int_equal(cz_openapi_v3_group("apis/storage.k8s.io/v1", &b, &err),
 			 CZ_ENOTFOUND);
 	assert_int_equal(cz_openapi_v3_group("api/cozystack.io/v1alpha1", &b,
 					     &err),

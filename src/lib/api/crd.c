@@ -77,7 +77,8 @@ json_t *cz_crd_json(const cz_resource *r)
 	char *name;
 	json_t *crd;
 
-	if (!r || !*r->group)
+	/* A group without a dot (apps, batch) is one Kubernetes builds in. */
+	if (!r || !strchr(r->group, '.'))
 		return NULL;
 	s = cz_schema_for_kind(r->group_version, r->kind);
 	if (!s)

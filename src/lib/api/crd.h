@@ -24,8 +24,9 @@
 #define CZ_CRD_GROUP "cozystack.io"
 
 /* The CustomResourceDefinition of r, named "<plural>.<group>".  Returns a
- * new reference, or NULL when r cannot be a CRD (a core-group resource, or
- * a kind without a schema). */
+ * new reference, or NULL when r cannot be a CRD (a resource of the core
+ * group or of another built-in group such as apps, or a kind without a
+ * schema). */
 json_t *cz_crd_json(const cz_resource *r);
 
 /* A v1 List of the CRDs of every served resource of group (CZ_CRD_GROUP
