@@ -44,6 +44,10 @@ enum {
 	OPT_PUBLISH_DOCKER_CONFIG,
 	OPT_HISTORY_LIMIT,
 	OPT_HISTORY_NAMESPACE,
+	OPT_PLATFORM_UPGRADES,
+	OPT_PACKAGES_SOURCE_NAME,
+	OPT_MIGRATIONS_EXECUTOR,
+	OPT_MIGRATIONS_TIMEOUT,
 };
 
 const struct option cz_ctl_long_options[] = {
@@ -82,6 +86,13 @@ const struct option cz_ctl_long_options[] = {
 	{ "history-limit", required_argument, NULL, OPT_HISTORY_LIMIT },
 	{ "history-namespace", required_argument, NULL,
 	  OPT_HISTORY_NAMESPACE },
+	{ "platform-upgrades", required_argument, NULL, OPT_PLATFORM_UPGRADES },
+	{ "packages-source-name", required_argument, NULL,
+	  OPT_PACKAGES_SOURCE_NAME },
+	{ "migrations-executor", required_argument, NULL,
+	  OPT_MIGRATIONS_EXECUTOR },
+	{ "migrations-timeout", required_argument, NULL,
+	  OPT_MIGRATIONS_TIMEOUT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -124,6 +135,20 @@ const char cz_ctl_usage[] =
 	"      --platform-source-secret NAME  the source's secretRef\n"
 	"      --install-crds           apply the Package and PackageSource "
 	"CRDs\n"
+	"Platform upgrades:\n"
+	"      --platform-upgrades chart|native  native: cozypkgd runs the\n"
+	"                               migrations of each new platform "
+	"revision\n"
+	"                               and only then moves the secondary "
+	"source\n"
+	"                               (default chart: the platform chart "
+	"does)\n"
+	"      --packages-source-name NAME  the secondary source (default\n"
+	"                               cozystack-packages)\n"
+	"      --migrations-executor process|job  a subprocess per script\n"
+	"                               (default) or the real hook's Job\n"
+	"      --migrations-timeout D   per script, or for the Job (default "
+	"10m)\n"
 	"      --helmrelease-interval D        (default 5m)\n"
 	"      --helmrelease-retry-interval D  (default 30s)\n"
 	"      --helmrelease-install-timeout D (default 10m)\n"
@@ -221,6 +246,21 @@ int cz_ctl_parse_option(int opt, const char *arg, cz_ctl_config *c)
 		return parse_count("history-limit", arg, false,
 				   &m->history_limit);
 	case OPT_HISTORY_NAMESPACE: m->history_namespace = arg; return 0;
+	case OPT_PLATFORM_UPGRADES:
+		rc = parse_choice("platform-upgrades", arg, "chart", "native",
+				  &second);
+		m->platform_upgrades_native = second;
+		return rc;
+	case OPT_PACKAGES_SOURCE_NAME: m->packages_source_name = arg; return 0;
+	case OPT_MIGRATIONS_EXECUTOR:
+		rc = parse_choice("migrations-executor", arg, "process", "job",
+				  &second);
+		m->migrations_executor = second ? CZ_MIGRATIONS_JOB
+						: CZ_MIGRATIONS_PROCESS;
+		return rc;
+	case OPT_MIGRATIONS_TIMEOUT:
+		return parse_duration("migrations-timeout", arg,
+				      &m->migrations_timeout_ns);
 	case OPT_VALUES_NAME: m->values_secret_name = arg; return 0;
 	case OPT_VALUES_NAMESPACE: m->values_secret_namespace = arg; return 0;
 	case OPT_VALUES_SELECTOR: m->values_namespace_selector = arg; return 0;
@@ -262,6 +302,33 @@ int cz_ctl_parse_option(int opt, const char *arg, cz_ctl_config *c)
 	}
 }
 
+/* The migration scripts' identity: a session of cozypkgd's own, in the
+ * group cozypkg:migrations, written as a kubeconfig for its listener. */
+static int issue_migrations_kubeconfig(void *ctx, const char *path,
+				       int64_t ttl_ns, char token[65],
+				       cz_error *err)
+{
+	static const char *const groups[] = { CZ_GROUP_MIGRATIONS, NULL };
+	cz_server *srv = ctx;
+	int rc = cz_sessions_issue(srv->sessions, "system:cozypkg-migrations",
+				   "cozypkg-migrations", groups, ttl_ns, token,
+				   err);
+
+	if (rc == CZ_OK)
+		rc = cz_kubeconfig_write(path, srv->url, srv->ca_pem, token,
+					 "cozypkgd", err);
+	if (rc < 0 && token[0])
+		cz_sessions_revoke(srv->sessions, token);
+	return rc;
+}
+
+static void revoke_session(void *ctx, const char *token)
+{
+	cz_server *srv = ctx;
+
+	cz_sessions_revoke(srv->sessions, token);
+}
+
 int cz_ctl_start_inprocess(cz_server *srv, cz_ctl_config *c, cz_manager **out,
 			   cz_error *err)
 {
@@ -280,6 +347,9 @@ int cz_ctl_start_inprocess(cz_server *srv, cz_ctl_config *c, cz_manager **out,
 	/* cozypkgd keeps artifacts beside its store and serves them itself. */
 	c->mgr.artifact_dir = srv->opts.data_dir;
 	c->mgr.artifact_base_url = srv->url;
+	c->mgr.issue_kubeconfig = issue_migrations_kubeconfig;
+	c->mgr.revoke_token = revoke_session;
+	c->mgr.credentials_ctx = srv;
 	rc = cz_manager_start(kube, &c->mgr, out, err);
 	if (rc == CZ_OK)
 		cz_log("info", "controllers started", "mode=in-process");
@@ -292,9 +362,13 @@ int cz_ctl_run_only(cz_ctl_config *c, const sigset_t *signals)
 	cz_kubeconfig kc;
 	cz_manager *m = NULL;
 	cz_kube *kube = NULL;
+	char *scripts_kubeconfig = c->kubeconfig ? cz_xstrdup(c->kubeconfig)
+						 : cz_kubeconfig_default_path();
 	int sig = 0;
 	int rc;
 
+	/* Migration scripts run with the controllers' own credentials. */
+	c->mgr.migrations_kubeconfig = scripts_kubeconfig;
 	rc = cz_kubeconfig_load_default(c->kubeconfig, c->context, &kc, &err);
 	if (rc == CZ_OK)
 		rc = cz_kube_open(&kc, NULL, &kube, &err);
@@ -311,5 +385,6 @@ int cz_ctl_run_only(cz_ctl_config *c, const sigset_t *signals)
 		fprintf(stderr, "cozypkgd: %s\n", err.msg);
 	}
 	cz_kubeconfig_release(&kc);
+	free(scripts_kubeconfig);
 	return rc == CZ_OK ? 0 : 1;
 }

@@ -221,6 +221,9 @@ static int authenticate(cz_req *req)
 
 	if (token)
 		req->user = cz_tokens_find(req->srv->tokens, token);
+	if (token && !req->user &&
+	    cz_sessions_lookup(req->srv->sessions, token, &req->session_user))
+		req->user = &req->session_user;
 	if (req->user || is_public_path(req->path))
 		return CZ_OK;
 	return cz_refuse(req, 401, "Unauthorized", "Unauthorized");
@@ -268,6 +271,7 @@ static void req_free(cz_req *req)
 {
 	cz_buf_release(&req->body);
 	cz_target_release(&req->target);
+	cz_user_release(&req->session_user);
 	json_decref(req->warnings);
 	free(req->path);
 	free(req);

@@ -252,6 +252,7 @@ static int load_tokens(cz_server *srv, const char *admin, cz_error *err)
 	if (rc == CZ_OK)
 		rc = cz_tokens_add(srv->tokens, admin, "admin", "admin",
 				   admin_groups, err);
+	srv->sessions = cz_sessions_new();
 	return rc;
 }
 
@@ -314,6 +315,7 @@ static int start(cz_server *srv, cz_pki *pki, cz_ctl_config *ctl,
 		rc = load_tokens(srv, token, err);
 	if (rc != CZ_OK)
 		goto cleanup;
+	srv->ca_pem = cz_xstrdup(pki->ca_cert_pem);
 	db = cz_xasprintf("%s/store.db", srv->opts.data_dir);
 	sopts.path = db;
 	rc = cz_store_open(&sopts, &srv->store, err);
@@ -366,6 +368,8 @@ static void stop(cz_server *srv, cz_manager *mgr)
 	cz_artifact_store_close(srv->artifacts);
 	srv->artifacts = NULL;
 	cz_tokens_free(srv->tokens);
+	cz_sessions_free(srv->sessions);
+	free(srv->ca_pem);
 	cz_metrics_free(srv->metrics);
 	json_decref(srv->watches_by_user);
 	pthread_mutex_destroy(&srv->lock);

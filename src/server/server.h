@@ -15,6 +15,7 @@
 
 #include "api/resource.h"
 #include "apiserver/apiserver.h"
+#include "auth/session.h"
 #include "auth/token.h"
 #include "store/store.h"
 #include "util/buf.h"
@@ -48,6 +49,8 @@ typedef struct cz_server {
 	cz_artifact_store *artifacts; /* DIR/artifacts, served read-only */
 	struct cz_values_admission *values; /* Package values vs schemas */
 	cz_tokens *tokens;
+	cz_sessions *sessions; /* tokens cozypkgd issues for a while */
+	char *ca_pem;          /* what clients of srv->url trust */
 	cz_metrics *metrics;
 	struct MHD_Daemon *daemon;
 	unsigned port;
@@ -80,6 +83,7 @@ typedef struct cz_req {
 	cz_buf body;
 	bool body_too_large;
 	const cz_user *user;
+	cz_user session_user; /* owned when user points here */
 	cz_target target;
 	int code; /* response status, for the log and metrics */
 	json_t *warnings; /* strings sent as Warning headers */

@@ -54,6 +54,12 @@ static const cz_printer_column c_revision[] = {
 	AGE_COLUMN,
 	END_COLUMNS,
 };
+static const cz_printer_column c_job[] = {
+	{ "Succeeded", "integer", ".status.succeeded", "", 0 },
+	{ "Failed", "integer", ".status.failed", "", 0 },
+	AGE_COLUMN,
+	END_COLUMNS,
+};
 static const cz_printer_column c_lease[] = {
 	{ "Holder", "string", ".spec.holderIdentity", "", 0 },
 	AGE_COLUMN,
@@ -82,6 +88,7 @@ static const char *const cat_flux[] = { "all", "flux", NULL };
 #define SRC "source.toolkit.fluxcd.io", "v1", "source.toolkit.fluxcd.io/v1"
 #define COORD "coordination.k8s.io", "v1", "coordination.k8s.io/v1"
 #define APPS "apps", "v1", "apps/v1"
+#define BATCH "batch", "v1", "batch/v1"
 
 static const cz_resource resources[] = {
 	{ CORE, "namespaces", "namespace", "Namespace", "NamespaceList", false,
@@ -115,6 +122,8 @@ static const cz_resource resources[] = {
 	{ APPS, "controllerrevisions", "controllerrevision",
 	  "ControllerRevision", "ControllerRevisionList", true, false, true,
 	  NULL, NULL, c_revision, k_common, CZ_NAME_SUBDOMAIN, false },
+	{ BATCH, "jobs", "job", "Job", "JobList", true, true, true, NULL, NULL,
+	  c_job, k_common, CZ_NAME_SUBDOMAIN, false },
 };
 
 #define N_RESOURCES (sizeof(resources) / sizeof(resources[0]))
@@ -126,6 +135,7 @@ static const char *const group_versions[] = {
 	"source.toolkit.fluxcd.io/v1",
 	"coordination.k8s.io/v1",
 	"apps/v1",
+	"batch/v1",
 };
 
 const cz_resource *cz_resources(size_t *count)

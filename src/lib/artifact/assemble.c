@@ -140,64 +140,91 @@ typedef struct job {
 	cz_assembled *item;
 } job;
 
-/* Adds seg/values.yaml built from the component's valuesFiles. */
+/* Reads the values file name of chart_dir: *text_out malloc'ed. */
+static int read_values_file(const char *chart_dir, const char *name,
+			    size_t max, char **text_out, size_t *len_out,
+			    cz_error *err)
+{
+	char *path = NULL;
+	int rc;
+
+	*text_out = NULL;
+	if (!relative_path_safe(name) || !*name)
+		return cz_fail(err, CZ_EINVALID, "values file \"%s\": not a "
+			       "path inside the chart", name);
+	path = cz_xasprintf("%s/%s", chart_dir, name);
+	rc = cz_file_read(path, max, text_out, len_out, err);
+	free(path);
+	if (rc < 0)
+		cz_fail(err, rc, "values file \"%s\": %s", name,
+			rc == CZ_ENOTFOUND    ? "not found"
+			: rc == CZ_ETOOLARGE ? "too large"
+					     : "cannot be read");
+	return rc;
+}
+
+int cz_values_files_merge(const char *chart_dir, const cz_strlist *files,
+			  size_t max, json_t **out, cz_error *err)
+{
+	char *text = NULL;
+	size_t len = 0;
+	json_t *overlay = NULL;
+	int rc = CZ_OK;
+
+	*out = NULL;
+	for (size_t i = 0; i < files->len && rc == CZ_OK; i++) {
+		const char *name = files->items[i];
+
+		rc = read_values_file(chart_dir, name,
+				      max ? max : DEFAULT_VALUES_MAX, &text,
+				      &len, err);
+		if (rc == CZ_OK &&
+		    (rc = load_values(name, text, len, &overlay, err)) < 0)
+			cz_error_prefix(err, "values file \"%s\"", name);
+		free(text);
+		text = NULL;
+		if (rc == CZ_OK && !*out)
+			*out = json_incref(overlay);
+		else if (rc == CZ_OK)
+			cz_values_merge(*out, overlay);
+		json_decref(overlay);
+		overlay = NULL;
+	}
+	if (rc < 0) {
+		json_decref(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+/* Adds seg/values.yaml built from the component's valuesFiles: one file
+ * as it is, several merged in order. */
 static int add_values(const job *j, const char *chart_dir, const char *seg,
 		      cz_tarball *t, cz_error *err)
 {
 	const cz_strlist *files = &j->component->values_files;
-	size_t max = j->opts->max_values_bytes ? j->opts->max_values_bytes
-					       : DEFAULT_VALUES_MAX;
 	char *archive_path = cz_xasprintf("%s/values.yaml", seg);
-	char *path = NULL;
 	char *text = NULL;
 	size_t len = 0;
 	json_t *merged = NULL;
-	json_t *overlay = NULL;
 	cz_buf out;
 	int rc = CZ_OK;
 
 	cz_buf_init(&out, VALUES_OUTPUT_MAX);
-	for (size_t i = 0; i < files->len; i++) {
-		const char *name = files->items[i];
-
-		if (!relative_path_safe(name) || !*name) {
-			rc = cz_fail(err, CZ_EINVALID,
-				     "values file \"%s\": not a path inside the "
-				     "chart",
-				     name);
-			goto cleanup;
-		}
-		free(path);
-		free(text);
-		text = NULL;
-		path = cz_xasprintf("%s/%s", chart_dir, name);
-		rc = cz_file_read(path, max, &text, &len, err);
-		if (rc < 0) {
-			cz_fail(err, rc, "values file \"%s\": %s", name,
-				rc == CZ_ENOTFOUND ? "not found"
-				: rc == CZ_ETOOLARGE ? "too large"
-						     : "cannot be read");
-			goto cleanup;
-		}
-		if (files->len == 1) {
-			/* Overwrite alone: the file as it is. */
-			cz_tarball_add_bytes(t, archive_path, text, len, false);
-			goto cleanup;
-		}
-		json_decref(overlay);
-		overlay = NULL;
-		if ((rc = load_values(name, text, len, &overlay, err)) < 0) {
-			cz_error_prefix(err, "values file \"%s\"", name);
-			goto cleanup;
-		}
-		if (!merged) {
-			merged = overlay;
-			overlay = NULL;
-		} else {
-			cz_values_merge(merged, overlay);
-		}
+	if (files->len == 1) {
+		rc = read_values_file(chart_dir, files->items[0],
+				      j->opts->max_values_bytes
+					      ? j->opts->max_values_bytes
+					      : DEFAULT_VALUES_MAX,
+				      &text, &len, err);
+		if (rc == CZ_OK)
+			cz_tarball_add_bytes(t, archive_path, text, len,
+					     false);
+		goto cleanup;
 	}
-	if (merged) {
+	rc = cz_values_files_merge(chart_dir, files, j->opts->max_values_bytes,
+				   &merged, err);
+	if (rc == CZ_OK && merged) {
 		if ((rc = cz_emit_yaml(&out, merged, err)) < 0) {
 			cz_error_prefix(err, "merged values");
 			goto cleanup;
@@ -207,9 +234,7 @@ static int add_values(const job *j, const char *chart_dir, const char *seg,
 cleanup:
 	cz_buf_release(&out);
 	json_decref(merged);
-	json_decref(overlay);
 	free(text);
-	free(path);
 	free(archive_path);
 	return rc;
 }

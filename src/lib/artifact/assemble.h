@@ -78,6 +78,12 @@ void cz_assembly_release(cz_assembly *a);
 /* The normalised base path of src ("" for the root); allocated from arena. */
 const char *cz_source_base_path(cz_arena *arena, const cz_source *src);
 
+/* The values files of chart_dir (relative names inside it) merged in
+ * order, each a YAML mapping of at most max bytes (0: the default cap);
+ * *out is a new object, NULL when files is empty.  Errors name the file. */
+int cz_values_files_merge(const char *chart_dir, const cz_strlist *files,
+			  size_t max, json_t **out, cz_error *err);
+
 /* Deep-merges overlay into base (both objects; base is modified, overlay
  * only read): objects merge recursively, any other value of overlay
  * replaces base's (copied, so the two share nothing). */

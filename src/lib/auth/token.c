@@ -11,7 +11,7 @@
 #include "util/fileio.h"
 #include "util/mem.h"
 
-#define DIGEST_LEN 32
+#define DIGEST_LEN CZ_TOKEN_DIGEST_LEN
 #define MAX_FIELDS 4
 
 typedef struct token_entry {
@@ -51,13 +51,14 @@ cz_tokens *cz_tokens_new(void)
 	return cz_xcalloc(1, sizeof(cz_tokens));
 }
 
-static void user_release(cz_user *user)
+void cz_user_release(cz_user *user)
 {
 	free(user->name);
 	free(user->uid);
 	for (size_t i = 0; i < user->ngroups; i++)
 		free(user->groups[i]);
 	free(user->groups);
+	memset(user, 0, sizeof(*user));
 }
 
 void cz_tokens_free(cz_tokens *tokens)
@@ -65,7 +66,7 @@ void cz_tokens_free(cz_tokens *tokens)
 	if (!tokens)
 		return;
 	for (size_t i = 0; i < tokens->len; i++)
-		user_release(&tokens->items[i].user);
+		cz_user_release(&tokens->items[i].user);
 	if (tokens->items)
 		OPENSSL_cleanse(tokens->items,
 				tokens->cap * sizeof(*tokens->items));
@@ -78,7 +79,7 @@ size_t cz_tokens_count(const cz_tokens *tokens)
 	return tokens ? tokens->len : 0;
 }
 
-static int token_digest(const char *token, unsigned char out[DIGEST_LEN])
+int cz_token_digest(const char *token, unsigned char out[CZ_TOKEN_DIGEST_LEN])
 {
 	unsigned int n = 0;
 
@@ -111,6 +112,26 @@ static void copy_groups(cz_user *user, const char *const *groups)
 			user->groups[user->ngroups++] = cz_xstrdup(groups[i]);
 }
 
+void cz_user_copy(cz_user *dst, const cz_user *src)
+{
+	memset(dst, 0, sizeof(*dst));
+	dst->name = cz_xstrdup(src->name);
+	dst->uid = cz_xstrdup(src->uid ? src->uid : "");
+	dst->groups = src->ngroups ? cz_xcalloc(src->ngroups, sizeof(char *))
+				   : NULL;
+	for (size_t i = 0; i < src->ngroups; i++)
+		dst->groups[dst->ngroups++] = cz_xstrdup(src->groups[i]);
+}
+
+void cz_user_init(cz_user *user, const char *name, const char *uid,
+		  const char *const *groups)
+{
+	memset(user, 0, sizeof(*user));
+	user->name = cz_xstrdup(name);
+	user->uid = cz_xstrdup(uid ? uid : "");
+	copy_groups(user, groups);
+}
+
 /* Adds an entry; *dup is set to the existing entry on CZ_EEXISTS. */
 static int add_entry(cz_tokens *tokens, const char *token, const char *user,
 		     const char *uid, const char *const *groups, unsigned line,
@@ -119,7 +140,7 @@ static int add_entry(cz_tokens *tokens, const char *token, const char *user,
 	unsigned char digest[DIGEST_LEN];
 	token_entry *e;
 
-	if (token_digest(token, digest) < 0)
+	if (cz_token_digest(token, digest) < 0)
 		return CZ_ERR;
 	*dup = find_digest(tokens, digest);
 	if (*dup)
@@ -129,9 +150,7 @@ static int add_entry(cz_tokens *tokens, const char *token, const char *user,
 	memset(e, 0, sizeof(*e));
 	memcpy(e->digest, digest, DIGEST_LEN);
 	e->line = line;
-	e->user.name = cz_xstrdup(user);
-	e->user.uid = cz_xstrdup(uid ? uid : "");
-	copy_groups(&e->user, groups);
+	cz_user_init(&e->user, user, uid, groups);
 	OPENSSL_cleanse(digest, sizeof(digest));
 	return CZ_OK;
 }
@@ -161,7 +180,7 @@ const cz_user *cz_tokens_find(const cz_tokens *tokens, const char *token)
 	size_t found = 0;
 	size_t hit = 0;
 
-	if (!tokens || !token || !*token || token_digest(token, digest) < 0)
+	if (!tokens || !token || !*token || cz_token_digest(token, digest) < 0)
 		return NULL;
 	/* Every entry is compared, and the match is picked with masks
 	 * rather than a branch, so the time taken depends only on the
@@ -526,13 +545,15 @@ static bool is_secrets(const char *group, const char *resource)
 
 /* What the controllers generate and may therefore remove (the tap
  * controller removes the PackageSources a tapped revision drops, the
- * history controller the revisions past its limit). */
+ * history controller the revisions past its limit, the migration runner
+ * its previous Job). */
 static bool controllers_may(const char *verb, const char *resource)
 {
 	static const char *const owned[] = { "helmreleases", "secrets",
 					     "externalartifacts",
 					     "packagesources",
-					     "controllerrevisions", NULL };
+					     "controllerrevisions", "jobs",
+					     NULL };
 
 	if (strcmp(verb, "deletecollection") == 0)
 		return false;
@@ -553,6 +574,9 @@ bool cz_authorize(const cz_user *user, const char *verb, const char *group,
 	if (!user || !verb)
 		return false;
 	if (cz_user_in_group(user, CZ_GROUP_MASTERS))
+		return true;
+	if (resource && *resource &&
+	    cz_user_in_group(user, CZ_GROUP_MIGRATIONS))
 		return true;
 	if (resource && *resource &&
 	    cz_user_in_group(user, CZ_GROUP_CONTROLLERS))

@@ -36,6 +36,9 @@
 #define CZ_GROUP_MASTERS "system:masters"
 /* Read-only access to everything but Secrets. */
 #define CZ_GROUP_VIEWERS "cozypkg:viewers"
+/* The migration runner's identity: every verb on every resource, as the
+ * real migration hook's cluster-admin binding, for the life of one run. */
+#define CZ_GROUP_MIGRATIONS "cozypkg:migrations"
 /* The in-process controllers' identity: they read and write what they
  * reconcile, and delete only what they own. */
 #define CZ_GROUP_CONTROLLERS "cozypkg:controllers"
@@ -46,6 +49,19 @@ typedef struct cz_user {
 	char **groups; /* ngroups strings */
 	size_t ngroups;
 } cz_user;
+
+/* Fills user with copies of name, uid (NULL: "") and the non-empty
+ * groups (NULL-terminated, may be NULL); released with cz_user_release(). */
+void cz_user_init(cz_user *user, const char *name, const char *uid,
+		  const char *const *groups);
+/* dst becomes a deep copy of src; released with cz_user_release(). */
+void cz_user_copy(cz_user *dst, const cz_user *src);
+/* Frees what user holds and zeroes it. */
+void cz_user_release(cz_user *user);
+
+#define CZ_TOKEN_DIGEST_LEN 32
+/* The SHA-256 of token, the only form in which tokens are kept. */
+int cz_token_digest(const char *token, unsigned char out[CZ_TOKEN_DIGEST_LEN]);
 
 typedef struct cz_tokens cz_tokens;
 
@@ -108,6 +124,7 @@ bool cz_user_in_group(const cz_user *user, const char *group);
  *   - system:masters may do everything;
  *   - cozypkg:viewers may get, list and watch everything except core-group
  *     secrets (and their subresources);
+ *   - cozypkg:migrations may do everything to resources (no other path);
  *   - cozypkg:controllers may read, create, update and patch everything,
  *     delete only the objects controllers own (HelmReleases, Secrets,
  *     ExternalArtifacts) and never delete a collection;

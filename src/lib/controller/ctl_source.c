@@ -108,6 +108,11 @@ static json_t *ready_condition(cz_manager *m, const json_t *src,
 	const char *digest;
 	char *msg = NULL;
 
+	/* While the platform's revision is migrated, that is its state. */
+	cond = cz_platform_condition(m, cz_meta_str(src, "name"), prev,
+				     generation);
+	if (cond)
+		goto cleanup;
 	if (kind && strcmp(kind, "OCIRepository") == 0)
 		inf = m->inf[CZ_W_OCIREPOS];
 	else if (kind && strcmp(kind, "GitRepository") == 0)

@@ -38,6 +38,7 @@ enum cz_controller_id {
 	CZ_C_FLUXSOURCE,
 	CZ_C_TAP,
 	CZ_C_HISTORY,
+	CZ_C_PLATFORM,
 	CZ_C_COUNT,
 };
 
@@ -111,6 +112,9 @@ struct cz_manager {
 	 * -> {max, hash, count}, under history_lock. */
 	json_t *history;
 	pthread_mutex_t history_lock;
+
+	/* Native platform upgrades (ctl_platform.c); NULL when off. */
+	struct cz_platform *platform;
 };
 
 /* Logs one logfmt line on stderr: level, controller, key, message. */
@@ -132,6 +136,14 @@ void cz_history_controller_setup(cz_manager *m);
 void cz_history_controller_free(cz_manager *m);
 int cz_history_reconcile(cz_manager *m, cz_kube *kube, const char *key,
 			 cz_error *err);
+void cz_platform_controller_setup(cz_manager *m);
+void cz_platform_controller_free(cz_manager *m);
+int cz_platform_reconcile(cz_manager *m, cz_kube *kube, const char *key,
+			  cz_error *err);
+/* The platform PackageSource's Ready condition while its revision is
+ * migrated or failed to be (new reference), else NULL. */
+json_t *cz_platform_condition(cz_manager *m, const char *source_name,
+			      const json_t *previous, int64_t generation);
 void cz_tap_controller_setup(cz_manager *m);
 void cz_tap_controller_free(cz_manager *m);
 int cz_tap_reconcile(cz_manager *m, cz_kube *kube, const char *key,

@@ -27,6 +27,10 @@ void cz_manager_opts_default(cz_manager_opts *o)
 	o->workers = 4;
 	o->history_limit = CZ_HISTORY_DEFAULT_LIMIT;
 	o->history_namespace = CZ_HISTORY_DEFAULT_NAMESPACE;
+	o->packages_source_name = "cozystack-packages";
+	o->migrations_executor = CZ_MIGRATIONS_PROCESS;
+	o->migrations_timeout_ns = 600LL * 1000000000;
+	o->migrations_backoff_ns = 1000000000LL;
 }
 
 /* The table of controllers: name, reconcile, setup, workers (0: the
@@ -53,6 +57,8 @@ static const struct controller_def {
 	{ CZ_C_TAP, "tap", cz_tap_reconcile, cz_tap_controller_setup, 1 },
 	{ CZ_C_HISTORY, "history", cz_history_reconcile,
 	  cz_history_controller_setup, 1 },
+	{ CZ_C_PLATFORM, "platform", cz_platform_reconcile,
+	  cz_platform_controller_setup, 1 },
 };
 
 #define NCONTROLLERS (sizeof(controllers) / sizeof(controllers[0]))
@@ -365,6 +371,7 @@ void cz_manager_stop(cz_manager *m)
 	cz_fluxsource_controller_free(m);
 	cz_tap_controller_free(m);
 	cz_history_controller_free(m);
+	cz_platform_controller_free(m);
 	cz_label_selector_release(&m->values_selector);
 	cz_engine_release(&m->engine);
 	cz_catalog_release(&m->catalog);

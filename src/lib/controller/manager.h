@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 
+#include "controller/platform.h"
 #include "engine/engine.h"
 #include "kube/client.h"
 #include "kube/kubeconfig.h"
@@ -67,6 +68,20 @@ typedef struct cz_manager_opts {
 	 * the namespace of the cluster-scoped Packages' revisions. */
 	unsigned history_limit;        /* 10 */
 	const char *history_namespace; /* "cozy-system" */
+	/* Native platform upgrades (controller/platform.h): off unless
+	 * set; the secondary source's name; how migrations run, how long
+	 * one may take, the first retry delay (doubling); operator mode's
+	 * kubeconfig for the scripts; cozypkgd's issuer of short-lived
+	 * identities for them (NULL in operator mode). */
+	bool platform_upgrades_native;
+	const char *packages_source_name; /* "cozystack-packages" */
+	cz_migrations_executor migrations_executor;
+	int64_t migrations_timeout_ns; /* 10 min */
+	int64_t migrations_backoff_ns; /* 1 s */
+	const char *migrations_kubeconfig;
+	cz_issue_kubeconfig_fn issue_kubeconfig;
+	cz_revoke_token_fn revoke_token;
+	void *credentials_ctx;
 } cz_manager_opts;
 
 void cz_manager_opts_default(cz_manager_opts *opts);

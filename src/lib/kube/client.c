@@ -512,6 +512,62 @@ cleanup:
 	return rc;
 }
 
+static int code_for(long status, const char *reason);
+
+/* A foreign server gets neither the token nor the client certificate. */
+static void forget_credentials(cz_kube *k, const char *url)
+{
+	curl_easy_setopt(k->curl, CURLOPT_URL, url);
+	curl_easy_setopt(k->curl, CURLOPT_HTTPHEADER, NULL);
+	curl_easy_setopt(k->curl, CURLOPT_SSLCERT_BLOB, NULL);
+	curl_easy_setopt(k->curl, CURLOPT_SSLKEY_BLOB, NULL);
+	curl_easy_setopt(k->curl, CURLOPT_CAINFO_BLOB, NULL);
+	curl_easy_setopt(k->curl, CURLOPT_CONNECT_TO, NULL);
+}
+
+int cz_kube_fetch(cz_kube *k, const char *url, cz_buf *out, cz_error *err)
+{
+	size_t base = strlen(k->base_url);
+	bool ours = strncmp(url, k->base_url, base) == 0 && url[base] == '/';
+	struct curl_slist *headers = NULL;
+	body_sink sink = { .too_large = false };
+	long status = 0;
+	CURLcode cc;
+	int rc = CZ_OK;
+
+	if (k->transport)
+		return cz_fail(err, CZ_EINVALID, "%s: not fetched in process",
+			       url);
+	sink.buf = *out;
+	headers = make_headers(k, NULL);
+	set_common(k, ours ? url + base : "/", headers);
+	if (!ours)
+		forget_credentials(k, url);
+	curl_easy_setopt(k->curl, CURLOPT_TIMEOUT,
+			 (long)k->opts.timeout_seconds);
+	curl_easy_setopt(k->curl, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(k->curl, CURLOPT_WRITEDATA, &sink);
+	cc = curl_easy_perform(k->curl);
+	*out = sink.buf;
+	if (cc != CURLE_OK) {
+		rc = sink.too_large
+			     ? cz_fail(err, CZ_ETOOLARGE, "%s: larger than %zu "
+				       "bytes", url, out->max)
+			     : cz_fail(err, CZ_EIO, "%s: %s", url,
+				       k->errbuf[0] ? k->errbuf
+						    : curl_easy_strerror(cc));
+		goto cleanup;
+	}
+	curl_easy_getinfo(k->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (status < 200 || status > 299)
+		rc = cz_fail(err, code_for(status, NULL), "%s: HTTP %ld", url,
+			     status);
+cleanup:
+	curl_easy_setopt(k->curl, CURLOPT_HTTPHEADER, NULL);
+	curl_slist_free_all(headers);
+	return rc;
+}
+
 int cz_kube_request(cz_kube *k, const char *method, const char *path,
 		    const char *content_type, const json_t *body,
 		    cz_kube_response *resp, cz_error *err)

@@ -23,6 +23,7 @@
 #include "api/resource.h"
 #include "kube/kubeconfig.h"
 #include "object/project.h"
+#include "util/buf.h"
 #include "util/error.h"
 
 #define CZ_KUBE_MAX_BODY (256u * 1024 * 1024)
@@ -109,6 +110,15 @@ void cz_kube_response_release(cz_kube_response *r);
 int cz_kube_request(cz_kube *k, const char *method, const char *path,
 		    const char *content_type, const json_t *body,
 		    cz_kube_response *resp, cz_error *err);
+
+/*
+ * GETs the absolute url into out (appended; out's cap bounds it), for
+ * the artifacts Flux sources serve.  The handle's token and client
+ * certificate go only to its own server: another host gets a plain
+ * request.  A non-2xx answer maps as for the verbs below.  Not available
+ * on an in-process handle (CZ_EINVALID).
+ */
+int cz_kube_fetch(cz_kube *k, const char *url, cz_buf *out, cz_error *err);
 
 /*
  * The verbs, for the common case.  Each returns CZ_OK for a 2xx answer and

@@ -32,6 +32,7 @@ static const cz_schema_kind kinds[] = {
 	  &cz_s_lease },
 	{ "apps/v1", "ControllerRevision",
 	  "io.k8s.api.apps.v1.ControllerRevision", &cz_s_controllerrevision },
+	{ "batch/v1", "Job", "io.k8s.api.batch.v1.Job", &cz_s_job },
 };
 
 #define N_KINDS (sizeof(kinds) / sizeof(kinds[0]))

@@ -35,6 +35,7 @@ extern const cz_schema cz_s_secret;
 extern const cz_schema cz_s_configmap;
 extern const cz_schema cz_s_lease;
 extern const cz_schema cz_s_controllerrevision;
+extern const cz_schema cz_s_job;
 extern const cz_schema cz_s_package;
 extern const cz_schema cz_s_package_source;
 extern const cz_schema cz_s_helmrelease;

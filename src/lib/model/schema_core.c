@@ -200,3 +200,19 @@ const cz_schema cz_s_controllerrevision = {
 		       "contain their internal state.",
 	.fields = f_controllerrevision,
 };
+
+/* Job (batch/v1): served so that the migration executor's Job can be
+ * created and followed against cozypkgd as against Kubernetes; nothing
+ * here runs pods, so spec and status stay open. */
+static const cz_field f_job[] = {
+	CZ_KIND_FIELDS,
+	CZ_FIELD("spec", &cz_s_any, "Specification of the desired behavior "
+		 "of a job."),
+	CZ_FIELD("status", &cz_s_any, "Current status of a job."),
+	CZ_END_FIELDS,
+};
+const cz_schema cz_s_job = {
+	.type = CZ_T_OBJECT,
+	.description = "Job represents the configuration of a single job.",
+	.fields = f_job,
+};

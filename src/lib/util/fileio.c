@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,6 +94,65 @@ void cz_remove_tree(const char *path)
 {
 	if (path && *path)
 		nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static int copy_file(const char *from, const char *to, mode_t mode,
+		     size_t max, cz_error *err)
+{
+	char *data = NULL;
+	size_t len = 0;
+	int rc = cz_file_read(from, max, &data, &len, err);
+
+	if (rc == CZ_OK)
+		rc = cz_file_write_atomic(to, data, len, mode, err);
+	free(data);
+	return rc;
+}
+
+/* One entry of cz_copy_tree(): directories recurse, regular files are
+ * copied, anything else is left out. */
+static int copy_entry(const char *from, const char *to, mode_t mode,
+		      size_t max, cz_error *err)
+{
+	struct stat st;
+
+	if (lstat(from, &st) != 0)
+		return cz_fail(err, CZ_EIO, "%s: %s", from, strerror(errno));
+	if (S_ISDIR(st.st_mode))
+		return cz_copy_tree(from, to, mode, max, err);
+	if (S_ISREG(st.st_mode))
+		return copy_file(from, to, mode, max, err);
+	return CZ_OK;
+}
+
+int cz_copy_tree(const char *from, const char *to, mode_t file_mode,
+		 size_t max_file, cz_error *err)
+{
+	DIR *dir = opendir(from);
+	struct dirent *e;
+	int rc = CZ_OK;
+
+	if (!dir)
+		return cz_fail(err, errno == ENOENT ? CZ_ENOTFOUND : CZ_EIO,
+			       "%s: %s", from, strerror(errno));
+	if (mkdir(to, 0700) != 0 && errno != EEXIST) {
+		rc = cz_fail(err, CZ_EIO, "mkdir %s: %s", to, strerror(errno));
+		goto cleanup;
+	}
+	while (rc == CZ_OK && (e = readdir(dir))) {
+		char *src, *dst;
+
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		src = cz_xasprintf("%s/%s", from, e->d_name);
+		dst = cz_xasprintf("%s/%s", to, e->d_name);
+		rc = copy_entry(src, dst, file_mode, max_file, err);
+		free(src);
+		free(dst);
+	}
+cleanup:
+	closedir(dir);
+	return rc;
 }
 
 int cz_dir_sync(const char *dir, cz_error *err)

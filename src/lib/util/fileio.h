@@ -72,6 +72,13 @@ char *cz_path_dir(const char *path);
  * best effort (scratch trees), so nothing is reported. */
 void cz_remove_tree(const char *path);
 
+/* Copies the directory from to to (created 0700 when missing): its
+ * directories and regular files, the files with file_mode; symbolic links
+ * and special files are left out, files over max_file bytes refused
+ * (CZ_ETOOLARGE).  CZ_ENOTFOUND when from does not exist. */
+int cz_copy_tree(const char *from, const char *to, mode_t file_mode,
+		 size_t max_file, cz_error *err);
+
 /* fsyncs a directory, so that a rename inside it survives a crash. */
 int cz_dir_sync(const char *dir, cz_error *err);
 
