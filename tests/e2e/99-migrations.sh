@@ -166,6 +166,18 @@ test_migrations_failure() {
   equals "$(mig_count 5)" 0
   equals "$(mig_version)" 4
   mig_secondary_on "$(mig_layer v3)"
+  # Bad input names the field: a target that is no number, a version
+  # record that is none.
+  cp -r v4 v5
+  sed -i 's/targetVersion: 6/targetVersion: six/' v5/packages/core/platform/values.yaml
+  mig_push v5 v5
+  mig_move v5
+  wait_until 30 mig_ready_has 'migrations.targetVersion: must be a non-negative integer'
+  k create configmap cozystack-version -n $MIG_NS --from-literal=version=abc --dry-run=client -o yaml | k apply -f - >/dev/null 2>&1
+  mig_move v4
+  wait_until 30 mig_ready_has 'data.version: "abc" is not a version'
+  mig_secondary_on "$(mig_layer v3)"
+  kill -0 "$SERVER_PID"
 }
 t "migrations: a failure stops and is retried 3 times, cozystack-packages stays; a fix resumes; a missing script refuses" test_migrations_failure
 

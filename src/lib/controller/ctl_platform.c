@@ -795,6 +795,10 @@ static int follow(platform_run *r, cz_error *err)
 	if ((rc = read_tree(r, err)) == CZ_OK &&
 	    (rc = read_settings(r, err)) == CZ_OK)
 		rc = migrate(r, err);
+	/* A revision or a version record that cannot be used is shown
+	 * where a failed migration is, and retried as one. */
+	if (rc == CZ_EINVALID)
+		rc = failed(r, -1, err->msg) == CZ_OK ? CZ_EAGAIN : rc;
 	if (rc == CZ_OK)
 		rc = move_secondary(r, spec, err);
 	if (rc == CZ_OK)

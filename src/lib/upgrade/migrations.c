@@ -85,7 +85,7 @@ int cz_migrations_version(const json_t *configmap, long long *out,
 			       ": data.version: missing");
 	errno = 0;
 	v = strtoll(text, &end, 10);
-	if (end == text || *end || errno || v < 0)
+	if (*text < '0' || *text > '9' || *end || errno)
 		return cz_fail(err, CZ_EINVALID, "ConfigMap " CZ_VERSION_CONFIGMAP
 			       ": data.version: \"%.40s\" is not a version",
 			       text);
