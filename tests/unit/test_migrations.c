@@ -190,6 +190,73 @@ static void test_output_tail(void **state)
 	cz_proc_result_release(&r);
 }
 
+/* The chart, variant and values that a platform Package gives, and what
+ * a plan would run. */
+static void test_for_package_and_plan(void **state)
+{
+	char *tree = tmpdir_make();
+	char *chart = cz_xasprintf("%s/core", tree);
+	char *sub = NULL;
+	cz_migrations mg;
+	cz_error err = CZ_ERROR_INIT;
+	json_t *src = json_loads(
+		"{\"spec\": {\"sourceRef\": {\"path\": \"/\"}, \"variants\": ["
+		"{\"name\": \"default\", \"components\": [{\"name\": "
+		"\"platform\", \"path\": \"core/platform\", \"valuesFiles\": "
+		"[\"values.yaml\"]}]}, {\"name\": \"isp\", \"components\": "
+		"[{\"name\": \"platform\", \"path\": \"core/platform\", "
+		"\"valuesFiles\": [\"values.yaml\", \"values-on.yaml\"]}]}]}}",
+		0, NULL);
+	json_t *pkg = json_loads("{\"spec\": {\"variant\": \"isp\"}}", 0,
+				 NULL);
+	json_t *plan;
+
+	(void)state;
+	mkdir(chart, 0700);
+	free(chart);
+	chart = chart_make();
+	sub = cz_xasprintf("%s/core/platform", tree);
+	assert_int_equal(rename(chart, sub), 0);
+	tmpdir_write(sub, CZ_MIGRATIONS_SUBDIR "/5", "#!/bin/sh\n");
+	tmpdir_write(sub, CZ_MIGRATIONS_SUBDIR "/6", "#!/bin/sh\n");
+	/* Not installed: never enabled. */
+	assert_int_equal(cz_migrations_for_package(tree, src, NULL, &mg, &err),
+			 CZ_OK);
+	assert_false(mg.enabled);
+	cz_migrations_release(&mg);
+	assert_int_equal(cz_migrations_for_package(tree, src, pkg, &mg, &err),
+			 CZ_OK);
+	assert_true(mg.enabled);
+	assert_int_equal(mg.target, 7);
+	plan = cz_migrations_plan(&mg, true, 5);
+	assert_int_equal(json_array_size(json_object_get(plan, "run")), 2);
+	assert_true(json_is_null(json_object_get(plan, "missing")));
+	json_decref(plan);
+	plan = cz_migrations_plan(&mg, true, 4);
+	assert_int_equal(json_integer_value(json_object_get(plan, "missing")),
+			 4);
+	json_decref(plan);
+	plan = cz_migrations_plan(&mg, false, 0);
+	assert_int_equal(json_array_size(json_object_get(plan, "run")), 0);
+	assert_non_null(strstr(json_string_value(json_object_get(plan, "note")),
+			       "stamped"));
+	json_decref(plan);
+	cz_migrations_release(&mg);
+	/* A chart path out of the tree is refused. */
+	json_object_set_new(json_array_get(json_object_get(json_array_get(
+		json_object_get(json_object_get(src, "spec"), "variants"), 1),
+		"components"), 0), "path", json_string("../x"));
+	assert_int_equal(cz_migrations_for_package(tree, src, pkg, &mg, &err),
+			 CZ_EINVALID);
+	cz_migrations_release(&mg);
+	json_decref(src);
+	json_decref(pkg);
+	free(sub);
+	free(chart);
+	tmpdir_remove(tree);
+	free(tree);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -197,6 +264,7 @@ int main(void)
 		cmocka_unit_test(test_version),
 		cmocka_unit_test(test_stage_and_run),
 		cmocka_unit_test(test_output_tail),
+		cmocka_unit_test(test_for_package_and_plan),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

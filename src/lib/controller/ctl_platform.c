@@ -290,88 +290,15 @@ static int read_tree(platform_run *r, cz_error *err)
 	return download_tree(r, err);
 }
 
-/* The platform component's chart path and values files for the
- * installed variant, copied out under the catalog lock: *dir and
- * *files (NULL-terminated) malloc'ed, freed with free_files(). */
-static int chart_of(cz_manager *m, const char *variant, char **dir,
-		    char ***files, size_t *nfiles)
-{
-	char *name = platform_source_name(m);
-	const cz_source *src;
-	int rc = CZ_ENOTFOUND;
-
-	pthread_rwlock_rdlock(&m->lock);
-	src = cz_catalog_source(&m->catalog, name);
-	for (size_t i = 0; src && rc < 0 && i < src->nvariants; i++) {
-		const cz_variant *v = &src->variants[i];
-		const cz_strlist *vf;
-
-		if (strcmp(v->name, variant) != 0 || !v->ncomponents)
-			continue;
-		vf = &v->components[0].values_files;
-		*dir = cz_xasprintf("%s/%s",
-				    src->source_ref && src->source_ref->path
-					    ? src->source_ref->path
-					    : "",
-				    v->components[0].path);
-		*files = cz_xcalloc(vf->len + 1, sizeof(char *));
-		for (size_t j = 0; j < vf->len; j++)
-			(*files)[j] = cz_xstrdup(vf->items[j]);
-		*nfiles = vf->len;
-		rc = CZ_OK;
-	}
-	pthread_rwlock_unlock(&m->lock);
-	free(name);
-	return rc;
-}
-
-static void free_files(char **files)
-{
-	for (size_t i = 0; files && files[i]; i++)
-		free(files[i]);
-	free(files);
-}
-
-/* migrations.* as the installed platform chart sees them; when the
- * platform Package is not installed, the chart's own defaults (and
- * migrations do not run: no chart is installed to ask for them). */
+/* migrations.* as the installed platform chart sees them. */
 static int read_settings(platform_run *r, cz_error *err)
 {
 	char *name = platform_source_name(r->m);
 	json_t *pkg = cz_informer_get(r->m->inf[CZ_W_PACKAGES], NULL, name);
-	const json_t *spec = json_object_get(pkg, "spec");
-	const char *variant = json_string_value(json_object_get(spec,
-								"variant"));
-	char **files = NULL;
-	size_t nfiles = 0;
-	cz_strlist list;
-	char *rel = NULL, *chart = NULL;
-	const json_t *values;
-	int rc;
+	json_t *src = cz_informer_get(r->m->inf[CZ_W_SOURCES], NULL, name);
+	int rc = cz_migrations_for_package(r->tree, src, pkg, &r->mg, err);
 
-	if (chart_of(r->m, variant ? variant : "default", &rel, &files,
-		     &nfiles) < 0)
-		rel = cz_xstrdup("core/platform");
-	if (strstr(rel, "..")) {
-		rc = cz_fail(err, CZ_EINVALID, "%s: chart path \"%s\" leaves "
-			     "the artifact", name, rel);
-		goto cleanup;
-	}
-	chart = cz_xasprintf("%s/%s", r->tree, rel);
-	values = json_object_get(json_object_get(json_object_get(
-					 spec, "components"), "platform"),
-				 "values");
-	list.items = (const char **)files;
-	list.len = nfiles;
-	rc = cz_migrations_read(chart, &list, values, &r->mg, err);
-	if (rc < 0)
-		cz_error_prefix(err, "platform chart");
-	if (!pkg)
-		r->mg.enabled = false;
-cleanup:
-	free(chart);
-	free(rel);
-	free_files(files);
+	json_decref(src);
 	json_decref(pkg);
 	free(name);
 	return rc;

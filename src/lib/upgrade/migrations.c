@@ -71,6 +71,139 @@ cleanup:
 	return rc;
 }
 
+/* The variant's first component of a PackageSource object: its chart
+ * path relative to the tree, values files and name. */
+static const json_t *platform_component(const json_t *src,
+					const char *variant)
+{
+	size_t i;
+	const json_t *v;
+
+	json_array_foreach (json_object_get(json_object_get(src, "spec"),
+					    "variants"),
+			    i, v) {
+		const char *name = json_string_value(json_object_get(v, "name"));
+
+		if (name && strcmp(name, variant) == 0)
+			return json_array_get(json_object_get(v, "components"),
+					      0);
+	}
+	return NULL;
+}
+
+static bool has_dotdot(const char *p)
+{
+	for (const char *seg = p; seg; seg = strchr(seg, '/')) {
+		while (*seg == '/')
+			seg++;
+		if (seg[0] == '.' && seg[1] == '.' &&
+		    (seg[2] == '/' || seg[2] == '\0'))
+			return true;
+		if (!*seg)
+			break;
+	}
+	return false;
+}
+
+static char *chart_path(const char *tree, const json_t *src,
+			const json_t *comp)
+{
+	const char *base = json_string_value(json_object_get(
+		json_object_get(json_object_get(src, "spec"), "sourceRef"),
+		"path"));
+	const char *path = json_string_value(json_object_get(comp, "path"));
+
+	while (base && *base == '/')
+		base++;
+	return cz_xasprintf("%s/%s%s%s", tree, base ? base : "",
+			    base && *base ? "/" : "",
+			    path ? path : "core/platform");
+}
+
+int cz_migrations_for_package(const char *tree, const json_t *src,
+			      const json_t *pkg, cz_migrations *out,
+			      cz_error *err)
+{
+	const json_t *spec = json_object_get(pkg, "spec");
+	const char *variant = json_string_value(json_object_get(spec,
+								"variant"));
+	const json_t *comp = platform_component(src, variant ? variant
+							     : "default");
+	const char *name = json_string_value(json_object_get(comp, "name"));
+	const json_t *files = json_object_get(comp, "valuesFiles");
+	const char **items = cz_xcalloc(json_array_size(files) + 1,
+					sizeof(char *));
+	cz_strlist list = { items, 0 };
+	char *chart = chart_path(tree, src, comp);
+	int rc;
+
+	for (size_t i = 0; i < json_array_size(files); i++)
+		if (json_is_string(json_array_get(files, i)))
+			items[list.len++] =
+				json_string_value(json_array_get(files, i));
+	if (has_dotdot(chart + strlen(tree))) {
+		memset(out, 0, sizeof(*out));
+		out->target = -1;
+		rc = cz_fail(err, CZ_EINVALID, "the platform chart path leaves "
+			     "the artifact");
+	} else {
+		rc = cz_migrations_read(
+			chart, &list,
+			json_object_get(json_object_get(json_object_get(
+						spec, "components"),
+						name ? name : "platform"),
+					"values"),
+			out, err);
+	}
+	if (rc < 0)
+		cz_error_prefix(err, "platform chart");
+	if (!pkg)
+		out->enabled = false;
+	free(items);
+	free(chart);
+	return rc;
+}
+
+json_t *cz_migrations_plan(const cz_migrations *mg, bool have_version,
+			   long long current)
+{
+	json_t *plan = json_pack("{s:b, s:o, s:I, s:[], s:n}", "enabled",
+				 mg->enabled, "current",
+				 have_version ? json_integer(current)
+					      : json_null(),
+				 "target", (json_int_t)mg->target, "run",
+				 "missing");
+	json_t *run = json_object_get(plan, "run");
+	const char *note;
+
+	if (mg->target < 0)
+		note = "the chart has no migrations";
+	else if (!have_version)
+		note = "no version recorded: it is stamped with the target "
+		       "and nothing runs";
+	else if (!mg->enabled)
+		note = "migrations are not enabled for the installed variant";
+	else if (current >= mg->target)
+		note = "the cluster is at the target";
+	else
+		note = NULL;
+	for (long long n = current; !note && n < mg->target; n++) {
+		char *script = NULL;
+
+		if (cz_migrations_script(mg->scripts_dir, n, &script, NULL) <
+		    0) {
+			json_object_set_new(plan, "missing", json_integer(n));
+			note = "a script is missing: the run would stop there";
+			break;
+		}
+		free(script);
+		json_array_append_new(run, json_integer(n));
+	}
+	json_object_set_new(plan, "note", note ? json_string(note)
+					       : json_string(""));
+	return plan;
+}
+
 int cz_migrations_version(const json_t *configmap, long long *out,
 			  cz_error *err)
 {

@@ -49,6 +49,27 @@ int cz_migrations_read(const char *chart_dir, const cz_strlist *values_files,
 		       cz_error *err);
 void cz_migrations_release(cz_migrations *mg);
 
+/*
+ * The settings of the platform chart in the artifact tree for the
+ * PackageSource src (NULL: the chart at core/platform with its
+ * values.yaml) and its installed Package pkg (NULL: not installed, and so
+ * never enabled: no chart is there to ask for migrations): the chart is
+ * the first component of pkg's variant (default "default") under the
+ * source's path, its valuesFiles merged, pkg's values for that component
+ * on top, as the chart sees them.
+ */
+int cz_migrations_for_package(const char *tree, const json_t *src,
+			      const json_t *pkg, cz_migrations *out,
+			      cz_error *err);
+
+/*
+ * What would run for the cluster at version current (have_version false:
+ * no version record yet): {"enabled", "current" (or null), "target",
+ * "run": [N...], "missing": N or null, "note"}; a new reference.
+ */
+json_t *cz_migrations_plan(const cz_migrations *mg, bool have_version,
+			   long long current);
+
 /* data.version of the version ConfigMap; CZ_EINVALID naming the field
  * when it is missing or not a non-negative integer. */
 int cz_migrations_version(const json_t *configmap, long long *out,
