@@ -256,6 +256,35 @@ int cli_del_packages(cli_conn *conn, const cli_names *names,
  * or the cluster.  Prints every violation with file, line and field path;
  * CLI_EXIT_USAGE when there is one. */
 int cli_check_values(const cz_catalog *files, cli_conn *conn, const char *dir);
+/* ---- the offline parts of `upgrade plan` (upgrade.c) -------------------- */
+
+/* Every component artifact of the proposed PackageSources, assembled from
+ * the tree at root into a store under scratch by the artifact
+ * generator's code, against the cluster's ExternalArtifacts of the
+ * current PackageSources ({name: true}): *out an array of {name, source,
+ * variant, component, status (added, changed, unchanged, removed,
+ * failed), from, to[, error]}. */
+int cli_plan_artifacts(cli_conn *c, const char *root, const char *scratch,
+		       const cz_catalog *proposed, const json_t *current,
+		       json_t **out, cz_error *err);
+/* The installed Packages (a JSON array) whose values would not validate
+ * against the proposed charts: [{package, component, errors: [{path,
+ * message}]}], a new reference. */
+json_t *cli_plan_values(const char *root, const cz_catalog *proposed,
+			const json_t *packages);
+/* The migrations the first PackageSource of sources whose chart in root
+ * has any would run on this cluster (cz_migrations_plan() and
+ * "packageSource"), or *out NULL when none has. */
+int cli_plan_migrations(cli_conn *c, const char *root, const json_t *sources,
+			const json_t *packages, json_t **out, cz_error *err);
+
+/* Validates values (may be NULL) merged over the defaults of component
+ * comp of src, whose tree is at dir, against the chart's
+ * values.schema.json: one line "PREFIX.path: message" per violation in
+ * report, counted in *nerrors.  A chart without a schema passes. */
+int cli_values_check(const cz_source *src, const cz_component *comp,
+		     const json_t *values, const char *dir, const char *prefix,
+		     cz_buf *report, size_t *nerrors);
 
 /* Writes obj to stdout as "json" or "yaml". */
 int cli_write_object(const json_t *obj, const char *format);

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "controller/platform.h"
 #include "engine/render.h"
 #include "market/flux.h"
 #include "market/tap.h"
@@ -336,20 +337,73 @@ static json_t *release_changes(const json_t *before, const json_t *after)
 
 /* ---- the plan ---------------------------------------------------------- */
 
-static json_t *make_plan(const cli_owner *src, const char *digest,
-			 const json_t *sources, const json_t *packages,
-			 const json_t *proposed)
+/* What the plan reads: the cluster's sources and Packages, the proposed
+ * revision's sources (as JSON and as a catalog) and its tree. */
+typedef struct plan_input {
+	const cli_owner *src;    /* the source moved */
+	const cli_owner *reader; /* the source its PackageSources read */
+	const char *digest;
+	const json_t *sources, *packages, *proposed;
+	cz_catalog proposed_cat;
+	const char *root, *scratch;
+} plan_input;
+
+/* {name: true} of the cluster's PackageSources read from the source. */
+static json_t *current_names(const plan_input *in)
 {
-	json_t *next = proposed_sources(sources, proposed, src);
+	json_t *names = json_object();
+	size_t i;
+	json_t *o;
+
+	json_array_foreach (in->sources, i, o)
+		if (from_source(o, in->reader))
+			json_object_set_new(names, cz_meta_str(o, "name"),
+					    json_true());
+	return names;
+}
+
+/* The artifacts, values and migrations sections. */
+static int offline_checks(cli_conn *c, const plan_input *in, json_t *plan,
+			  cz_error *err)
+{
+	json_t *names = current_names(in);
+	json_t *artifacts = NULL, *migrations = NULL;
+	json_t *platform = json_array();
+	int rc;
+
+	/* The platform PackageSource reads the source itself, the others
+	 * read what follows it: the chart with migrations is among both. */
+	json_array_extend(platform, (json_t *)in->proposed);
+	json_array_extend(platform, (json_t *)in->sources);
+	rc = cli_plan_artifacts(c, in->root, in->scratch, &in->proposed_cat,
+				names, &artifacts, err);
+	if (rc == CZ_OK)
+		rc = cli_plan_migrations(c, in->root, platform, in->packages,
+					 &migrations, err);
+	json_object_set_new(plan, "artifacts", artifacts ? artifacts
+							 : json_array());
+	json_object_set_new(plan, "values",
+			    cli_plan_values(in->root, &in->proposed_cat,
+					    in->packages));
+	json_object_set_new(plan, "migrations",
+			    migrations ? migrations : json_null());
+	json_decref(platform);
+	json_decref(names);
+	return rc;
+}
+
+static json_t *make_plan(const plan_input *in)
+{
+	json_t *next = proposed_sources(in->sources, in->proposed, in->reader);
 	json_t *hr_before, *hr_after, *pkg_before, *pkg_after;
 	json_t *plan;
 
-	render(sources, packages, &hr_before, &pkg_before);
-	render(next, packages, &hr_after, &pkg_after);
+	render(in->sources, in->packages, &hr_before, &pkg_before);
+	render(next, in->packages, &hr_after, &pkg_after);
 	plan = json_pack("{s:s, s:s, s:o, s:o, s:o}", "source",
-			 cz_meta_str(src->obj, "name"), "digest", digest,
-			 "packageSources",
-			 source_changes(sources, proposed, src),
+			 cz_meta_str(in->src->obj, "name"), "digest",
+			 in->digest, "packageSources",
+			 source_changes(in->sources, in->proposed, in->reader),
 			 "brokenPackages",
 			 broken_packages(pkg_before, pkg_after),
 			 "helmReleases", release_changes(hr_before, hr_after));
@@ -359,6 +413,25 @@ static json_t *make_plan(const cli_owner *src, const char *digest,
 	json_decref(pkg_before);
 	json_decref(pkg_after);
 	return plan;
+}
+
+/* Whether applying plan would break something: a Package, a component
+ * that cannot be built, values, a missing migration. */
+static bool plan_breaks(const json_t *plan)
+{
+	size_t i;
+	json_t *a;
+
+	if (json_array_size(json_object_get(plan, "brokenPackages")) ||
+	    json_array_size(json_object_get(plan, "values")) ||
+	    json_is_integer(json_object_get(json_object_get(plan, "migrations"),
+					    "missing")))
+		return true;
+	json_array_foreach (json_object_get(plan, "artifacts"), i, a)
+		if (strcmp(json_string_value(json_object_get(a, "status")),
+			   "failed") == 0)
+			return true;
+	return false;
 }
 
 static void print_section(cz_buf *b, const char *title, const json_t *items,
@@ -384,6 +457,106 @@ static void print_section(cz_buf *b, const char *title, const json_t *items,
 	}
 }
 
+/* "sha256:0123456789ab", enough to tell digests apart on a line. */
+static void put_short(cz_buf *b, const json_t *e, const char *key)
+{
+	const char *d = json_string_value(json_object_get(e, key));
+
+	cz_buf_printf(b, "%.19s", d && *d ? d : "-");
+}
+
+static void print_artifacts(cz_buf *b, const json_t *items)
+{
+	static const char *const order[] = { "failed", "changed", "added",
+					     "removed", "unchanged" };
+	size_t count[5] = { 0 }, i;
+	json_t *e;
+
+	json_array_foreach (items, i, e)
+		for (size_t k = 0; k < 5; k++)
+			if (strcmp(json_string_value(json_object_get(
+					   e, "status")),
+				   order[k]) == 0)
+				count[k]++;
+	cz_buf_printf(b, "Component artifacts: %zu changed, %zu added, %zu "
+			 "removed, %zu unchanged",
+		      count[1], count[2], count[3], count[4]);
+	if (count[0])
+		cz_buf_printf(b, ", %zu failed", count[0]);
+	cz_buf_puts(b, "\n");
+	for (size_t k = 0; k < 4; k++)
+		json_array_foreach (items, i, e) {
+			if (strcmp(json_string_value(json_object_get(
+					   e, "status")),
+				   order[k]) != 0)
+				continue;
+			cz_buf_printf(b, "  %s %s", order[k],
+				      json_string_value(json_object_get(
+					      e, "name")));
+			if (k == 0)
+				cz_buf_printf(b, ": %s\n",
+					      json_string_value(json_object_get(
+						      e, "error")));
+			else {
+				cz_buf_puts(b, " ");
+				put_short(b, e, "from");
+				cz_buf_puts(b, " -> ");
+				put_short(b, e, "to");
+				cz_buf_puts(b, "\n");
+			}
+		}
+}
+
+static void print_values(cz_buf *b, const json_t *items)
+{
+	size_t i, j;
+	json_t *e, *err;
+
+	cz_buf_printf(b, "Installed values the new charts refuse:%s\n",
+		      json_array_size(items) ? "" : " none");
+	json_array_foreach (items, i, e)
+		json_array_foreach (json_object_get(e, "errors"), j, err)
+			cz_buf_printf(b, "  %s %s: %s\n",
+				      json_string_value(json_object_get(
+					      e, "package")),
+				      json_string_value(json_object_get(
+					      err, "path")),
+				      json_string_value(json_object_get(
+					      err, "message")));
+}
+
+static void print_migrations(cz_buf *b, const json_t *m)
+{
+	const json_t *run = json_object_get(m, "run");
+	const char *note = json_string_value(json_object_get(m, "note"));
+	size_t i;
+	json_t *n;
+
+	if (!m || json_is_null(m)) {
+		cz_buf_puts(b, "Migrations: none\n");
+		return;
+	}
+	cz_buf_printf(b, "Migrations (%s, target %lld):",
+		      json_string_value(json_object_get(m, "packageSource")),
+		      (long long)json_integer_value(json_object_get(m,
+								    "target")));
+	json_array_foreach (run, i, n)
+		cz_buf_printf(b, "%s%lld", i ? ", " : " run ",
+			      (long long)json_integer_value(n));
+	if (json_is_integer(json_object_get(m, "missing")))
+		cz_buf_printf(b, "%s%lld missing",
+			      json_array_size(run) ? ", then " : " ",
+			      (long long)json_integer_value(
+				      json_object_get(m, "missing")));
+	cz_buf_printf(b, "%s%s\n", note && *note ? (json_array_size(run) ||
+							 json_is_integer(json_object_get(
+								 m, "missing"))
+						     ? "; "
+						     : " none: ")
+					      : "",
+		      note ? note : "");
+}
+
 static int write_plan(const json_t *plan, const char *format)
 {
 	cz_buf b;
@@ -401,6 +574,9 @@ static int write_plan(const json_t *plan, const char *format)
 		      json_object_get(plan, "brokenPackages"), "reason");
 	print_section(&b, "HelmReleases",
 		      json_object_get(plan, "helmReleases"), "change");
+	print_artifacts(&b, json_object_get(plan, "artifacts"));
+	print_values(&b, json_object_get(plan, "values"));
+	print_migrations(&b, json_object_get(plan, "migrations"));
 	rc = cli_write_stdout(b.data, b.len);
 	cz_buf_release(&b);
 	return rc;
@@ -476,8 +652,8 @@ static void affected_packages(const json_t *sources, const json_t *packages,
  * with --wait, waits until it stores that revision and its Packages are
  * Ready again. */
 static int move_source(upgrade_args *a, const cli_owner *src,
-		       const char *digest, const json_t *sources,
-		       const json_t *packages)
+		       const cli_owner *reader, const char *digest,
+		       const json_t *sources, const json_t *packages)
 {
 	json_t *patch = json_pack("{s:{s:{s:s}}}", "spec", "ref", "digest",
 				  digest);
@@ -503,7 +679,8 @@ static int move_source(upgrade_args *a, const cli_owner *src,
 	if (!a->wait)
 		goto cleanup;
 	while (!source_on(&a->conn, src, digest) ||
-	       !sources_on(&a->conn, sources, src, digest)) {
+	       !source_on(&a->conn, reader, digest) ||
+	       !sources_on(&a->conn, sources, reader, digest)) {
 		struct timespec pause = { 0, 200 * 1000000L };
 
 		if (cz_mono_ns() >= deadline) {
@@ -517,7 +694,7 @@ static int move_source(upgrade_args *a, const cli_owner *src,
 	}
 	fprintf(stderr, "✓ %s stores %s\n", cz_meta_str(src->obj, "name"),
 		digest);
-	affected_packages(sources, packages, src, &names);
+	affected_packages(sources, packages, reader, &names);
 	rc = cli_wait_ready(&a->conn, &names, deadline - cz_mono_ns());
 	cz_duration_format(cz_mono_ns() - start, took, sizeof(took));
 	fprintf(stderr, "%s: %zu Package(s) on %s after %s\n",
@@ -529,6 +706,34 @@ cleanup:
 	return rc;
 }
 
+/* The source whose PackageSources this one's revisions feed: itself, or
+ * under native platform upgrades the secondary that follows it (pinned
+ * by cozypkgd once the revision is migrated).  *reader is a shallow copy
+ * of src whose obj, when it differs, is owned by *follower. */
+static int find_reader(cli_conn *c, const cli_owner *src, cli_owner *reader,
+		       json_t **follower, cz_error *err)
+{
+	json_t *list = NULL;
+	size_t i;
+	json_t *o;
+	int rc = cz_kube_list(c->kube, src->res,
+			      cz_meta_str(src->obj, "namespace"), NULL, &list,
+			      err);
+
+	*reader = *src;
+	*follower = NULL;
+	json_array_foreach (json_object_get(list, "items"), i, o)
+		if (cz_annotation(o, CZ_MIGRATED_ANNOTATION) &&
+		    strcmp(cz_meta_str(o, "name"),
+			   cz_meta_str(src->obj, "name")) != 0) {
+			*follower = json_incref(o);
+			reader->obj = o;
+			break;
+		}
+	json_decref(list);
+	return rc;
+}
+
 static int plan_upgrade(upgrade_args *a, const char *source)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -537,44 +742,63 @@ static int plan_upgrade(upgrade_args *a, const char *source)
 	char *arg = strncmp(source, "source/", 7) == 0
 			    ? cz_xstrdup(source)
 			    : cz_xasprintf("source/%s", source);
+	char *root = NULL;
 	char digest[CZ_OCI_DIGEST_BUF] = "";
-	json_t *proposed = NULL, *sources = NULL, *packages = NULL, *plan;
+	json_t *proposed = NULL, *sources = NULL, *packages = NULL;
+	json_t *follower = NULL, *plan = NULL;
 	cz_error err = CZ_ERROR_INIT;
-	cli_owner src;
+	cli_owner src, reader;
+	plan_input in;
 	int rc;
 
 	memset(&src, 0, sizeof(src));
+	memset(&in, 0, sizeof(in));
+	cz_catalog_init(&in.proposed_cat);
 	if (!mkdtemp(scratch)) {
 		rc = cz_fail(&err, CZ_EIO, "creating a scratch directory: %m");
 		goto fail;
 	}
+	root = cz_xasprintf("%s/packages", scratch);
 	if ((rc = cli_connect(&a->conn)) != CLI_EXIT_OK)
 		goto cleanup;
 	if (cli_owner_find(&a->conn, arg, &src, &err) < 0 ||
-	    read_proposed(a, &src, scratch, &proposed, digest, &err) < 0 ||
+	    find_reader(&a->conn, &src, &reader, &follower, &err) < 0 ||
+	    read_proposed(a, &reader, scratch, &proposed, digest, &err) < 0 ||
 	    cli_list(&a->conn, cli_res_sources(), NULL, &sources, &err) < 0 ||
 	    cli_list(&a->conn, cli_res_packages(), NULL, &packages, &err) < 0)
 		goto fail;
-	plan = make_plan(&src, digest, json_object_get(sources, "items"),
-			 json_object_get(packages, "items"), proposed);
+	in.src = &src;
+	in.reader = &reader;
+	in.digest = digest;
+	in.sources = json_object_get(sources, "items");
+	in.packages = json_object_get(packages, "items");
+	in.proposed = proposed;
+	in.root = root;
+	in.scratch = scratch;
+	cli_catalog_add(&in.proposed_cat, cli_res_sources(), proposed);
+	cz_catalog_finish(&in.proposed_cat);
+	plan = make_plan(&in);
+	if (offline_checks(&a->conn, &in, plan, &err) < 0)
+		goto fail;
 	rc = write_plan(plan, a->format);
-	if (rc == CLI_EXIT_OK && !a->apply &&
-	    json_array_size(json_object_get(plan, "brokenPackages")))
+	if (rc == CLI_EXIT_OK && !a->apply && plan_breaks(plan))
 		rc = CLI_EXIT_FAILED;
-	json_decref(plan);
 	if (rc == CLI_EXIT_OK && a->apply)
-		rc = move_source(a, &src, digest,
-				 json_object_get(sources, "items"),
-				 json_object_get(packages, "items"));
+		rc = move_source(a, &src, &reader, digest, in.sources,
+				 in.packages);
 	goto cleanup;
 fail:
 	rc = cli_fail(&err);
 cleanup:
+	json_decref(plan);
+	cz_catalog_release(&in.proposed_cat);
 	json_decref(proposed);
 	json_decref(sources);
 	json_decref(packages);
+	json_decref(follower);
 	cli_owner_release(&src);
 	cz_remove_tree(scratch);
+	free(root);
 	free(scratch);
 	free(arg);
 	return rc;
@@ -622,7 +846,14 @@ const cli_command cmd_upgrade = {
 		"field), the installed Packages that would break with the "
 		"reason they would get, and the HelmReleases that would be "
 		"created, changed (field by field) or deleted, computed by "
-		"the engine.  Without `plan` it then asks (or --yes) and "
+		"the engine; every component artifact assembled offline by "
+		"the artifact generator's code, changed, added, removed or "
+		"unchanged against the cluster's; the installed values the "
+		"new charts' values.schema.json refuse, with their field "
+		"paths; and the platform migrations that would run.  Under "
+		"native platform upgrades the platform source is compared "
+		"with what cozystack-packages feeds.  Without `plan` it "
+		"then asks (or --yes) and "
 		"pins the source to the planned digest (a tag may move, an "
 		"upgrade may not); with --wait it waits until the source "
 		"stores that revision and every Package of its "
@@ -630,7 +861,10 @@ const cli_command cmd_upgrade = {
 		"Ready, and a summary.  `cozypkg unpin` returns the source "
 		"to its tag.\n\nExit codes: plan 0 clean, 1 something "
 		"would break; upgrade 0 done, 1 failed or timed out, 3 "
-		"cancelled; 2 usage.",
+		"cancelled; 2 usage.  A plan would break when a Package would "
+		"stop being Ready, a component would not build, installed "
+		"values would be refused, or a migration script is "
+		"missing.",
 	.opts = opts,
 	.examples = "  cozypkg upgrade plan cozystack-packages --to v1.2.0\n"
 		    "  cozypkg upgrade cozystack-packages --to v1.2.0 --yes "

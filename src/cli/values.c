@@ -80,29 +80,24 @@ static char *chart_dir(const char *dir, const cz_source *src,
 	return cz_xasprintf("%s/%s/%s", dir, base, comp->path);
 }
 
-/* Validates one component's values; violations go to report. */
-static int check_component(const cz_package *pkg, const cz_source *src,
-			   const cz_package_component *pc,
-			   const cz_component *comp, const char *dir,
-			   cz_buf *report, size_t *nerrors)
+int cli_values_check(const cz_source *src, const cz_component *comp,
+		     const json_t *values, const char *dir, const char *prefix,
+		     cz_buf *report, size_t *nerrors)
 {
 	cz_error err = CZ_ERROR_INIT;
 	char *chart = chart_dir(dir, src, comp);
 	char *schema_path = cz_xasprintf("%s/values.schema.json", chart);
-	char *prefix = NULL;
-	json_t *schema = NULL, *values = NULL;
+	json_t *schema = NULL, *merged = NULL;
 	size_t n = 0;
 	int rc;
 
 	rc = read_doc(schema_path, SCHEMA_MAX_BYTES, &schema, &err);
 	if (rc < 0 || !schema)
 		goto cleanup;
-	if ((rc = chart_defaults(chart, comp, &values, &err)) < 0 ||
-	    (rc = cz_merge_patch(&values, pc->values, &err)) < 0)
+	if ((rc = chart_defaults(chart, comp, &merged, &err)) < 0 ||
+	    (values && (rc = cz_merge_patch(&merged, values, &err)) < 0))
 		goto cleanup;
-	prefix = cz_xasprintf("%s:%u: spec.components.%s.values",
-			      pkg->origin.file, pkg->origin.line, pc->name);
-	rc = cz_jsonschema_validate(schema, values, prefix, report, 0, &n,
+	rc = cz_jsonschema_validate(schema, merged, prefix, report, 0, &n,
 				    &err);
 	*nerrors += n;
 	if (rc == CZ_EINVALID)
@@ -113,10 +108,25 @@ cleanup:
 		(*nerrors)++;
 	}
 	json_decref(schema);
-	json_decref(values);
-	free(prefix);
+	json_decref(merged);
 	free(schema_path);
 	free(chart);
+	return rc;
+}
+
+/* Validates one component's values; violations go to report. */
+static int check_component(const cz_package *pkg, const cz_source *src,
+			   const cz_package_component *pc,
+			   const cz_component *comp, const char *dir,
+			   cz_buf *report, size_t *nerrors)
+{
+	char *prefix = cz_xasprintf("%s:%u: spec.components.%s.values",
+				    pkg->origin.file, pkg->origin.line,
+				    pc->name);
+	int rc = cli_values_check(src, comp, pc->values, dir, prefix, report,
+				  nerrors);
+
+	free(prefix);
 	return rc;
 }
 

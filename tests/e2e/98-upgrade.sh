@@ -138,3 +138,47 @@ test_upgrade_wait() {
   contains out "$d3"
 }
 t "upgrade --yes --wait: the source pinned to the planned digest, its Packages Ready on it" test_upgrade_wait
+
+upg_sources_ready() {
+  local s
+  s=$(k get packagesources -o jsonpath='{range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}')
+  [[ -n $s ]] && ! grep -qv '^True$' <<<"$s"
+}
+
+test_plan_artifacts_values() {
+  upg_setup
+  wait_until 60 upg_sources_ready
+  # The same revision: every component assembled offline is byte for
+  # byte what the controller built.
+  expect_exit 0 "$COZYPKG" upgrade plan example-packages --to v1 -o json
+  local total
+  total=$(jq '.artifacts | length' out)
+  ((total >= 5)) || fail "only $total artifacts"
+  equals "$(jq -r '[.artifacts[].status] | unique | join(",")' out)" unchanged
+  equals "$(jq -r '.values | length' out)" 0
+  equals "$(jq -r '.migrations' out)" null
+  # v5: webapp's chart now wants 3 replicas (the installed Package has 2),
+  # certs' values file changes, webapp gets a component.
+  upg_copy v5
+  sed -i 's/"minimum": 1/"minimum": 3/' v5/packages/apps/webapp/values.schema.json
+  printf 'extra: true\n' >>v5/packages/system/certs/values.yaml
+  printf '    - name: extra\n      path: apps/worker\n      install: {namespace: tenant-demo}\n' \
+    >>"v5/$UPG_SRC/webapp.yaml"
+  upg_push v5 v5
+  expect_exit 1 "$COZYPKG" upgrade plan example-packages --to v5 -o json
+  equals "$(jq -r '[.artifacts[] | select(.status != "unchanged") | .status + " " + .name] | sort | join(",")' out)" \
+    "added example-webapp-default-extra,changed example-certs-default-certs,changed example-webapp-default-webapp"
+  equals "$(jq -r '[.artifacts[] | select(.name == "example-crds-default-crds") | .status] | join(",")' out)" unchanged
+  equals "$(jq -r '.artifacts[] | select(.status == "changed" and .name == "example-certs-default-certs") | (.from != .to)' out)" true
+  equals "$(jq -r '.values[] | .package + " " + .component + " " + .errors[0].path' out)" \
+    "example.webapp webapp spec.components.webapp.values.replicas"
+  expect_exit 1 "$COZYPKG" upgrade plan example-packages --to v5
+  contains out 'Component artifacts: 2 changed, 1 added, 0 removed'
+  contains out '  added example-webapp-default-extra - -> sha256:'
+  contains out 'Installed values the new charts refuse:'
+  contains out '  example.webapp spec.components.webapp.values.replicas: '
+  contains out 'Migrations: none'
+  # Nothing moved.
+  equals "$(k get ocirepository -n cozy-system example-packages -o jsonpath='{.spec.ref.tag}{.spec.ref.digest}')" v1
+}
+t "upgrade plan: component artifacts assembled offline (unchanged, changed, added) and installed values against the new schemas" test_plan_artifacts_values

@@ -17,6 +17,20 @@ migrations:
   etcdAdoptSkipBackup: false
 Y
   printf 'migrations:\n  enabled: true\n' >"$d/values-isp-full.yaml"
+  # One PackageSource of the platform, which reads the secondary.
+  mkdir -p "$d/sources" "$1/packages/apps/demo"
+  printf 'apiVersion: v2\nname: demo\nversion: 1.0.0\n' >"$1/packages/apps/demo/Chart.yaml"
+  cat >"$d/sources/demo.yaml" <<Y
+apiVersion: cozystack.io/v1alpha1
+kind: PackageSource
+metadata: {name: cozystack.demo}
+spec:
+  sourceRef: {kind: OCIRepository, name: cozystack-packages, namespace: cozy-system, path: /}
+  variants:
+  - name: default
+    components:
+    - {name: demo, path: apps/demo}
+Y
 }
 
 # mig_script DIR N [BODY]: script N, which logs "N CURRENT_VERSION" to
@@ -106,6 +120,15 @@ test_migrations_in_order() {
   # Script 1 also shows its environment and keeps its kubeconfig.
   mig_script v2 1 "env | sort >\"$PWD/env1\"; cp \"\$KUBECONFIG\" \"$PWD/kc1\""
   mig_push v2 v2
+  # The plan of the primary compares with what its follower feeds, and
+  # lists the migrations.
+  k apply --server-side -f v1/packages/core/platform/sources >/dev/null
+  expect_exit 0 "$COZYPKG" upgrade plan cozystack-platform --to v2
+  contains out 'PackageSources: none'
+  contains out 'Migrations (cozystack.cozystack-platform, target 5): run 1, 2, 3, 4'
+  expect_exit 0 "$COZYPKG" upgrade plan cozystack-platform --to v2 -o json
+  equals "$(jq -c '.migrations | [.current, .target, .run]' out)" '[1,5,[1,2,3,4]]'
+  [[ ! -e runs ]]
   mig_move v2
   wait_until 60 mig_secondary_on "$(mig_layer v2)"
   wait_until 20 mig_packages_ready
@@ -161,6 +184,8 @@ test_migrations_failure() {
   mig_tree v4 6
   mig_script v4 5
   mig_push v4 v4
+  expect_exit 1 "$COZYPKG" upgrade plan cozystack-platform --to v4
+  contains out 'Migrations (cozystack.cozystack-platform, target 6): 4 missing; a script is missing'
   mig_move v4
   wait_until 30 mig_ready_has 'migration 4 not found: refusing to advance past a missing migration'
   equals "$(mig_count 5)" 0
