@@ -96,6 +96,22 @@ his_source_revision_is() {
   [[ $(k get ocirepository -n cozy-system plat -o jsonpath='{.status.artifact.revision}') == "$1" ]]
 }
 
+# The component artifacts' digests and the HelmReleases' specs.
+his_artifacts() {
+  k get externalartifacts -n cozy-system -o json |
+    jq -c '[.items[] | .metadata.name + "=" + (.status.artifact.digest // "")] | sort'
+}
+his_releases() {
+  k get hr -A -o json | jq -c '[.items[] | {n: (.metadata.namespace + "/" + .metadata.name), s: .spec}] | sort_by(.n)'
+}
+his_artifacts_are() { [[ $(his_artifacts) == "$1" ]]; }
+his_artifacts_differ() { [[ $(his_artifacts) != "$1" ]]; }
+his_sources_ready() {
+  local s
+  s=$(k get packagesources -o jsonpath='{range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}')
+  [[ -n $s ]] && ! grep -qv '^True$' <<<"$s"
+}
+
 test_source_rollback_unpin() {
   start_registry plain
   start_server
@@ -110,11 +126,20 @@ spec: {url: "oci://$REG/acme/platform", ref: {tag: stable}, interval: 5m, insecu
 Y
   wait_until 30 his_source_revision_is "stable@$d1"
   wait_until 20 his_revisions_are source/plat "1 "
+  # The example platform installed from it.
+  sed 's/name: example-packages/name: plat/' "$HIS_EX"/packages/core/platform/sources/*.yaml |
+    k apply --server-side -f - >/dev/null
+  k apply -f "$HIS_EX/packages.yaml" >/dev/null
+  wait_until 60 his_sources_ready
+  local a1 r1
+  a1=$(his_artifacts)
+  r1=$(his_releases)
   cp -r "$HIS_EX" next && echo "# v2" >>next/packages/apps/webapp/values.yaml
   d2=$(his_push stable next)
   k annotate ocirepository -n cozy-system plat --overwrite reconcile.fluxcd.io/requestedAt="$(date +%s%N)" >/dev/null
   wait_until 30 his_source_revision_is "stable@$d2"
   wait_until 20 his_revisions_are source/plat "1 2 "
+  wait_until 30 his_artifacts_differ "$a1"
   expect_exit 0 "$COZYPKG" history source/plat
   contains out "stable@$d1"
   contains out "stable@$d2"
@@ -123,6 +148,9 @@ Y
   equals "$(k get ocirepository -n cozy-system plat -o jsonpath='{.spec.ref.digest} {.spec.ref.tag}')" "$d1 stable"
   # A digest reference's revision is the digest alone, as Flux has it.
   wait_until 30 his_source_revision_is "$d1"
+  # Every artifact digest and HelmRelease spec is back to v1's.
+  wait_until 30 his_artifacts_are "$a1"
+  equals "$(his_releases)" "$r1"
   expect_exit 0 "$COZYPKG" unpin source/plat
   contains err 'follows its tag stable again'
   equals "$(k get ocirepository -n cozy-system plat -o jsonpath='{.spec.ref.digest}')" ""
