@@ -450,10 +450,17 @@ static void print_section(cz_buf *b, const char *title, const json_t *items,
 		const char *msg = json_string_value(
 			json_object_get(it, "message"));
 
-		cz_buf_printf(b, "  %s %s%s%s\n%s", change,
+		cz_buf_printf(b, "  %s %s%s%s\n", change,
 			      json_string_value(json_object_get(it, "name")),
-			      msg ? ": " : "", msg ? msg : "",
-			      diff ? diff : "");
+			      msg ? ": " : "", msg ? msg : "");
+		/* The field diff, one line each, under its object. */
+		for (const char *l = diff; l && *l;) {
+			const char *nl = strchr(l, '\n');
+			int len = nl ? (int)(nl - l) : (int)strlen(l);
+
+			cz_buf_printf(b, "    %.*s\n", len, l);
+			l = nl ? nl + 1 : NULL;
+		}
 	}
 }
 

@@ -1,20 +1,7 @@
 # The cozypkg CLI against real cozypkgd processes: add, list, del, dot and
 # status, with prompts answered through a real terminal (tmux).
 
-GOLDEN="$ROOT/tests/golden/cli"
-
 # --- helpers ---------------------------------------------------------------
-
-# golden NAME FILE: FILE equals tests/golden/cli/NAME.  UPDATE_GOLDEN=1
-# rewrites the golden file instead (review the diff before committing).
-golden() {
-  if [[ ${UPDATE_GOLDEN:-} == 1 ]]; then
-    mkdir -p "$GOLDEN"
-    cp "$2" "$GOLDEN/$1"
-  fi
-  [[ -f $GOLDEN/$1 ]] || fail "golden file $GOLDEN/$1 is missing"
-  diff -u "$GOLDEN/$1" "$2"
-}
 
 # real_cluster [ARGS...]: cozypkgd with the 99 real PackageSources.
 real_cluster() {

@@ -156,6 +156,19 @@ stop_operators() {
   return $status
 }
 
+# golden NAME FILE [DIR]: FILE equals DIR/NAME (DIR: tests/golden/cli).
+# UPDATE_GOLDEN=1 rewrites the golden file instead (review the diff
+# before committing).
+golden() {
+  local dir=${3:-$ROOT/tests/golden/cli}
+  if [[ ${UPDATE_GOLDEN:-} == 1 ]]; then
+    mkdir -p "$dir"
+    cp "$2" "$dir/$1"
+  fi
+  [[ -f $dir/$1 ]] || fail "golden file $dir/$1 is missing"
+  diff -u "$dir/$1" "$2"
+}
+
 # wait_until SECONDS CMD...: runs CMD every 0.1 s until it succeeds.
 wait_until() {
   local limit=$1; shift
