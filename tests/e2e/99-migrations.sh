@@ -97,6 +97,18 @@ mig_move() {
     -p "{\"spec\":{\"ref\":{\"tag\":\"$1\"}}}" >/dev/null
 }
 
+# mig_installed_v1: v1 (no migrations) followed, the platform Package on
+# isp-full (migrations enabled), and ./v2 a copy of v1 to change.
+mig_installed_v1() {
+  start_registry plain
+  mig_tree v1 1
+  mig_push v1 v1
+  mig_server
+  wait_until 20 mig_secondary_on "$(mig_layer v1)"
+  mig_install_platform isp-full
+  cp -r v1 v2
+}
+
 mig_count() { grep -c "^$1 " runs 2>/dev/null || true; }
 
 test_migrations_in_order() {
@@ -151,13 +163,7 @@ test_migrations_in_order() {
 t "migrations: a new platform revision runs its scripts in order, once, then moves cozystack-packages" test_migrations_in_order
 
 test_migrations_failure() {
-  start_registry plain
-  mig_tree v1 1
-  mig_push v1 v1
-  mig_server
-  wait_until 20 mig_secondary_on "$(mig_layer v1)"
-  mig_install_platform isp-full
-  cp -r v1 v2
+  mig_installed_v1
   mig_tree v2 4
   mig_script v2 1
   mig_script v2 2
@@ -207,13 +213,7 @@ test_migrations_failure() {
 t "migrations: a failure stops and is retried 3 times, cozystack-packages stays; a fix resumes; a missing script refuses" test_migrations_failure
 
 test_migrations_crash() {
-  start_registry plain
-  mig_tree v1 1
-  mig_push v1 v1
-  mig_server
-  wait_until 20 mig_secondary_on "$(mig_layer v1)"
-  mig_install_platform isp-full
-  cp -r v1 v2
+  mig_installed_v1
   mig_tree v2 3
   mig_script v2 1
   mig_script v2 2 "if [ ! -e \"$PWD/mark\" ]; then touch \"$PWD/mark\"; sleep 60; fi"

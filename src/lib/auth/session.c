@@ -10,7 +10,7 @@
 #include "util/mem.h"
 
 typedef struct session {
-	unsigned char digest[CZ_TOKEN_DIGEST_LEN];
+	unsigned char digest[CZ_TOKEN_DIGEST_LEN]; /* first, as in token.c */
 	int64_t expires_ns; /* monotonic */
 	cz_user user;
 } session;
@@ -93,23 +93,11 @@ int cz_sessions_issue(cz_sessions *s, const char *user, const char *uid,
 	return rc;
 }
 
-/* The index of token's live session, or -1; every digest is compared in
- * full and the hit picked with masks, as cz_tokens_find() does.  Under
- * the lock. */
+/* The index of token's live session, or -1.  Under the lock. */
 static long find(const cz_sessions *s, const unsigned char *digest)
 {
-	size_t found = 0, hit = 0;
-
-	for (size_t i = 0; i < s->len; i++) {
-		size_t equal = (size_t)(CRYPTO_memcmp(digest,
-						      s->items[i].digest,
-						      CZ_TOKEN_DIGEST_LEN) == 0);
-		size_t mask = (size_t)0 - equal;
-
-		found |= i & mask;
-		hit |= mask;
-	}
-	return hit ? (long)found : -1;
+	return cz_token_digest_index(s->items, s->len, sizeof(session),
+				     digest);
 }
 
 void cz_sessions_revoke(cz_sessions *s, const char *token)

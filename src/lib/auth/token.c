@@ -15,7 +15,7 @@
 #define MAX_FIELDS 4
 
 typedef struct token_entry {
-	unsigned char digest[DIGEST_LEN];
+	unsigned char digest[DIGEST_LEN]; /* first: cz_token_digest_index() */
 	unsigned line; /* where the token was read; 0 when added by code */
 	cz_user user;
 } token_entry;
@@ -174,28 +174,35 @@ int cz_tokens_add(cz_tokens *tokens, const char *token, const char *user,
 	return CZ_OK;
 }
 
-const cz_user *cz_tokens_find(const cz_tokens *tokens, const char *token)
+long cz_token_digest_index(const void *items, size_t n, size_t stride,
+			   const unsigned char digest[CZ_TOKEN_DIGEST_LEN])
 {
-	unsigned char digest[DIGEST_LEN];
-	size_t found = 0;
-	size_t hit = 0;
+	const unsigned char *base = items;
+	size_t found = 0, hit = 0;
 
-	if (!tokens || !token || !*token || cz_token_digest(token, digest) < 0)
-		return NULL;
-	/* Every entry is compared, and the match is picked with masks
-	 * rather than a branch, so the time taken depends only on the
-	 * number of entries.  Tokens are unique, so at most one matches. */
-	for (size_t i = 0; i < tokens->len; i++) {
-		size_t equal = (size_t)(CRYPTO_memcmp(digest,
-						      tokens->items[i].digest,
-						      DIGEST_LEN) == 0);
+	/* Tokens are unique, so at most one matches. */
+	for (size_t i = 0; i < n; i++) {
+		size_t equal = (size_t)(CRYPTO_memcmp(digest, base + i * stride,
+						      CZ_TOKEN_DIGEST_LEN) == 0);
 		size_t mask = (size_t)0 - equal;
 
 		found |= i & mask;
 		hit |= mask;
 	}
+	return hit ? (long)found : -1;
+}
+
+const cz_user *cz_tokens_find(const cz_tokens *tokens, const char *token)
+{
+	unsigned char digest[DIGEST_LEN];
+	long i;
+
+	if (!tokens || !token || !*token || cz_token_digest(token, digest) < 0)
+		return NULL;
+	i = cz_token_digest_index(tokens->items, tokens->len,
+				  sizeof(token_entry), digest);
 	OPENSSL_cleanse(digest, sizeof(digest));
-	return hit ? &tokens->items[found].user : NULL;
+	return i >= 0 ? &tokens->items[i].user : NULL;
 }
 
 /* ---- the file format -------------------------------------------------- */

@@ -63,6 +63,12 @@ void cz_user_release(cz_user *user);
 /* The SHA-256 of token, the only form in which tokens are kept. */
 int cz_token_digest(const char *token, unsigned char out[CZ_TOKEN_DIGEST_LEN]);
 
+/* The index of the item among n (each stride bytes, its digest first)
+ * whose digest equals digest, or -1.  Every digest is compared in full
+ * and the hit picked with masks, so the time depends only on n. */
+long cz_token_digest_index(const void *items, size_t n, size_t stride,
+			   const unsigned char digest[CZ_TOKEN_DIGEST_LEN]);
+
 typedef struct cz_tokens cz_tokens;
 
 /* Writes 32 random bytes as 64 lower-case hex digits and a NUL.  Returns

@@ -461,6 +461,16 @@ static int parse_answer(cz_kube *k, const cz_buf *b, const cz_projection *proj,
 	return CZ_OK;
 }
 
+/* One request, as set up, into sink, within the handle's timeout. */
+static CURLcode transfer(cz_kube *k, body_sink *sink)
+{
+	curl_easy_setopt(k->curl, CURLOPT_TIMEOUT,
+			 (long)k->opts.timeout_seconds);
+	curl_easy_setopt(k->curl, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(k->curl, CURLOPT_WRITEDATA, sink);
+	return curl_easy_perform(k->curl);
+}
+
 static int perform(cz_kube *k, const char *method, const char *path,
 		   const char *content_type, const json_t *body,
 		   const cz_projection *proj, cz_kube_response *resp,
@@ -493,11 +503,7 @@ static int perform(cz_kube *k, const char *method, const char *path,
 	headers = make_headers(k, body ? content_type : NULL);
 	set_common(k, path, headers);
 	set_method(k->curl, method, text, text ? strlen(text) : 0);
-	curl_easy_setopt(k->curl, CURLOPT_TIMEOUT,
-			 (long)k->opts.timeout_seconds);
-	curl_easy_setopt(k->curl, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(k->curl, CURLOPT_WRITEDATA, &sink);
-	cc = curl_easy_perform(k->curl);
+	cc = transfer(k, &sink);
 	if (cc != CURLE_OK) {
 		rc = transfer_failed(k, cc, sink.too_large, err);
 		goto cleanup;
@@ -543,11 +549,7 @@ int cz_kube_fetch(cz_kube *k, const char *url, cz_buf *out, cz_error *err)
 	set_common(k, ours ? url + base : "/", headers);
 	if (!ours)
 		forget_credentials(k, url);
-	curl_easy_setopt(k->curl, CURLOPT_TIMEOUT,
-			 (long)k->opts.timeout_seconds);
-	curl_easy_setopt(k->curl, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(k->curl, CURLOPT_WRITEDATA, &sink);
-	cc = curl_easy_perform(k->curl);
+	cc = transfer(k, &sink);
 	*out = sink.buf;
 	if (cc != CURLE_OK) {
 		rc = sink.too_large
