@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "apiserver/direct.h"
+#include "apiserver/values.h"
 #include "auth/token.h"
 #include "controller/artgen.h"
 #include "kube/kubeconfig.h"
@@ -322,6 +323,16 @@ static int issue_migrations_kubeconfig(void *ctx, const char *path,
 	return rc;
 }
 
+/* The Packages' ValuesValid condition: the admission's check, on the
+ * store. */
+static void check_package_values(void *ctx, const json_t *pkg,
+				 json_t *causes, json_t *unchecked)
+{
+	cz_server *srv = ctx;
+
+	cz_values_check(srv->values, srv->store, pkg, causes, unchecked);
+}
+
 static void revoke_session(void *ctx, const char *token)
 {
 	cz_server *srv = ctx;
@@ -350,6 +361,10 @@ int cz_ctl_start_inprocess(cz_server *srv, cz_ctl_config *c, cz_manager **out,
 	c->mgr.issue_kubeconfig = issue_migrations_kubeconfig;
 	c->mgr.revoke_token = revoke_session;
 	c->mgr.credentials_ctx = srv;
+	if (srv->values) {
+		c->mgr.check_values = check_package_values;
+		c->mgr.values_ctx = srv;
+	}
 	rc = cz_manager_start(kube, &c->mgr, out, err);
 	if (rc == CZ_OK)
 		cz_log("info", "controllers started", "mode=in-process");

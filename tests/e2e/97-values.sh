@@ -3,6 +3,12 @@
 
 VAL_EX="$ROOT/examples/platform"
 
+# val_cond PKG: the ValuesValid condition as "status reason: message".
+val_cond() {
+  k get package "$1" -o jsonpath='{.status.conditions[?(@.type=="ValuesValid")].status} {.status.conditions[?(@.type=="ValuesValid")].reason}: {.status.conditions[?(@.type=="ValuesValid")].message}'
+}
+val_cond_is() { [[ $(val_cond "$1" 2>/dev/null) == "$2"* ]]; }
+
 val_built() {
   [[ -n $(k get externalartifacts -n cozy-system example-webapp-default-webapp \
     -o jsonpath='{.status.artifact.digest}' 2>/dev/null) ]]
@@ -45,6 +51,9 @@ test_values_enforce() {
   printf 'apiVersion: cozystack.io/v1alpha1\nkind: Package\nmetadata: {name: acme.nothing}\nspec:\n  components:\n    x:\n      values: {a: 1}\n' >other.yaml
   expect_exit 0 k apply -f other.yaml
   contains err 'spec.components.x.values: not checked: the artifact of component x is not built yet'
+  # The status says the same, and how the checked ones stand.
+  wait_until 20 val_cond_is acme.nothing 'Unknown NotChecked: values not checked: the artifact of component x is not built yet'
+  wait_until 20 val_cond_is example.webapp "True Valid: values validate against the charts' values.schema.json"
 }
 t "values admission enforce: 422 with the field path; unbuilt artifacts pass with a warning" test_values_enforce
 
@@ -52,6 +61,7 @@ test_values_warn_off() {
   val_setup warn
   expect_exit 0 k apply -f bad.yaml
   contains err 'Warning: spec.components.webapp.values.replicas: expected integer, got string "three"'
+  wait_until 20 val_cond_is example.webapp 'False ValuesInvalid: spec.components.webapp.values.replicas: expected integer, got string "three"'
   k delete package example.webapp >/dev/null
   stop_server
   start_server --values-admission off
@@ -61,3 +71,28 @@ test_values_warn_off() {
   contains err 'expected off, warn or enforce'
 }
 t "values admission warn (kubectl warnings) and off (nothing)" test_values_warn_off
+
+test_values_checked_later() {
+  start_registry plain
+  start_server
+  cat >early.yaml <<Y
+apiVersion: cozystack.io/v1alpha1
+kind: Package
+metadata: {name: example.webapp}
+spec:
+  components:
+    webapp:
+      values: {replicas: "three"}
+Y
+  # Written before anything is built: it passes, and its status says so.
+  expect_exit 0 k apply -f early.yaml
+  wait_until 20 val_cond_is example.webapp 'Unknown NotChecked'
+  # Once the artifacts exist, the controller checks what the write could not.
+  "$COZYPKG" push --insecure --path "$VAL_EX" --source s --revision r "oci://$REG/acme/platform:v1" >/dev/null 2>&1
+  "$COZYPKG" tap --insecure "oci://$REG/acme/platform:v1" >/dev/null 2>&1
+  wait_until 60 val_cond_is example.webapp 'False ValuesInvalid: spec.components.webapp.values.replicas'
+  # Values gone: so is the condition.
+  k patch package example.webapp --type=json -p '[{"op":"remove","path":"/spec/components"}]' >/dev/null
+  wait_until 20 val_cond_is example.webapp ' : '
+}
+t "values: a Package written before its artifacts says NotChecked, then is checked once they are built" test_values_checked_later

@@ -186,7 +186,7 @@ static int chart_values_of(cz_values_admission *va, const char *digest,
 /* ---- one Package -------------------------------------------------------- */
 
 /* The stored digest of the component's ExternalArtifact, or NULL. */
-static char *artifact_digest(const cz_values_admission *va, cz_api_call *c,
+static char *artifact_digest(const cz_values_admission *va, cz_store *store,
 			     const char *pkg, const char *variant,
 			     const char *component)
 {
@@ -199,7 +199,7 @@ static char *artifact_digest(const cz_values_admission *va, cz_api_call *c,
 
 	name = cz_artifact_name(&arena, pkg, variant, component);
 	key = cz_object_key(ea, va->ns, name);
-	if (cz_store_get(c->store, key, &blob, NULL) == CZ_OK &&
+	if (cz_store_get(store, key, &blob, NULL) == CZ_OK &&
 	    (obj = cz_blob_json(blob))) {
 		const char *d = json_string_value(json_object_get(
 			json_object_get(json_object_get(obj, "status"),
@@ -222,40 +222,10 @@ static void add_warning(cz_api_call *c, const char *text)
 	json_array_append_new(c->warnings, json_string(text));
 }
 
-/* Validates one component's values; problems go to causes (field and
- * message) as "PATH: message" lines from the schema walk. */
-static void check_component(cz_values_admission *va, cz_api_call *c,
-			    const char *pkg, const char *variant,
-			    const char *component, const json_t *values,
-			    json_t *causes)
+/* "PATH: message" lines of the schema walk as causes. */
+static void add_causes(char *lines, size_t n, json_t *causes)
 {
-	char *digest = artifact_digest(va, c, pkg, variant, component);
-	char *prefix = cz_xasprintf("spec.components.%s.values", component);
-	cz_error err = CZ_ERROR_INIT;
-	json_t *merged = NULL, *schema = NULL;
-	cz_buf lines;
-	size_t n = 0;
-
-	cz_buf_init(&lines, CZ_BUF_UNLIMITED);
-	if (!digest) {
-		/* Said only where checking was asked to be strict: in warn
-		 * mode every write before the artifacts exist would warn. */
-		char *w = cz_xasprintf("%s: not checked: the artifact of "
-				       "component %s is not built yet",
-				       prefix, component);
-
-		if (va->mode == CZ_VALUES_ENFORCE)
-			add_warning(c, w);
-		free(w);
-		goto cleanup;
-	}
-	if (chart_values_of((cz_values_admission *)va, digest, &merged,
-			    &schema, &err) < 0 ||
-	    !schema || cz_merge_patch(&merged, values, &err) < 0)
-		goto cleanup;
-	cz_jsonschema_validate(schema, merged, prefix, &lines, ERRORS_MAX, &n,
-			       &err);
-	for (char *l = lines.data; n && l && *l;) {
+	for (char *l = lines; n && l && *l;) {
 		char *nl = strchr(l, '\n');
 		char *sep;
 
@@ -270,6 +240,33 @@ static void check_component(cz_values_admission *va, cz_api_call *c,
 				  "message", sep ? sep + 2 : l));
 		l = nl ? nl + 1 : NULL;
 	}
+}
+
+/* Validates one component's values: problems go to causes; a component
+ * whose artifact is not built yet goes to unchecked. */
+static void check_component(cz_values_admission *va, cz_store *store,
+			    const char *pkg, const char *variant,
+			    const char *component, const json_t *values,
+			    json_t *causes, json_t *unchecked)
+{
+	char *digest = artifact_digest(va, store, pkg, variant, component);
+	char *prefix = cz_xasprintf("spec.components.%s.values", component);
+	cz_error err = CZ_ERROR_INIT;
+	json_t *merged = NULL, *schema = NULL;
+	cz_buf lines;
+	size_t n = 0;
+
+	cz_buf_init(&lines, CZ_BUF_UNLIMITED);
+	if (!digest) {
+		json_array_append_new(unchecked, json_string(component));
+		goto cleanup;
+	}
+	if (chart_values_of(va, digest, &merged, &schema, &err) < 0 ||
+	    !schema || cz_merge_patch(&merged, values, &err) < 0)
+		goto cleanup;
+	cz_jsonschema_validate(schema, merged, prefix, &lines, ERRORS_MAX, &n,
+			       &err);
+	add_causes(lines.data, n, causes);
 cleanup:
 	cz_buf_release(&lines);
 	json_decref(merged);
@@ -278,32 +275,54 @@ cleanup:
 	free(digest);
 }
 
-int cz_values_admit(const cz_values_admission *va, cz_api_call *c,
-		    const json_t *pkg)
+void cz_values_check(const cz_values_admission *va, cz_store *store,
+		     const json_t *pkg, json_t *causes, json_t *unchecked)
 {
 	const json_t *spec = json_object_get(pkg, "spec");
 	const char *variant = json_string_value(json_object_get(spec,
 								"variant"));
 	const char *name = cz_meta_str(pkg, "name");
-	json_t *causes = json_array();
-	json_t *details = NULL;
 	const char *comp;
 	json_t *entry;
-	size_t i;
-	json_t *cause;
-	int rc = CZ_OK;
 
 	if (!va || va->mode == CZ_VALUES_OFF || !name)
-		goto cleanup;
+		return;
 	json_object_foreach (json_object_get(spec, "components"), comp,
 			     entry) {
 		const json_t *values = json_object_get(entry, "values");
 
 		if (json_is_object(values))
-			check_component((cz_values_admission *)va, c, name,
+			check_component((cz_values_admission *)va, store, name,
 					variant && *variant ? variant
 							    : "default",
-					comp, values, causes);
+					comp, values, causes, unchecked);
+	}
+}
+
+int cz_values_admit(const cz_values_admission *va, cz_api_call *c,
+		    const json_t *pkg)
+{
+	const char *name = cz_meta_str(pkg, "name");
+	json_t *causes = json_array();
+	json_t *unchecked = json_array();
+	json_t *details = NULL;
+	size_t i;
+	json_t *cause;
+	int rc = CZ_OK;
+
+	cz_values_check(va, c->store, pkg, causes, unchecked);
+	/* Said only where checking was asked to be strict: in warn mode
+	 * every write before the artifacts exist would warn. */
+	json_array_foreach (unchecked, i, cause) {
+		char *w = cz_xasprintf("spec.components.%s.values: not "
+				       "checked: the artifact of component %s "
+				       "is not built yet",
+				       json_string_value(cause),
+				       json_string_value(cause));
+
+		if (va->mode == CZ_VALUES_ENFORCE)
+			add_warning(c, w);
+		free(w);
 	}
 	if (!json_array_size(causes))
 		goto cleanup;
@@ -335,5 +354,6 @@ int cz_values_admit(const cz_values_admission *va, cz_api_call *c,
 cleanup:
 	json_decref(details);
 	json_decref(causes);
+	json_decref(unchecked);
 	return rc;
 }

@@ -39,6 +39,13 @@ cz_values_admission *cz_values_admission_new(cz_values_mode mode,
 					     const char *ns);
 void cz_values_admission_free(cz_values_admission *va);
 
+/* Checks the values of the Package object pkg against the artifacts
+ * whose ExternalArtifacts store holds: each problem is appended to causes
+ * ({reason, field, message}), each component whose artifact is not built
+ * yet to unchecked (its name).  Nothing in off mode.  Thread-safe. */
+void cz_values_check(const cz_values_admission *va, cz_store *store,
+		     const json_t *pkg, json_t *causes, json_t *unchecked);
+
 /* Checks the Package pkg for the call c (whose store holds the
  * ExternalArtifacts): CZ_OK, with warnings added to c, or CZ_EINVALID
  * with c's answer the 422. */

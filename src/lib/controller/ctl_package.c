@@ -240,6 +240,7 @@ typedef struct plan {
 	json_t *releases;   /* HelmReleases to create or update */
 	json_t *orphans;    /* [{namespace, name}] to delete */
 	json_t *status;     /* desired status, conditions without times */
+	json_t *values;     /* the ValuesValid condition, or NULL */
 	bool write_releases;
 	bool cleanup;
 	bool ready;
@@ -254,6 +255,7 @@ static void plan_release(plan *p)
 	json_decref(p->releases);
 	json_decref(p->orphans);
 	json_decref(p->status);
+	json_decref(p->values);
 }
 
 /* Cycle search: depth-first over the active variants, through
@@ -805,11 +807,100 @@ static json_t *final_status(const plan *p, bool *changed)
 	json_t *a = json_object_get(have, "dependencies");
 	json_t *b = json_object_get(status, "dependencies");
 
+	json_t *old_values = cz_condition(p->object, "ValuesValid");
+	json_t *values = NULL;
+
 	json_array_set_new(json_object_get(status, "conditions"), 0, cond);
+	if (p->values) {
+		values = cz_condition_new(
+			old_values, "ValuesValid",
+			json_string_value(json_object_get(p->values, "status")),
+			json_string_value(json_object_get(p->values, "reason")),
+			json_string_value(json_object_get(p->values,
+							  "message")),
+			-1);
+		json_array_append(json_object_get(status, "conditions"),
+				  values);
+	}
 	*changed = !cz_condition_same(old, cond) ||
-		   json_array_size(json_object_get(have, "conditions")) != 1 ||
+		   json_array_size(json_object_get(have, "conditions")) !=
+			   json_array_size(json_object_get(status,
+							   "conditions")) ||
+		   (values && !cz_condition_same(old_values, values)) ||
 		   !((!a && !b) || (a && b && json_equal(a, b)));
+	json_decref(values);
 	return status;
+}
+
+static bool has_values(const json_t *pkg)
+{
+	const char *name;
+	json_t *c;
+
+	json_object_foreach (json_object_get(json_object_get(pkg, "spec"),
+					     "components"),
+			     name, c)
+		if (json_is_object(json_object_get(c, "values")))
+			return true;
+	return false;
+}
+
+/* "a; b; c and N more" of the causes' "field: message". */
+static char *causes_text(const json_t *causes)
+{
+	cz_buf b;
+	size_t i;
+	json_t *c;
+
+	cz_buf_init(&b, CZ_BUF_UNLIMITED);
+	json_array_foreach (causes, i, c) {
+		if (i == 3) {
+			cz_buf_printf(&b, " and %zu more",
+				      json_array_size(causes) - 3);
+			break;
+		}
+		cz_buf_printf(&b, "%s%s: %s", i ? "; " : "",
+			      json_string_value(json_object_get(c, "field")),
+			      json_string_value(json_object_get(c, "message")));
+	}
+	return cz_buf_detach(&b, NULL);
+}
+
+/* ValuesValid for a Package that sets values, when the server checks
+ * them: the write went through under warn, or before the artifacts were
+ * built, so the status says how they stand now ({status, reason,
+ * message}, new reference, or NULL). */
+static json_t *values_condition(cz_manager *m, const json_t *pkg)
+{
+	json_t *causes, *unchecked, *cond;
+	char *msg;
+
+	if (!m->opts.check_values || !has_values(pkg))
+		return NULL;
+	causes = json_array();
+	unchecked = json_array();
+	m->opts.check_values(m->opts.values_ctx, pkg, causes, unchecked);
+	if (json_array_size(causes)) {
+		msg = causes_text(causes);
+		cond = json_pack("{s:s, s:s, s:s}", "status", "False",
+				 "reason", "ValuesInvalid", "message", msg);
+	} else if (json_array_size(unchecked)) {
+		msg = cz_xasprintf("values not checked: the artifact of "
+				   "component %s is not built yet",
+				   json_string_value(
+					   json_array_get(unchecked, 0)));
+		cond = json_pack("{s:s, s:s, s:s}", "status", "Unknown",
+				 "reason", "NotChecked", "message", msg);
+	} else {
+		msg = cz_xstrdup("values validate against the charts' "
+				 "values.schema.json");
+		cond = json_pack("{s:s, s:s, s:s}", "status", "True",
+				 "reason", "Valid", "message", msg);
+	}
+	free(msg);
+	json_decref(causes);
+	json_decref(unchecked);
+	return cond;
 }
 
 static bool condition_true(const json_t *cond)
@@ -890,6 +981,7 @@ int cz_package_reconcile(cz_manager *m, cz_kube *kube, const char *key,
 	rc = apply_namespaces(m, kube, &p, err);
 	if (rc != CZ_OK)
 		goto cleanup;
+	p.values = values_condition(m, p.object);
 	if (p.write_releases && suspended(p.object))
 		set_ready(&p, p.ready, "Suspended",
 			  "HelmReleases are suspended: the controller leaves "

@@ -79,6 +79,14 @@ typedef struct cz_manager_opts {
 	int64_t migrations_timeout_ns; /* 10 min */
 	int64_t migrations_backoff_ns; /* 1 s */
 	const char *migrations_kubeconfig;
+	/* Checks a Package's values against its component artifacts
+	 * (cozypkgd's values admission, in process): problems appended to
+	 * causes ({field, message}), components whose artifact is not
+	 * built yet to unchecked.  NULL: the ValuesValid condition is not
+	 * written (operator mode). */
+	void (*check_values)(void *ctx, const json_t *pkg, json_t *causes,
+			     json_t *unchecked);
+	void *values_ctx;
 	cz_issue_kubeconfig_fn issue_kubeconfig;
 	cz_revoke_token_fn revoke_token;
 	void *credentials_ctx;
