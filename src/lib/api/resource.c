@@ -60,6 +60,20 @@ static const cz_printer_column c_job[] = {
 	AGE_COLUMN,
 	END_COLUMNS,
 };
+static const cz_printer_column c_pkg_repository[] = {
+	{ "Ready", "string", READY_STATUS, "", 0 },
+	{ "Deployment", "boolean", ".spec.deployment", "", 0 },
+	{ "Type", "string", ".spec.type", "", 0 },
+	{ "Address", "string", ".spec.git.url", "", 0 },
+	{ "Revisions", "integer", ".status.revisions", "", 1 },
+	{ "Commit", "string", ".status.lastSyncedCommit", "", 1 },
+	END_COLUMNS,
+};
+static const cz_printer_column c_pkg_variant[] = {
+	{ "Ready", "string", READY_STATUS, "", 0 },
+	AGE_COLUMN,
+	END_COLUMNS,
+};
 static const cz_printer_column c_lease[] = {
 	{ "Holder", "string", ".spec.holderIdentity", "", 0 },
 	AGE_COLUMN,
@@ -89,6 +103,9 @@ static const char *const cat_flux[] = { "all", "flux", NULL };
 #define COORD "coordination.k8s.io", "v1", "coordination.k8s.io/v1"
 #define APPS "apps", "v1", "apps/v1"
 #define BATCH "batch", "v1", "batch/v1"
+#define PKGCONFIG                                                              \
+	"config.pkg.pkgserver.dev", "v1alpha1",                                \
+		"config.pkg.pkgserver.dev/v1alpha1"
 
 static const cz_resource resources[] = {
 	{ CORE, "namespaces", "namespace", "Namespace", "NamespaceList", false,
@@ -124,6 +141,12 @@ static const cz_resource resources[] = {
 	  NULL, NULL, c_revision, k_common, CZ_NAME_SUBDOMAIN, false },
 	{ BATCH, "jobs", "job", "Job", "JobList", true, true, true, NULL, NULL,
 	  c_job, k_common, CZ_NAME_SUBDOMAIN, false },
+	{ PKGCONFIG, "repositories", "repository", "Repository",
+	  "RepositoryList", true, true, false, NULL, NULL,
+	  c_pkg_repository, k_common, CZ_NAME_SUBDOMAIN, false },
+	{ PKGCONFIG, "packagevariants", "packagevariant", "PackageVariant",
+	  "PackageVariantList", true, true, false, NULL, NULL,
+	  c_pkg_variant, k_common, CZ_NAME_SUBDOMAIN, false },
 };
 
 #define N_RESOURCES (sizeof(resources) / sizeof(resources[0]))
@@ -136,6 +159,7 @@ static const char *const group_versions[] = {
 	"coordination.k8s.io/v1",
 	"apps/v1",
 	"batch/v1",
+	"config.pkg.pkgserver.dev/v1alpha1",
 };
 
 const cz_resource *cz_resources(size_t *count)

@@ -33,6 +33,12 @@ static const cz_schema_kind kinds[] = {
 	{ "apps/v1", "ControllerRevision",
 	  "io.k8s.api.apps.v1.ControllerRevision", &cz_s_controllerrevision },
 	{ "batch/v1", "Job", "io.k8s.api.batch.v1.Job", &cz_s_job },
+	{ "config.pkg.pkgserver.dev/v1alpha1", "Repository",
+	  "dev.pkgserver.pkg.config.v1alpha1.Repository",
+	  &cz_s_pkg_repository },
+	{ "config.pkg.pkgserver.dev/v1alpha1", "PackageVariant",
+	  "dev.pkgserver.pkg.config.v1alpha1.PackageVariant",
+	  &cz_s_pkg_package_variant },
 };
 
 #define N_KINDS (sizeof(kinds) / sizeof(kinds[0]))

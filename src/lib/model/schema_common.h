@@ -42,6 +42,8 @@ extern const cz_schema cz_s_helmrelease;
 extern const cz_schema cz_s_ocirepository;
 extern const cz_schema cz_s_gitrepository;
 extern const cz_schema cz_s_externalartifact;
+extern const cz_schema cz_s_pkg_repository;
+extern const cz_schema cz_s_pkg_package_variant;
 
 /* The top-level fields every kind has, then its spec and status. */
 #define CZ_KIND_FIELDS                                                         \
