@@ -49,6 +49,8 @@ enum {
 	OPT_PACKAGES_SOURCE_NAME,
 	OPT_MIGRATIONS_EXECUTOR,
 	OPT_MIGRATIONS_TIMEOUT,
+	OPT_SYNC_REPOSITORIES,
+	OPT_REPOSITORY_INTERVAL,
 };
 
 const struct option cz_ctl_long_options[] = {
@@ -94,6 +96,9 @@ const struct option cz_ctl_long_options[] = {
 	  OPT_MIGRATIONS_EXECUTOR },
 	{ "migrations-timeout", required_argument, NULL,
 	  OPT_MIGRATIONS_TIMEOUT },
+	{ "sync-repositories", no_argument, NULL, OPT_SYNC_REPOSITORIES },
+	{ "repository-interval", required_argument, NULL,
+	  OPT_REPOSITORY_INTERVAL },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -150,6 +155,13 @@ const char cz_ctl_usage[] =
 	"                               (default) or the real hook's Job\n"
 	"      --migrations-timeout D   per script, or for the Job (default "
 	"10m)\n"
+	"Package repositories (config.pkg.pkgserver.dev Repository):\n"
+	"      --sync-repositories      sync them in operator mode too (the\n"
+	"                               server must serve that group; always "
+	"in\n"
+	"                               process)\n"
+	"      --repository-interval D  how often each is synced (default "
+	"1m)\n"
 	"      --helmrelease-interval D        (default 5m)\n"
 	"      --helmrelease-retry-interval D  (default 30s)\n"
 	"      --helmrelease-install-timeout D (default 10m)\n"
@@ -259,6 +271,10 @@ int cz_ctl_parse_option(int opt, const char *arg, cz_ctl_config *c)
 		m->migrations_executor = second ? CZ_MIGRATIONS_JOB
 						: CZ_MIGRATIONS_PROCESS;
 		return rc;
+	case OPT_SYNC_REPOSITORIES: m->sync_repositories = true; return 0;
+	case OPT_REPOSITORY_INTERVAL:
+		return parse_duration("repository-interval", arg,
+				      &m->repository_interval_ns);
 	case OPT_MIGRATIONS_TIMEOUT:
 		return parse_duration("migrations-timeout", arg,
 				      &m->migrations_timeout_ns);
@@ -361,6 +377,7 @@ int cz_ctl_start_inprocess(cz_server *srv, cz_ctl_config *c, cz_manager **out,
 	c->mgr.issue_kubeconfig = issue_migrations_kubeconfig;
 	c->mgr.revoke_token = revoke_session;
 	c->mgr.credentials_ctx = srv;
+	c->mgr.sync_repositories = true; /* cozypkgd serves the group */
 	if (srv->values) {
 		c->mgr.check_values = check_package_values;
 		c->mgr.values_ctx = srv;

@@ -31,6 +31,7 @@ void cz_manager_opts_default(cz_manager_opts *o)
 	o->migrations_executor = CZ_MIGRATIONS_PROCESS;
 	o->migrations_timeout_ns = 600LL * 1000000000;
 	o->migrations_backoff_ns = 1000000000LL;
+	o->repository_interval_ns = 60LL * 1000000000;
 }
 
 /* The table of controllers: name, reconcile, setup, workers (0: the
@@ -59,6 +60,8 @@ static const struct controller_def {
 	  cz_history_controller_setup, 1 },
 	{ CZ_C_PLATFORM, "platform", cz_platform_reconcile,
 	  cz_platform_controller_setup, 1 },
+	{ CZ_C_REPOSITORY, "repository", cz_repository_reconcile,
+	  cz_repository_controller_setup, 1 },
 };
 
 #define NCONTROLLERS (sizeof(controllers) / sizeof(controllers[0]))
@@ -76,6 +79,8 @@ static const struct watch_def {
 	{ CZ_W_OCIREPOS, "source.toolkit.fluxcd.io", "v1", "ocirepositories" },
 	{ CZ_W_GITREPOS, "source.toolkit.fluxcd.io", "v1", "gitrepositories" },
 	{ CZ_W_REVISIONS, "apps", "v1", "controllerrevisions" },
+	{ CZ_W_REPOSITORIES, "config.pkg.pkgserver.dev", "v1alpha1",
+	  "repositories" },
 };
 
 static int start_informers(cz_manager *m, cz_error *err)
@@ -87,6 +92,10 @@ static int start_informers(cz_manager *m, cz_error *err)
 	for (size_t i = 0; i < CZ_W_COUNT && rc == CZ_OK; i++) {
 		cz_informer_opts io;
 
+		/* A server without pkgserver's group would never sync it. */
+		if (watches[i].id == CZ_W_REPOSITORIES &&
+		    !m->opts.sync_repositories)
+			continue;
 		memset(&io, 0, sizeof(io));
 		io.resource = cz_resource_find(watches[i].group,
 					       watches[i].version,
@@ -99,7 +108,8 @@ static int start_informers(cz_manager *m, cz_error *err)
 	for (size_t i = 0; i < NCONTROLLERS && rc == CZ_OK; i++)
 		controllers[i].setup(m);
 	for (size_t i = 0; i < CZ_W_COUNT && rc == CZ_OK; i++)
-		rc = cz_informer_start(m->inf[i], err);
+		if (m->inf[i])
+			rc = cz_informer_start(m->inf[i], err);
 	free(field);
 	return rc;
 }
@@ -107,7 +117,8 @@ static int start_informers(cz_manager *m, cz_error *err)
 static bool all_synced(cz_manager *m)
 {
 	for (size_t i = 0; i < CZ_W_COUNT; i++)
-		if (!cz_informer_wait_synced(m->inf[i], &m->stopping))
+		if (m->inf[i] &&
+		    !cz_informer_wait_synced(m->inf[i], &m->stopping))
 			return false;
 	return true;
 }

@@ -74,6 +74,10 @@ typedef struct cz_manager_opts {
 	 * kubeconfig for the scripts; cozypkgd's issuer of short-lived
 	 * identities for them (NULL in operator mode). */
 	bool platform_upgrades_native;
+	/* pkgserver Repositories (ctl_repository.c): synced when set (the
+	 * server must serve config.pkg.pkgserver.dev), every interval. */
+	bool sync_repositories;
+	int64_t repository_interval_ns; /* 1 min */
 	const char *packages_source_name; /* "cozystack-packages" */
 	cz_migrations_executor migrations_executor;
 	int64_t migrations_timeout_ns; /* 10 min */

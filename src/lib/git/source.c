@@ -722,6 +722,60 @@ cleanup:
 	return rc;
 }
 
+/* Each advertised ref as name -> commit, annotated tags peeled (the
+ * "^{}" entry wins over the tag object's own). */
+static json_t *refs_json(const git_remote_head **heads, size_t n)
+{
+	json_t *refs = json_object();
+
+	for (size_t i = 0; i < n; i++) {
+		const char *name = heads[i]->name;
+		size_t len = strlen(name);
+		char hex[GIT_OID_HEXSZ + 1];
+		char *plain;
+
+		git_oid_tostr(hex, sizeof(hex), &heads[i]->oid);
+		if (len > 3 && strcmp(name + len - 3, "^{}") == 0) {
+			plain = cz_xstrndup(name, len - 3);
+			json_object_set_new(refs, plain, json_string(hex));
+			free(plain);
+		} else if (!json_object_get(refs, name)) {
+			json_object_set_new(refs, name, json_string(hex));
+		}
+	}
+	return refs;
+}
+
+int cz_git_list_refs(const cz_git_options *o, json_t **out, cz_error *err)
+{
+	gctx c;
+	git_remote *remote = NULL;
+	const git_remote_head **heads = NULL;
+	size_t n = 0;
+	int rc;
+
+	*out = NULL;
+	if ((rc = ctx_init(&c, o, err)) != CZ_OK)
+		goto cleanup;
+	if ((rc = git_remote_create_detached(&remote, o->url)) < 0) {
+		rc = ctx_fail(&c, err, rc, "opening");
+		goto cleanup;
+	}
+	if ((rc = connect_remote(&c, remote, err)) != CZ_OK)
+		goto cleanup;
+	if ((rc = git_remote_ls(&heads, &n, remote)) < 0) {
+		rc = ctx_fail(&c, err, rc, "listing");
+		goto cleanup;
+	}
+	*out = refs_json(heads, n);
+cleanup:
+	if (remote)
+		git_remote_disconnect(remote);
+	git_remote_free(remote);
+	ctx_release(&c);
+	return rc;
+}
+
 /* ---- the cache ---- */
 
 /* Opens (creating on first use) the bare repository for o->url, holding

@@ -29,6 +29,7 @@
  * error message; URLs in messages lose their user information.
  */
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -114,6 +115,13 @@ void cz_git_shutdown(void);
  * authentication failure, CZ_EIO on a transport error.
  */
 int cz_git_resolve(const cz_git_options *o, cz_git_result *r, cz_error *err);
+
+/*
+ * Lists the remote's references (ls-remote; o->ref is ignored): *out is
+ * a new object, full ref name -> commit hex, annotated tags peeled.
+ * Errors as cz_git_resolve.
+ */
+int cz_git_list_refs(const cz_git_options *o, json_t **out, cz_error *err);
 
 /*
  * Fetches o->url into the cache (creating the bare repository on first
