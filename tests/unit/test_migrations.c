@@ -124,6 +124,7 @@ static void test_stage_and_run(void **state)
 	/* Links are not copied; scripts become executable. */
 	assert_int_equal(cz_migrations_script(staged, 3, &script, &err), CZ_OK);
 	assert_int_equal(tmpdir_mode(staged, "3") & 0777, 0700);
+	free(script);
 	assert_int_equal(cz_migrations_script(staged, 9, &script, &err),
 			 CZ_ENOTFOUND);
 	assert_string_equal(err.msg, "migration 9 not found: refusing to "

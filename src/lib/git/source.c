@@ -1,6 +1,7 @@
 /* Git sources: fetch into a cache, resolve a Flux ref, export a tree. */
 
 #include "git/source.h"
+#include "git/internal.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -39,36 +40,7 @@ static int is_http(const char *url)
 	       strncasecmp(url, "https://", 8) == 0;
 }
 
-/* ---- the context shared by the libgit2 callbacks ---- */
-
-enum why {
-	WHY_NONE,
-	WHY_BYTES,
-	WHY_OBJECTS,
-	WHY_TIMEOUT,
-	WHY_AUTH,       /* credentials were sent and refused */
-	WHY_NOAUTH,     /* the server wants credentials we do not have */
-	WHY_HOSTKEY,    /* ssh host key unknown */
-	WHY_NOHOSTS,    /* ssh without a known_hosts file */
-	WHY_TLS,        /* certificate not trusted by ca_file either */
-};
-
-typedef struct gctx {
-	const cz_git_options *o;
-	char *url_safe;
-	uint64_t max_bytes;
-	unsigned max_objects;
-	unsigned timeout_s;
-	struct timespec t0;
-	int cred_calls;
-	enum why why;
-	uint64_t bytes;
-	unsigned objects;
-	char *auth_header;
-	char *headers[1];
-	git_strarray custom_headers;
-	git_remote_callbacks cbs;
-} gctx;
+/* ---- the context shared by the libgit2 callbacks (git/internal.h) ---- */
 
 static double elapsed_s(const gctx *c)
 {
@@ -281,7 +253,7 @@ static int cb_certificate(git_cert *cert, int valid, const char *host,
 	return GIT_PASSTHROUGH;
 }
 
-static void ctx_release(gctx *c)
+void cz_gctx_release(gctx *c)
 {
 	free(c->url_safe);
 	if (c->auth_header)
@@ -290,7 +262,7 @@ static void ctx_release(gctx *c)
 	memset(c, 0, sizeof(*c));
 }
 
-static int ctx_init(gctx *c, const cz_git_options *o, cz_error *err)
+int cz_gctx_init(gctx *c, const cz_git_options *o, cz_error *err)
 {
 	memset(c, 0, sizeof(*c));
 	if (!o || !o->url || !*o->url)
@@ -342,7 +314,7 @@ static int ctx_init(gctx *c, const cz_git_options *o, cz_error *err)
 
 /* Turns the last libgit2 error (rc) into a cz_error; "what" says what was
  * being done.  The message is scrubbed of secrets and user information. */
-static int ctx_fail(gctx *c, cz_error *err, int rc, const char *what)
+int cz_gctx_fail(gctx *c, cz_error *err, int rc, const char *what)
 {
 	const git_error *ge = git_error_last();
 	const char *secrets[3];
@@ -662,7 +634,7 @@ static void fill_result(const plan *p, const git_oid *commit,
 	r->ref = p->ref ? cz_xstrdup(p->ref) : NULL;
 }
 
-static int connect_remote(gctx *c, git_remote *remote, cz_error *err)
+int cz_gctx_connect(gctx *c, git_remote *remote, cz_error *err)
 {
 	git_remote_connect_options co;
 	int rc;
@@ -675,7 +647,7 @@ static int connect_remote(gctx *c, git_remote *remote, cz_error *err)
 		co.follow_redirects = GIT_REMOTE_REDIRECT_NONE;
 	rc = git_remote_connect_ext(remote, GIT_DIRECTION_FETCH, &co);
 	if (rc < 0)
-		return ctx_fail(c, err, rc, "connecting to");
+		return cz_gctx_fail(c, err, rc, "connecting to");
 	return CZ_OK;
 }
 
@@ -690,7 +662,7 @@ int cz_git_resolve(const cz_git_options *o, cz_git_result *r, cz_error *err)
 
 	memset(r, 0, sizeof(*r));
 	memset(&p, 0, sizeof(p));
-	if ((rc = ctx_init(&c, o, err)) != CZ_OK)
+	if ((rc = cz_gctx_init(&c, o, err)) != CZ_OK)
 		goto cleanup;
 	if ((rc = plan_start(&c, &p, err)) != CZ_OK)
 		goto cleanup;
@@ -699,13 +671,13 @@ int cz_git_resolve(const cz_git_options *o, cz_git_result *r, cz_error *err)
 		goto cleanup;
 	}
 	if ((rc = git_remote_create_detached(&remote, o->url)) < 0) {
-		rc = ctx_fail(&c, err, rc, "opening");
+		rc = cz_gctx_fail(&c, err, rc, "opening");
 		goto cleanup;
 	}
-	if ((rc = connect_remote(&c, remote, err)) != CZ_OK)
+	if ((rc = cz_gctx_connect(&c, remote, err)) != CZ_OK)
 		goto cleanup;
 	if ((rc = git_remote_ls(&heads, &n, remote)) < 0) {
-		rc = ctx_fail(&c, err, rc, "listing");
+		rc = cz_gctx_fail(&c, err, rc, "listing");
 		goto cleanup;
 	}
 	if ((rc = plan_heads(&c, &p, heads, n, err)) != CZ_OK)
@@ -716,7 +688,7 @@ cleanup:
 		git_remote_disconnect(remote);
 	git_remote_free(remote);
 	plan_release(&p);
-	ctx_release(&c);
+	cz_gctx_release(&c);
 	if (rc != CZ_OK)
 		cz_git_result_release(r);
 	return rc;
@@ -755,16 +727,16 @@ int cz_git_list_refs(const cz_git_options *o, json_t **out, cz_error *err)
 	int rc;
 
 	*out = NULL;
-	if ((rc = ctx_init(&c, o, err)) != CZ_OK)
+	if ((rc = cz_gctx_init(&c, o, err)) != CZ_OK)
 		goto cleanup;
 	if ((rc = git_remote_create_detached(&remote, o->url)) < 0) {
-		rc = ctx_fail(&c, err, rc, "opening");
+		rc = cz_gctx_fail(&c, err, rc, "opening");
 		goto cleanup;
 	}
-	if ((rc = connect_remote(&c, remote, err)) != CZ_OK)
+	if ((rc = cz_gctx_connect(&c, remote, err)) != CZ_OK)
 		goto cleanup;
 	if ((rc = git_remote_ls(&heads, &n, remote)) < 0) {
-		rc = ctx_fail(&c, err, rc, "listing");
+		rc = cz_gctx_fail(&c, err, rc, "listing");
 		goto cleanup;
 	}
 	*out = refs_json(heads, n);
@@ -772,7 +744,7 @@ cleanup:
 	if (remote)
 		git_remote_disconnect(remote);
 	git_remote_free(remote);
-	ctx_release(&c);
+	cz_gctx_release(&c);
 	return rc;
 }
 
@@ -780,7 +752,7 @@ cleanup:
 
 /* Opens (creating on first use) the bare repository for o->url, holding
  * an flock on "<path>.lock" (exclusive or shared) in *lock_fd. */
-static int cache_open(gctx *c, int exclusive, git_repository **repo,
+int cz_gctx_cache_open(gctx *c, int exclusive, git_repository **repo,
 		      int *lock_fd, cz_error *err)
 {
 	char *path = NULL, *lock = NULL;
@@ -864,7 +836,7 @@ static int do_fetch(gctx *c, git_remote *remote, const char *const *specs,
 	free(copy[0]);
 	free(copy[1]);
 	if (rc < 0)
-		return ctx_fail(c, err, rc, "fetching");
+		return cz_gctx_fail(c, err, rc, "fetching");
 	r->received_bytes = c->bytes;
 	r->received_objects = c->objects;
 	return CZ_OK;
@@ -873,7 +845,7 @@ static int do_fetch(gctx *c, git_remote *remote, const char *const *specs,
 /* An in-memory remote for url in repo.  url.<base>.insteadOf from any git
  * configuration is not applied: the URL fetched is the one given (and
  * libgit2 1.5 leaks a regex match block on every insteadOf lookup). */
-static int create_remote(git_remote **out, git_repository *repo,
+int cz_git_remote_new(git_remote **out, git_repository *repo,
 			 const char *url)
 {
 	git_remote_create_options co;
@@ -899,11 +871,11 @@ int cz_git_fetch(const cz_git_options *o, cz_git_result *r, cz_error *err)
 
 	memset(r, 0, sizeof(*r));
 	memset(&p, 0, sizeof(p));
-	if ((rc = ctx_init(&c, o, err)) != CZ_OK)
+	if ((rc = cz_gctx_init(&c, o, err)) != CZ_OK)
 		goto cleanup;
 	if ((rc = plan_start(&c, &p, err)) != CZ_OK)
 		goto cleanup;
-	if ((rc = cache_open(&c, 1, &repo, &lock_fd, err)) != CZ_OK)
+	if ((rc = cz_gctx_cache_open(&c, 1, &repo, &lock_fd, err)) != CZ_OK)
 		goto cleanup;
 
 	/* A pinned commit without a branch that is cached already: nothing
@@ -915,14 +887,14 @@ int cz_git_fetch(const cz_git_options *o, cz_git_result *r, cz_error *err)
 		fill_result(&p, &commit, r);
 		goto cleanup;
 	}
-	if ((rc = create_remote(&remote, repo, o->url)) < 0) {
-		rc = ctx_fail(&c, err, rc, "opening");
+	if ((rc = cz_git_remote_new(&remote, repo, o->url)) < 0) {
+		rc = cz_gctx_fail(&c, err, rc, "opening");
 		goto cleanup;
 	}
-	if ((rc = connect_remote(&c, remote, err)) != CZ_OK)
+	if ((rc = cz_gctx_connect(&c, remote, err)) != CZ_OK)
 		goto cleanup;
 	if ((rc = git_remote_ls(&heads, &n, remote)) < 0) {
-		rc = ctx_fail(&c, err, rc, "listing");
+		rc = cz_gctx_fail(&c, err, rc, "listing");
 		goto cleanup;
 	}
 
@@ -1005,7 +977,7 @@ cleanup:
 		close(lock_fd);
 	free(spec);
 	plan_release(&p);
-	ctx_release(&c);
+	cz_gctx_release(&c);
 	if (rc != CZ_OK)
 		cz_git_result_release(r);
 	return rc;
@@ -1024,7 +996,7 @@ int cz_git_export(const cz_git_options *o, const char *commit_hex,
 	int lock_fd = -1, rc;
 	cz_git_export_limits lim;
 
-	if ((rc = ctx_init(&c, o, err)) != CZ_OK)
+	if ((rc = cz_gctx_init(&c, o, err)) != CZ_OK)
 		goto cleanup;
 	if (!commit_hex || !valid_commit_hex(commit_hex) ||
 	    git_oid_fromstr(&id, commit_hex) < 0) {
@@ -1032,7 +1004,7 @@ int cz_git_export(const cz_git_options *o, const char *commit_hex,
 			     commit_hex ? commit_hex : "(none)");
 		goto cleanup;
 	}
-	if ((rc = cache_open(&c, 0, &repo, &lock_fd, err)) != CZ_OK)
+	if ((rc = cz_gctx_cache_open(&c, 0, &repo, &lock_fd, err)) != CZ_OK)
 		goto cleanup;
 	if (git_commit_lookup(&commit, repo, &id) < 0 ||
 	    git_commit_tree(&tree, commit) < 0) {
@@ -1052,7 +1024,7 @@ cleanup:
 	git_repository_free(repo);
 	if (lock_fd >= 0)
 		close(lock_fd);
-	ctx_release(&c);
+	cz_gctx_release(&c);
 	return rc;
 }
 
