@@ -77,6 +77,7 @@ extern const cli_command cmd_history;
 extern const cli_command cmd_upgrade;
 extern const cli_command cmd_rollback;
 extern const cli_command cmd_unpin;
+extern const cli_command cmd_repo;
 extern const cli_command cmd_suspend;
 extern const cli_command cmd_resume;
 extern const cli_command cmd_keygen;

@@ -27,6 +27,7 @@ static const cli_command *const commands[] = {
 	&cmd_history,
 	&cmd_rollback,
 	&cmd_unpin,
+	&cmd_repo,
 	&cmd_suspend,
 	&cmd_resume,
 	&cmd_version,

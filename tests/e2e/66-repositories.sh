@@ -162,3 +162,30 @@ test_repository_credentials() {
   if grep -q 'wr0ng-pw\|s3cr3t-pw' all.yaml .srv/log; then fail "a password was shown"; fi
 }
 t "repositories: basic-auth credentials from a Secret; a refused or missing one is one line, no secret shown" test_repository_credentials
+
+test_repo_cli() {
+  repo_catalog
+  start_server --repository-interval 1h
+  expect_exit 0 "$COZYPKG" repo register catalog "file://$PWD/srv/cat.git" --directory packages --wait
+  contains err '✓ Repository default/catalog registered (catalog)'
+  contains err '✓ Synced: synced main at'
+  expect_exit 0 "$COZYPKG" repo get
+  contains out 'NAME      READY   KIND      BRANCH   ADDRESS'
+  grep -q "^catalog   True    catalog   main     file://$PWD/srv/cat.git   2  " out
+  expect_exit 0 "$COZYPKG" repo get catalog -o json
+  equals "$(jq -r '.status.revisions' out)" 2
+  # A second registration of the name fails; a bad one says why.
+  expect_exit 1 "$COZYPKG" repo register catalog "file://$PWD/srv/cat.git"
+  contains err 'already exists'
+  expect_exit 1 "$COZYPKG" repo register broken "file://$PWD/srv/none.git" --deployment --wait
+  contains err '✗ SyncFailed: '
+  expect_exit 0 "$COZYPKG" repo unregister broken
+  expect_exit 1 "$COZYPKG" repo get broken
+  expect_exit 2 "$COZYPKG" repo register onlyname
+  expect_exit 2 "$COZYPKG" repo frobnicate
+  contains err 'unknown subcommand "frobnicate"'
+  expect_exit 2 "$COZYPKG" repo get -o xml
+  expect_exit 0 "$COZYPKG" repo --help
+  contains out 'repo register NAME URL'
+}
+t "cozypkg repo: register (--wait), get, unregister; usage errors" test_repo_cli
