@@ -9,6 +9,19 @@ val_cond() {
 }
 val_cond_is() { [[ $(val_cond "$1" 2>/dev/null) == "$2"* ]]; }
 
+# val_bad_package FILE: example.webapp with a string for an integer.
+val_bad_package() {
+  cat >"$1" <<Y
+apiVersion: cozystack.io/v1alpha1
+kind: Package
+metadata: {name: example.webapp}
+spec:
+  components:
+    webapp:
+      values: {replicas: "three"}
+Y
+}
+
 val_built() {
   [[ -n $(k get externalartifacts -n cozy-system example-webapp-default-webapp \
     -o jsonpath='{.status.artifact.digest}' 2>/dev/null) ]]
@@ -22,15 +35,7 @@ val_setup() {
   "$COZYPKG" push --insecure --path "$VAL_EX" --source s --revision r "oci://$REG/acme/platform:v1" >/dev/null 2>&1
   "$COZYPKG" tap --insecure "oci://$REG/acme/platform:v1" >/dev/null 2>&1
   wait_until 30 val_built
-  cat >bad.yaml <<Y
-apiVersion: cozystack.io/v1alpha1
-kind: Package
-metadata: {name: example.webapp}
-spec:
-  components:
-    webapp:
-      values: {replicas: "three"}
-Y
+  val_bad_package bad.yaml
 }
 
 test_values_enforce() {
@@ -75,15 +80,7 @@ t "values admission warn (kubectl warnings) and off (nothing)" test_values_warn_
 test_values_checked_later() {
   start_registry plain
   start_server
-  cat >early.yaml <<Y
-apiVersion: cozystack.io/v1alpha1
-kind: Package
-metadata: {name: example.webapp}
-spec:
-  components:
-    webapp:
-      values: {replicas: "three"}
-Y
+  val_bad_package early.yaml
   # Written before anything is built: it passes, and its status says so.
   expect_exit 0 k apply -f early.yaml
   wait_until 20 val_cond_is example.webapp 'Unknown NotChecked'

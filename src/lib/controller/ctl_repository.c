@@ -9,12 +9,12 @@
  * the cause, and the last good commit and count stay.
  */
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "controller/internal.h"
+#include "git/pkgrepo.h"
 #include "git/source.h"
 #include "util/base64.h"
 #include "util/duration.h"
@@ -113,17 +113,6 @@ static int read_auth(cz_kube *kube, const char *ns, const char *name,
 
 /* ---- what the remote says ---------------------------------------------- */
 
-/* A revision tag's last segment: "v" and digits, as pkgserver numbers. */
-static bool revision_segment(const char *s)
-{
-	if (s[0] != 'v' || !s[1])
-		return false;
-	for (const char *p = s + 1; *p; p++)
-		if (!isdigit((unsigned char)*p))
-			return false;
-	return true;
-}
-
 /* Revision tags ("refs/tags/[<dir>/]<path>/vN") among refs. */
 static json_int_t count_revisions(const json_t *refs, const char *dir)
 {
@@ -137,7 +126,7 @@ static json_int_t count_revisions(const json_t *refs, const char *dir)
 		const char *last = strrchr(name, '/');
 
 		if (strncmp(name, prefix, plen) == 0 && last &&
-		    last > name + plen && revision_segment(last + 1))
+		    last > name + plen && cz_pkgrepo_revision_ok(last + 1))
 			n++;
 	}
 	free(prefix);

@@ -195,7 +195,7 @@ static int push(cz_pkgrepo *r, char **specs, size_t n, bool *rejected,
 
 /* ---- listing ----------------------------------------------------------- */
 
-static bool revision_name(const char *s)
+bool cz_pkgrepo_revision_ok(const char *s)
 {
 	if (s[0] != 'v' || !s[1])
 		return false;
@@ -238,7 +238,7 @@ static json_t *ref_entry(cz_pkgrepo *r, git_reference *ref,
 	if ((!tag && strncmp(name, "refs/heads/", 11) != 0) || !last ||
 	    strcmp(name, r->branch_ref) == 0 ||
 	    strncmp(rest, prefix, strlen(prefix)) != 0 ||
-	    (tag && !revision_name(last + 1)) ||
+	    (tag && !cz_pkgrepo_revision_ok(last + 1)) ||
 	    git_reference_peel(&peeled, ref, GIT_OBJECT_COMMIT) < 0)
 		return NULL;
 	git_oid_tostr(hex, sizeof(hex), git_object_id(peeled));
@@ -660,7 +660,7 @@ int cz_pkgrepo_publish(cz_pkgrepo *r, const char *path, const char *workspace,
 	int rc = CZ_OK;
 
 	if (!cz_pkgrepo_path_ok(path) || !cz_pkgrepo_workspace_ok(workspace) ||
-	    !revision_name(revision))
+	    !cz_pkgrepo_revision_ok(revision))
 		rc = cz_fail(err, CZ_EINVALID, "\"%s\" workspace \"%s\" "
 			     "revision \"%s\": invalid", path, workspace,
 			     revision);

@@ -94,6 +94,8 @@ int cz_pkgrepo_delete_ref(cz_pkgrepo *r, const char *ref, cz_error *err);
 /* Whether name is a valid workspace: 1-63 of [a-z0-9-], no leading or
  * trailing '-'. */
 bool cz_pkgrepo_workspace_ok(const char *name);
+/* Whether s is a revision: "v" and digits, as pkgserver numbers them. */
+bool cz_pkgrepo_revision_ok(const char *s);
 /* Whether path is a package path: relative, segments of [A-Za-z0-9._-]
  * that are not "." or "..". */
 bool cz_pkgrepo_path_ok(const char *path);

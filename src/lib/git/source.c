@@ -651,6 +651,22 @@ int cz_gctx_connect(gctx *c, git_remote *remote, cz_error *err)
 	return CZ_OK;
 }
 
+/* Connects a detached remote for url and lists its heads (owned by
+ * *remote, which the caller disconnects and frees). */
+static int ls_remote(gctx *c, const char *url, git_remote **remote,
+		     const git_remote_head ***heads, size_t *n, cz_error *err)
+{
+	int rc = git_remote_create_detached(remote, url);
+
+	if (rc < 0)
+		return cz_gctx_fail(c, err, rc, "opening");
+	if ((rc = cz_gctx_connect(c, *remote, err)) != CZ_OK)
+		return rc;
+	if ((rc = git_remote_ls(heads, n, *remote)) < 0)
+		return cz_gctx_fail(c, err, rc, "listing");
+	return CZ_OK;
+}
+
 int cz_git_resolve(const cz_git_options *o, cz_git_result *r, cz_error *err)
 {
 	gctx c;
@@ -670,16 +686,8 @@ int cz_git_resolve(const cz_git_options *o, cz_git_result *r, cz_error *err)
 		fill_result(&p, &p.commit, r);
 		goto cleanup;
 	}
-	if ((rc = git_remote_create_detached(&remote, o->url)) < 0) {
-		rc = cz_gctx_fail(&c, err, rc, "opening");
+	if ((rc = ls_remote(&c, o->url, &remote, &heads, &n, err)) != CZ_OK)
 		goto cleanup;
-	}
-	if ((rc = cz_gctx_connect(&c, remote, err)) != CZ_OK)
-		goto cleanup;
-	if ((rc = git_remote_ls(&heads, &n, remote)) < 0) {
-		rc = cz_gctx_fail(&c, err, rc, "listing");
-		goto cleanup;
-	}
 	if ((rc = plan_heads(&c, &p, heads, n, err)) != CZ_OK)
 		goto cleanup;
 	fill_result(&p, &p.commit, r);
@@ -729,16 +737,8 @@ int cz_git_list_refs(const cz_git_options *o, json_t **out, cz_error *err)
 	*out = NULL;
 	if ((rc = cz_gctx_init(&c, o, err)) != CZ_OK)
 		goto cleanup;
-	if ((rc = git_remote_create_detached(&remote, o->url)) < 0) {
-		rc = cz_gctx_fail(&c, err, rc, "opening");
+	if ((rc = ls_remote(&c, o->url, &remote, &heads, &n, err)) != CZ_OK)
 		goto cleanup;
-	}
-	if ((rc = cz_gctx_connect(&c, remote, err)) != CZ_OK)
-		goto cleanup;
-	if ((rc = git_remote_ls(&heads, &n, remote)) < 0) {
-		rc = cz_gctx_fail(&c, err, rc, "listing");
-		goto cleanup;
-	}
 	*out = refs_json(heads, n);
 cleanup:
 	if (remote)
