@@ -96,20 +96,19 @@ static int wait_synced(repo_args *a, const char *path)
 		cz_error err = CZ_ERROR_INIT;
 		json_t *repo = NULL;
 		const char *reason, *msg, *st;
-		int rc = CLI_EXIT_FAILED;
+		bool synced;
+		int rc;
 
 		if (cz_kube_get(a->conn.kube, path, &repo, &err) < 0)
 			return cli_fail(&err);
 		st = ready_of(repo, &reason, &msg);
-		if (strcmp(st, "Unknown") != 0) {
+		synced = strcmp(st, "Unknown") != 0;
+		rc = strcmp(st, "True") == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILED;
+		if (synced)
 			fprintf(stderr, "%s %s: %s\n",
-				strcmp(st, "True") == 0 ? "✓" : "✗", reason,
-				msg);
-			rc = strcmp(st, "True") == 0 ? CLI_EXIT_OK
-						     : CLI_EXIT_FAILED;
-		}
+				rc == CLI_EXIT_OK ? "✓" : "✗", reason, msg);
 		json_decref(repo);
-		if (strcmp(st, "Unknown") != 0)
+		if (synced)
 			return rc;
 		nanosleep(&pause, NULL);
 	}
