@@ -58,9 +58,7 @@ void cz_values_merge(json_t *base, json_t *overlay)
 	}
 }
 
-/* True when rel (a path from the PackageSource) stays inside the tree: not
- * absolute and without ".." components. */
-static bool relative_path_safe(const char *rel)
+bool cz_path_relative_safe(const char *rel)
 {
 	const char *p = rel;
 
@@ -149,7 +147,7 @@ static int read_values_file(const char *chart_dir, const char *name,
 	int rc;
 
 	*text_out = NULL;
-	if (!relative_path_safe(name) || !*name)
+	if (!cz_path_relative_safe(name) || !*name)
 		return cz_fail(err, CZ_EINVALID, "values file \"%s\": not a "
 			       "path inside the chart", name);
 	path = cz_xasprintf("%s/%s", chart_dir, name);
@@ -257,7 +255,7 @@ static int add_libraries(const job *j, const char *seg, cz_tarball *t,
 				lib = &j->variant->libraries[k];
 		if (!lib)
 			continue; /* unknown names are ignored */
-		if (!relative_path_safe(lib->path) || !*lib->path) {
+		if (!cz_path_relative_safe(lib->path) || !*lib->path) {
 			rc = cz_fail(err, CZ_EINVALID,
 				     "library %s: path \"%s\": not a path inside "
 				     "the source",
@@ -295,7 +293,7 @@ static void run_job(const job *j)
 	t.compression_level = j->opts->compression_level
 				      ? j->opts->compression_level
 				      : DEFAULT_COMPRESSION_LEVEL;
-	if (!relative_path_safe(j->component->path)) {
+	if (!cz_path_relative_safe(j->component->path)) {
 		rc = cz_fail(err, CZ_EINVALID, "not a path inside the source");
 		goto cleanup;
 	}

@@ -27,6 +27,7 @@
  */
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -74,6 +75,10 @@ int cz_assemble_source(const char *source_root, const cz_source *src,
 		       cz_artifact_store *store, const cz_assemble_opts *opts,
 		       cz_assembly *out, cz_error *err);
 void cz_assembly_release(cz_assembly *a);
+
+/* True when rel (a path from a PackageSource) stays inside the tree: not
+ * absolute and without ".." components. */
+bool cz_path_relative_safe(const char *rel);
 
 /* The normalised base path of src ("" for the root); allocated from arena. */
 const char *cz_source_base_path(cz_arena *arena, const cz_source *src);

@@ -243,11 +243,9 @@ static int sync_remote(cz_kube *kube, const json_t *repo, const char *branch,
 int cz_repository_reconcile(cz_manager *m, cz_kube *kube, const char *key,
 			    cz_error *err)
 {
-	const char *slash = strchr(key, '/');
-	char *ns = slash ? cz_xstrndup(key, (size_t)(slash - key)) : NULL;
 	json_t *repo = m->inf[CZ_W_REPOSITORIES]
-			       ? cz_informer_get(m->inf[CZ_W_REPOSITORIES], ns,
-						 slash ? slash + 1 : key)
+			       ? cz_informer_get_key(m->inf[CZ_W_REPOSITORIES],
+						     key)
 			       : NULL;
 	const json_t *spec = json_object_get(repo, "spec");
 	const char *type = json_string_value(json_object_get(spec, "type"));
@@ -279,6 +277,5 @@ cleanup:
 	json_decref(status);
 	json_decref(repo);
 	free(commit);
-	free(ns);
 	return rc;
 }

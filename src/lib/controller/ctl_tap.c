@@ -177,10 +177,7 @@ cleanup:
 int cz_tap_reconcile(cz_manager *m, cz_kube *kube, const char *key,
 		     cz_error *err)
 {
-	const char *slash = strchr(key, '/');
-	char *ns = slash ? cz_xstrndup(key, (size_t)(slash - key)) : NULL;
-	json_t *repo = cz_informer_get(m->inf[CZ_W_OCIREPOS], ns,
-				       slash ? slash + 1 : key);
+	json_t *repo = cz_informer_get_key(m->inf[CZ_W_OCIREPOS], key);
 	const char *digest = json_string_value(json_object_get(
 		json_object_get(json_object_get(repo, "status"), "artifact"),
 		"digest"));
@@ -190,6 +187,5 @@ int cz_tap_reconcile(cz_manager *m, cz_kube *kube, const char *key,
 	if (repo && cz_tap_label(repo) && digest && !applied(m, key, digest))
 		rc = follow(m, kube, key, repo, digest, err);
 	json_decref(repo);
-	free(ns);
 	return rc;
 }

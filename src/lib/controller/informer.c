@@ -971,3 +971,13 @@ void cz_informer_get_stats(cz_informer *inf, cz_informer_stats *out)
 	*out = inf->stats;
 	pthread_mutex_unlock(&inf->mu);
 }
+
+json_t *cz_informer_get_key(cz_informer *inf, const char *key)
+{
+	const char *slash = strchr(key, '/');
+	char *ns = slash ? cz_xstrndup(key, (size_t)(slash - key)) : NULL;
+	json_t *obj = cz_informer_get(inf, ns, slash ? slash + 1 : key);
+
+	free(ns);
+	return obj;
+}

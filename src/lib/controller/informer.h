@@ -66,6 +66,8 @@ bool cz_informer_wait_synced(cz_informer *inf, volatile int *stop);
 /* The cached object (new reference, read-only) or NULL.  ns NULL or ""
  * for cluster-scoped objects. */
 json_t *cz_informer_get(cz_informer *inf, const char *ns, const char *name);
+/* The same for a queue key, "ns/name" or "name". */
+json_t *cz_informer_get_key(cz_informer *inf, const char *key);
 /*
  * Cached objects (a new JSON array of read-only objects) in namespace ns
  * (NULL: all) with label key=value (key NULL: any labels), sorted by

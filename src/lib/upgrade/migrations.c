@@ -91,20 +91,6 @@ static const json_t *platform_component(const json_t *src,
 	return NULL;
 }
 
-static bool has_dotdot(const char *p)
-{
-	for (const char *seg = p; seg; seg = strchr(seg, '/')) {
-		while (*seg == '/')
-			seg++;
-		if (seg[0] == '.' && seg[1] == '.' &&
-		    (seg[2] == '/' || seg[2] == '\0'))
-			return true;
-		if (!*seg)
-			break;
-	}
-	return false;
-}
-
 static char *chart_path(const char *tree, const json_t *src,
 			const json_t *comp)
 {
@@ -141,7 +127,7 @@ int cz_migrations_for_package(const char *tree, const json_t *src,
 		if (json_is_string(json_array_get(files, i)))
 			items[list.len++] =
 				json_string_value(json_array_get(files, i));
-	if (has_dotdot(chart + strlen(tree))) {
+	if (!cz_path_relative_safe(chart + strlen(tree) + 1)) {
 		memset(out, 0, sizeof(*out));
 		out->target = -1;
 		rc = cz_fail(err, CZ_EINVALID, "the platform chart path leaves "
