@@ -44,6 +44,12 @@ typedef struct cz_informer_opts {
 	 * them; they are often the largest part of an object) unless this
 	 * is set. */
 	bool keep_managed_fields;
+	/* Cached objects are kept as compact JSON text and parsed anew for
+	 * each get, list, resync and handler call, instead of as jansson
+	 * trees about ten times their text's size: for resources with many
+	 * objects that are read rarely (HelmReleases, ControllerRevisions).
+	 * What callers get is the same. */
+	bool compact;
 } cz_informer_opts;
 
 /* The informer takes its own cz_kube_dup() of kube. */

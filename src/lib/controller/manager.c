@@ -94,6 +94,10 @@ static int start_informers(cz_manager *m, cz_error *err)
 		/* Only the values Secrets are watched, never all Secrets. */
 		if (watches[i].id == CZ_W_VALUES_SECRETS)
 			io.field_selector = field;
+		/* The most numerous objects, read one at a time: kept as
+		 * text (a HelmRelease is 1.5 KB so, 11 KB as a tree). */
+		io.compact = watches[i].id == CZ_W_RELEASES ||
+			     watches[i].id == CZ_W_REVISIONS;
 		rc = cz_informer_new(m->kube, &io, &m->inf[watches[i].id], err);
 	}
 	for (size_t i = 0; i < NCONTROLLERS && rc == CZ_OK; i++)
