@@ -146,7 +146,7 @@ static void catalog_changed(cz_manager *m, bool is_source, json_t *old,
 	pthread_rwlock_wrlock(&m->lock);
 	was_there = cz_catalog_package(&m->catalog, name) != NULL;
 	if (is_source && new_obj)
-		cz_catalog_put_source(&m->catalog, new_obj);
+		cz_catalog_put_source_copy(&m->catalog, new_obj);
 	else if (is_source)
 		cz_catalog_remove_source(&m->catalog, name);
 	else if (!put_package(m, name, new_obj))

@@ -220,5 +220,9 @@ const cz_resource *cz_res_revisions(void);
 void cz_meta_add_maps(json_t *into, const json_t *from);
 /* Queue key of obj for namespaced objects "ns/name", else "name". */
 void cz_enqueue_object(cz_controller *c, const json_t *obj);
+/* The PackageSource name from the informer's cache (a new reference),
+ * or NULL when it is gone or being deleted.  The live catalog keeps only
+ * what it decodes of a source, not the object. */
+json_t *cz_live_source(cz_manager *m, const char *name);
 
 #endif

@@ -95,9 +95,12 @@ static int start_informers(cz_manager *m, cz_error *err)
 		if (watches[i].id == CZ_W_VALUES_SECRETS)
 			io.field_selector = field;
 		/* The most numerous objects, read one at a time: kept as
-		 * text (a HelmRelease is 1.5 KB so, 11 KB as a tree). */
+		 * text (a HelmRelease is 1.5 KB so, 11 KB as a tree).  The
+		 * live catalog keeps its own copy of what it reads of a
+		 * PackageSource. */
 		io.compact = watches[i].id == CZ_W_RELEASES ||
-			     watches[i].id == CZ_W_REVISIONS;
+			     watches[i].id == CZ_W_REVISIONS ||
+			     watches[i].id == CZ_W_SOURCES;
 		rc = cz_informer_new(m->kube, &io, &m->inf[watches[i].id], err);
 	}
 	for (size_t i = 0; i < NCONTROLLERS && rc == CZ_OK; i++)
