@@ -303,6 +303,8 @@ static cz_manager *manager_new(const cz_manager_opts *opts)
 	cz_engine_init(&m->engine, &m->catalog, &m->opts.engine);
 	m->dependents = json_object();
 	m->depends = json_object();
+	m->installers = json_object();
+	m->installs = json_object();
 	m->own_releases = json_object();
 	pthread_mutex_init(&m->echo_lock, NULL);
 	pthread_mutex_init(&m->cycle_lock, NULL);
@@ -384,6 +386,8 @@ void cz_manager_stop(cz_manager *m)
 	cz_catalog_release(&m->catalog);
 	json_decref(m->dependents);
 	json_decref(m->depends);
+	json_decref(m->installers);
+	json_decref(m->installs);
 	json_decref(m->own_releases);
 	pthread_mutex_destroy(&m->echo_lock);
 	json_decref(m->cycle_candidates);
