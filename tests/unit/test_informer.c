@@ -306,6 +306,14 @@ static void follows(bool compact)
 	assert_string_equal(cz_meta_str(json_array_get(list, 0), "name"), "c");
 	assert_string_equal(cz_meta_str(json_array_get(list, 1), "name"), "d");
 	json_decref(list);
+	/* The same selection as names only. */
+	list = cz_informer_list_names(inf, NULL, "tier", "db");
+	assert_int_equal(json_array_size(list), 2);
+	assert_string_equal(json_string_value(json_array_get(
+				    json_array_get(list, 0), 0)), "");
+	assert_string_equal(json_string_value(json_array_get(
+				    json_array_get(list, 1), 1)), "d");
+	json_decref(list);
 	assert_int_equal(cz_informer_count(inf), 3);
 	/* A resync hands every cached object over, parsed anew from text
 	 * in a compact cache. */

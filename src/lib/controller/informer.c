@@ -963,8 +963,12 @@ static const hmap *candidates(cz_informer *inf, const char *ns,
 	return &inf->by_key;
 }
 
-json_t *cz_informer_list(cz_informer *inf, const char *ns,
-			 const char *label_key, const char *label_value)
+/* The cached entries in ns (NULL: all) with the label, sorted by
+ * namespace then name, each made into a JSON value by make (NULL
+ * results are skipped); a new array. */
+static json_t *collect(cz_informer *inf, const char *ns,
+		       const char *label_key, const char *label_value,
+		       json_t *(*make)(const entry *e))
 {
 	char *label = label_key ? cz_xasprintf("%s=%s", label_key,
 					       label_value ? label_value : "")
@@ -982,15 +986,32 @@ json_t *cz_informer_list(cz_informer *inf, const char *ns,
 	if (p.len)
 		qsort(p.items, p.len, sizeof(*p.items), by_ns_name);
 	for (size_t i = 0; i < p.len; i++) {
-		json_t *obj = entry_object(p.items[i]);
+		json_t *v = make(p.items[i]);
 
-		if (obj)
-			json_array_append_new(out, obj);
+		if (v)
+			json_array_append_new(out, v);
 	}
 	pthread_mutex_unlock(&inf->mu);
 	free(p.items);
 	free(label);
 	return out;
+}
+
+json_t *cz_informer_list(cz_informer *inf, const char *ns,
+			 const char *label_key, const char *label_value)
+{
+	return collect(inf, ns, label_key, label_value, entry_object);
+}
+
+static json_t *entry_names(const entry *e)
+{
+	return json_pack("[s, s]", e->ns, e->name);
+}
+
+json_t *cz_informer_list_names(cz_informer *inf, const char *ns,
+			       const char *label_key, const char *label_value)
+{
+	return collect(inf, ns, label_key, label_value, entry_names);
 }
 
 size_t cz_informer_count(cz_informer *inf)

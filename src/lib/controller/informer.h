@@ -79,6 +79,10 @@ json_t *cz_informer_get(cz_informer *inf, const char *ns, const char *name);
  */
 json_t *cz_informer_list(cz_informer *inf, const char *ns,
 			 const char *label_key, const char *label_value);
+/* As cz_informer_list, but only [namespace, name] of each object ("" for
+ * cluster-scoped ones): a compact cache parses nothing. */
+json_t *cz_informer_list_names(cz_informer *inf, const char *ns,
+			       const char *label_key, const char *label_value);
 size_t cz_informer_count(cz_informer *inf);
 
 /* Hands every cached object to the handlers as an update (old == new),
