@@ -83,6 +83,18 @@ int cz_reply_raw(cz_req *req, unsigned code, const char *json, size_t len)
 	return queue(req, code, resp, JSON_TYPE);
 }
 
+int cz_reply_raw_take(cz_req *req, unsigned code, char *json, size_t len)
+{
+	struct MHD_Response *resp = MHD_create_response_from_buffer(
+		len, json, MHD_RESPMEM_MUST_FREE);
+
+	if (!resp) {
+		free(json);
+		return CZ_EIO;
+	}
+	return queue(req, code, resp, JSON_TYPE);
+}
+
 int cz_reply_text(cz_req *req, unsigned code, const char *content_type,
 		  const char *text)
 {

@@ -192,15 +192,15 @@ int cz_handle_resource(cz_req *req)
 int cz_reply_list(cz_req *req, const cz_api_call *c)
 {
 	cz_buf out;
-	int rc;
+	char *text;
+	size_t len;
 
 	if (cz_wants_table(req))
 		return cz_reply_list_table(req, c->res, &c->list);
 	cz_buf_init(&out, CZ_BUF_UNLIMITED);
 	cz_api_list_text(c, &out);
-	rc = cz_reply_raw(req, 200, out.data, out.len);
-	cz_buf_release(&out);
-	return rc;
+	text = cz_buf_detach(&out, &len);
+	return cz_reply_raw_take(req, 200, text, len);
 }
 
 int cz_reply_list_table(cz_req *req, const cz_resource *r,

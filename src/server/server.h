@@ -103,6 +103,9 @@ int cz_reply_json(cz_req *req, unsigned code, const json_t *obj);
 int cz_reply_json_new(cz_req *req, unsigned code, json_t *obj);
 /* Answers with bytes of JSON text already serialised (copied). */
 int cz_reply_raw(cz_req *req, unsigned code, const char *json, size_t len);
+/* As cz_reply_raw, taking json (malloc'ed), which is sent without a copy:
+ * a list of tens of thousands of objects is tens of MB. */
+int cz_reply_raw_take(cz_req *req, unsigned code, char *json, size_t len);
 /* Answers with a v1 Status error: reason, message, optional details
  * (borrowed). */
 int cz_reply_status(cz_req *req, unsigned code, const char *reason,

@@ -172,10 +172,57 @@ static void test_engine_over_live_catalog(void **state)
 	cz_catalog_release(&cat);
 }
 
+/* A source put as a copy keeps no reference to its object: everything
+ * decoded, healthCheckExprs included, outlives it (checked under ASan),
+ * and a replacement frees the copy it replaces. */
+static void test_put_source_copy(void **state)
+{
+	cz_catalog cat;
+	json_t *obj = source("s", "ns-s", true);
+	json_t *install = json_object_get(json_array_get(json_object_get(
+		json_array_get(json_object_get(json_object_get(obj, "spec"),
+					       "variants"), 0),
+		"components"), 0), "install");
+	const cz_source *src;
+	const cz_install *in;
+
+	(void)state;
+	cz_catalog_init(&cat);
+	json_object_set_new(install, "healthCheckExprs",
+			    json_pack("[{s:s}]", "current", "true"));
+	cz_catalog_put_source_copy(&cat, obj);
+	json_decref(obj);
+	src = cz_catalog_source(&cat, "s");
+	assert_non_null(src);
+	assert_null(src->object);
+	assert_string_equal(src->name, "s");
+	assert_int_equal(src->nvariants, 1);
+	assert_string_equal(src->variants[0].name, "default");
+	in = src->variants[0].components[0].install;
+	assert_string_equal(in->namespace, "ns-s");
+	assert_string_equal(in->release_name, "c");
+	assert_true(in->privileged);
+	assert_string_equal(json_string_value(json_object_get(
+				    json_array_get(in->health_check_exprs, 0),
+				    "current")),
+			    "true");
+	obj = source("s", "ns-t", false);
+	cz_catalog_put_source_copy(&cat, obj);
+	json_decref(obj);
+	src = cz_catalog_source(&cat, "s");
+	assert_string_equal(src->variants[0].components[0].install->namespace,
+			    "ns-t");
+	assert_null(src->variants[0].components[0].install->health_check_exprs);
+	assert_int_equal(cat.nsources, 1);
+	assert_true(cz_catalog_remove_source(&cat, "s"));
+	cz_catalog_release(&cat);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_put_replace_remove),
+		cmocka_unit_test(test_put_source_copy),
 		cmocka_unit_test(test_privileged_counts),
 		cmocka_unit_test(test_engine_over_live_catalog),
 	};

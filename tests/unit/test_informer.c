@@ -250,10 +250,12 @@ static void delete_package(fixture *f, const char *name)
 	free(path);
 }
 
-static cz_informer *started(fixture *f, unsigned resync_seconds)
+static cz_informer *started_cache(fixture *f, unsigned resync_seconds,
+				  bool compact)
 {
 	cz_informer_opts opts = { .resource = packages(), .page_size = 2,
-				  .resync_seconds = resync_seconds };
+				  .resync_seconds = resync_seconds,
+				  .compact = compact };
 	cz_informer *inf = NULL;
 	volatile int stop = 0;
 
@@ -264,18 +266,23 @@ static cz_informer *started(fixture *f, unsigned resync_seconds)
 	return inf;
 }
 
-static void test_follows_adds_updates_deletes(void **state)
+static cz_informer *started(fixture *f, unsigned resync_seconds)
+{
+	return started_cache(f, resync_seconds, false);
+}
+
+/* The same behaviour whether the cache keeps trees or text. */
+static void follows(bool compact)
 {
 	fixture f;
 	cz_informer *inf;
 	json_t *obj, *list;
 
-	(void)state;
 	fixture_open(&f, 0);
 	create_package(&f, "a", "web");
 	create_package(&f, "b", "web");
 	create_package(&f, "c", "db");
-	inf = started(&f, 0);
+	inf = started_cache(&f, 1, compact);
 	/* The first list came in pages of two and is complete. */
 	assert_int_equal(cz_informer_count(inf), 3);
 	assert_true(eventually(&f, "add", NULL, 3));
@@ -299,9 +306,32 @@ static void test_follows_adds_updates_deletes(void **state)
 	assert_string_equal(cz_meta_str(json_array_get(list, 0), "name"), "c");
 	assert_string_equal(cz_meta_str(json_array_get(list, 1), "name"), "d");
 	json_decref(list);
+	/* The same selection as names only. */
+	list = cz_informer_list_names(inf, NULL, "tier", "db");
+	assert_int_equal(json_array_size(list), 2);
+	assert_string_equal(json_string_value(json_array_get(
+				    json_array_get(list, 0), 0)), "");
+	assert_string_equal(json_string_value(json_array_get(
+				    json_array_get(list, 1), 1)), "d");
+	json_decref(list);
 	assert_int_equal(cz_informer_count(inf), 3);
+	/* A resync hands every cached object over, parsed anew from text
+	 * in a compact cache. */
+	assert_true(eventually(&f, "resync", "d", 1));
 	cz_informer_free(inf);
 	fixture_close(&f);
+}
+
+static void test_follows_adds_updates_deletes(void **state)
+{
+	(void)state;
+	follows(false);
+}
+
+static void test_compact_cache_follows(void **state)
+{
+	(void)state;
+	follows(true);
 }
 
 /* Writes made while the informer was stopped fall out of a window of
@@ -365,6 +395,7 @@ int main(void)
 		cmocka_unit_test(test_empty_cache),
 		cmocka_unit_test(test_stops_while_failing),
 		cmocka_unit_test(test_follows_adds_updates_deletes),
+		cmocka_unit_test(test_compact_cache_follows),
 		cmocka_unit_test(test_relists_after_gone),
 		cmocka_unit_test(test_resync_redelivers),
 	};

@@ -83,8 +83,11 @@ static int apply_once(cz_api_call *c, const json_t *patch, const char *manager,
 		goto cleanup;
 	}
 	if (!cur) {
-		/* Apply to a missing object creates it. */
+		/* Apply to a missing object creates it; when another writer
+		 * created it first, the next attempt applies to theirs. */
 		rc = cz_api_create_managed(c, live, manager, true);
+		if (rc == CZ_EEXISTS)
+			rc = CZ_EAGAIN;
 		goto cleanup;
 	}
 	opts.fields_managed = true;

@@ -193,3 +193,14 @@ void cz_meta_add_maps(json_t *into, const json_t *from)
 		json_object_update(cur, add);
 	}
 }
+
+json_t *cz_live_source(cz_manager *m, const char *name)
+{
+	json_t *obj = cz_informer_get(m->inf[CZ_W_SOURCES], NULL, name);
+
+	if (obj && cz_meta_str(obj, "deletionTimestamp")) {
+		json_decref(obj);
+		obj = NULL;
+	}
+	return obj;
+}

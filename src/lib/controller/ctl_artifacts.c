@@ -423,20 +423,6 @@ static int delete_stale(cz_kube *kube, const char *name, const cz_assembly *a,
 
 /* ---- reconcile -------------------------------------------------------- */
 
-/* The PackageSource (new reference) unless gone or being deleted. */
-static json_t *live_source(cz_manager *m, const char *name)
-{
-	const cz_source *src;
-	json_t *obj = NULL;
-
-	pthread_rwlock_rdlock(&m->lock);
-	src = cz_catalog_source(&m->catalog, name);
-	if (src && !cz_meta_str(src->object, "deletionTimestamp"))
-		obj = json_incref(src->object);
-	pthread_rwlock_unlock(&m->lock);
-	return obj;
-}
-
 /* The Flux source ref names (new reference) when it is Ready=True with an
  * artifact, else NULL. */
 static json_t *ready_flux_source(cz_manager *m, const json_t *ref)
@@ -642,7 +628,7 @@ int cz_artifacts_reconcile(cz_manager *m, cz_kube *kube, const char *key,
 
 	if (!m->artgen)
 		return CZ_OK;
-	src = live_source(m, key);
+	src = cz_live_source(m, key);
 	ref = json_object_get(json_object_get(src, "spec"), "sourceRef");
 	flux = ref ? ready_flux_source(m, ref) : NULL;
 	if (!flux) {

@@ -30,46 +30,66 @@ static const cz_variant *active_variant(const cz_catalog *cat,
 	return src ? cz_source_variant(src, pkg->variant) : NULL;
 }
 
-/* Re-indexes what name depends on, after it or its source changed;
- * true when its dependencies are not what they were. */
-static bool refresh_depends(cz_manager *m, const char *name)
+/* Replaces name's entries in a reverse index (key -> {name: true}) by
+ * the keys in after (a JSON array of strings, taken), remembering them in
+ * forward (name -> keys); true when they are not what they were. */
+static bool reindex(json_t *reverse, json_t *forward, const char *name,
+		    json_t *after)
 {
-	json_t *before = json_object_get(m->depends, name);
-	const cz_package *pkg = cz_catalog_package(&m->catalog, name);
-	const cz_variant *v = pkg ? active_variant(&m->catalog, pkg) : NULL;
-	json_t *after = json_array();
+	json_t *before = json_object_get(forward, name);
 	json_t *empty = json_array();
-	bool changed;
+	bool changed = !json_equal(before ? before : empty, after);
 	size_t i;
-	json_t *dep;
+	json_t *key;
 
-	json_array_foreach (before, i, dep)
-		json_object_del(json_object_get(m->dependents,
-						json_string_value(dep)),
+	json_array_foreach (before, i, key)
+		json_object_del(json_object_get(reverse,
+						json_string_value(key)),
 				name);
-	for (size_t j = 0; v && j < v->depends_on.len; j++) {
-		const char *d = v->depends_on.items[j];
-		json_t *set;
+	json_array_foreach (after, i, key) {
+		const char *k = json_string_value(key);
+		json_t *set = json_object_get(reverse, k);
 
-		if (cz_strlist_has(&pkg->ignore_dependencies, d))
-			continue;
-		set = json_object_get(m->dependents, d);
 		if (!set) {
 			set = json_object();
-			json_object_set_new(m->dependents, d, set);
+			json_object_set_new(reverse, k, set);
 		}
 		json_object_set_new(set, name, json_true());
-		json_array_append_new(after, json_string(d));
 	}
-	changed = !json_equal(before ? before : empty, after);
 	if (json_array_size(after))
-		json_object_set_new(m->depends, name, after);
+		json_object_set_new(forward, name, after);
 	else {
-		json_object_del(m->depends, name);
+		json_object_del(forward, name);
 		json_decref(after);
 	}
 	json_decref(empty);
 	return changed;
+}
+
+/* Re-indexes what name depends on and the namespaces it installs into,
+ * after it or its source changed; true when its dependencies are not
+ * what they were. */
+static bool refresh_indexes(cz_manager *m, const char *name)
+{
+	const cz_package *pkg = cz_catalog_package(&m->catalog, name);
+	const cz_variant *v = pkg ? active_variant(&m->catalog, pkg) : NULL;
+	json_t *deps = json_array();
+	json_t *nss = json_array();
+
+	for (size_t j = 0; v && j < v->depends_on.len; j++) {
+		const char *d = v->depends_on.items[j];
+
+		if (!cz_strlist_has(&pkg->ignore_dependencies, d))
+			json_array_append_new(deps, json_string(d));
+	}
+	for (size_t j = 0; v && j < v->ncomponents; j++) {
+		const cz_install *in = v->components[j].install;
+
+		if (in)
+			json_array_append_new(nss, json_string(in->namespace));
+	}
+	reindex(m->installers, m->installs, name, nss);
+	return reindex(m->dependents, m->depends, name, deps);
 }
 
 /* The Packages to reconcile after name changed: itself, its dependents,
@@ -79,30 +99,18 @@ static json_t *affected_packages(cz_manager *m, const char *name,
 				 bool include_self, const json_t *flipped)
 {
 	json_t *out = include_self ? json_pack("[s]", name) : json_array();
-	json_t *set = json_object_get(m->dependents, name);
 	const char *dep;
 	json_t *unused;
+	size_t i;
+	json_t *ns;
 
-	json_object_foreach (set, dep, unused)
+	json_object_foreach (json_object_get(m->dependents, name), dep, unused)
 		json_array_append_new(out, json_string(dep));
-	if (!json_array_size(flipped))
-		return out;
-	for (size_t i = 0; i < m->catalog.npackages; i++) {
-		const cz_package *pkg = m->catalog.packages[i];
-		const cz_variant *v = active_variant(&m->catalog, pkg);
-		size_t k;
-		json_t *ns;
-
-		for (size_t j = 0; v && j < v->ncomponents; j++) {
-			const cz_install *in = v->components[j].install;
-
-			json_array_foreach (flipped, k, ns)
-				if (in && strcmp(in->namespace,
-						 json_string_value(ns)) == 0)
-					json_array_append_new(
-						out, json_string(pkg->name));
-		}
-	}
+	json_array_foreach (flipped, i, ns)
+		json_object_foreach (json_object_get(m->installers,
+						     json_string_value(ns)),
+				     dep, unused)
+			json_array_append_new(out, json_string(dep));
 	return out;
 }
 
@@ -146,7 +154,7 @@ static void catalog_changed(cz_manager *m, bool is_source, json_t *old,
 	pthread_rwlock_wrlock(&m->lock);
 	was_there = cz_catalog_package(&m->catalog, name) != NULL;
 	if (is_source && new_obj)
-		cz_catalog_put_source(&m->catalog, new_obj);
+		cz_catalog_put_source_copy(&m->catalog, new_obj);
 	else if (is_source)
 		cz_catalog_remove_source(&m->catalog, name);
 	else if (!put_package(m, name, new_obj))
@@ -155,7 +163,7 @@ static void catalog_changed(cz_manager *m, bool is_source, json_t *old,
 	cz_engine_refresh_package(&m->engine, name, flipped);
 	/* A Package that comes or goes may close or open a cycle through
 	 * its dependents; otherwise only its own edges matter. */
-	if (refresh_depends(m, name) ||
+	if (refresh_indexes(m, name) ||
 	    was_there != (cz_catalog_package(&m->catalog, name) != NULL))
 		m->graph_dirty = true;
 	affected = affected_packages(m, name, true, flipped);
@@ -436,8 +444,8 @@ static char *cycle_text(cz_manager *m, const char *name)
 static cz_hr_ref *existing_releases(cz_manager *m, const char *name,
 				    cz_arena *arena, size_t *n)
 {
-	json_t *list = cz_informer_list(m->inf[CZ_W_RELEASES], NULL,
-					PACKAGE_LABEL, name);
+	json_t *list = cz_informer_list_names(m->inf[CZ_W_RELEASES], NULL,
+					      PACKAGE_LABEL, name);
 	cz_hr_ref *refs = cz_arena_array(arena, json_array_size(list) + 1,
 					 sizeof(*refs));
 	size_t i;
@@ -445,9 +453,10 @@ static cz_hr_ref *existing_releases(cz_manager *m, const char *name,
 
 	*n = 0;
 	json_array_foreach (list, i, hr) {
-		refs[*n].name = cz_arena_strdup(arena, cz_meta_str(hr, "name"));
-		refs[*n].namespace =
-			cz_arena_strdup(arena, cz_meta_str(hr, "namespace"));
+		refs[*n].namespace = cz_arena_strdup(
+			arena, json_string_value(json_array_get(hr, 0)));
+		refs[*n].name = cz_arena_strdup(
+			arena, json_string_value(json_array_get(hr, 1)));
 		(*n)++;
 	}
 	json_decref(list);

@@ -162,21 +162,30 @@ cleanup:
 	return cond;
 }
 
-/* The PackageSource from the live catalog (new reference) with the
- * engine's status.variants, or NULL when it is gone or going. */
+/*
+ * The PackageSource (new reference) with the engine's status.variants
+ * from the live catalog, or NULL when it is gone or going.  The cache may
+ * be an event ahead of the catalog; that event then updates the catalog
+ * before it enqueues this source again (the Package controller's handler
+ * runs first), so a status from the older variants does not last.
+ */
 static json_t *source_and_variants(cz_manager *m, const char *name,
 				   json_t **status)
 {
+	json_t *obj = cz_live_source(m, name);
 	const cz_source *src;
-	json_t *obj = NULL;
 
+	if (!obj)
+		return NULL;
 	pthread_rwlock_rdlock(&m->lock);
 	src = cz_catalog_source(&m->catalog, name);
-	if (src && !cz_meta_str(src->object, "deletionTimestamp")) {
-		obj = json_incref(src->object);
+	if (src)
 		*status = cz_source_status_json(src);
-	}
 	pthread_rwlock_unlock(&m->lock);
+	if (!src) {
+		json_decref(obj);
+		obj = NULL;
+	}
 	return obj;
 }
 

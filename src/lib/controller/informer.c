@@ -151,7 +151,10 @@ typedef struct entry {
 	char *key;      /* "ns/name" or "name" */
 	char *ns;       /* "" for cluster-scoped objects */
 	char *name;
-	json_t *obj;    /* one reference */
+	json_t *obj;    /* one reference; NULL in a compact cache */
+	char *text;     /* a compact cache's object as JSON text, else NULL */
+	size_t len;
+	char *rv;       /* metadata.resourceVersion, or NULL */
 	char **labels;  /* "key=value" for each label */
 	size_t nlabels;
 } entry;
@@ -173,6 +176,7 @@ struct cz_informer {
 
 	unsigned resync_seconds;
 	bool keep_managed_fields;
+	bool compact;
 	pthread_t thread;
 	pthread_t resync_thread;
 	bool running;
@@ -210,17 +214,16 @@ char *cz_object_cache_key(const json_t *obj)
 	return cz_xstrdup(name);
 }
 
-static bool same_version(const json_t *a, const json_t *b)
+static bool same_version(const entry *e, const json_t *obj)
 {
-	const char *ra = meta_string(a, "resourceVersion");
-	const char *rb = meta_string(b, "resourceVersion");
+	const char *rv = meta_string(obj, "resourceVersion");
 
-	return ra && rb && !strcmp(ra, rb);
+	return e->rv && rv && !strcmp(e->rv, rv);
 }
 
-/* A new entry holding a reference to obj, or NULL for an object without
- * a name. */
-static entry *entry_new(json_t *obj)
+/* A new entry for obj, or NULL for an object without a name: a reference
+ * to obj, or in a compact cache its text. */
+static entry *entry_new(json_t *obj, bool compact)
 {
 	json_t *labels = json_object_get(json_object_get(obj, "metadata"),
 					 "labels");
@@ -236,7 +239,15 @@ static entry *entry_new(json_t *obj)
 	e->key = key;
 	e->ns = cz_xstrdup(ns ? ns : "");
 	e->name = cz_xstrdup(meta_string(obj, "name"));
-	e->obj = json_incref(obj);
+	if (meta_string(obj, "resourceVersion"))
+		e->rv = cz_xstrdup(meta_string(obj, "resourceVersion"));
+	if (compact) {
+		/* No JSON_SORT_KEYS: a parse gives back the same tree. */
+		e->text = json_dumps(obj, JSON_COMPACT);
+		e->len = e->text ? strlen(e->text) : 0;
+	} else {
+		e->obj = json_incref(obj);
+	}
 	e->labels = cz_xcalloc(json_object_size(labels) + 1,
 			       sizeof(*e->labels));
 	json_object_foreach(labels, k, v) {
@@ -247,13 +258,14 @@ static entry *entry_new(json_t *obj)
 	return e;
 }
 
-/* Frees e; its object reference too unless keep_obj. */
-static void entry_free(entry *e, bool keep_obj)
+/* Frees e and its object reference. */
+static void entry_free(entry *e)
 {
 	if (!e)
 		return;
-	if (!keep_obj)
-		json_decref(e->obj);
+	json_decref(e->obj);
+	free(e->text);
+	free(e->rv);
 	for (size_t i = 0; i < e->nlabels; i++)
 		free(e->labels[i]);
 	free(e->labels);
@@ -265,7 +277,29 @@ static void entry_free(entry *e, bool keep_obj)
 
 static void entry_free_value(void *value)
 {
-	entry_free(value, false);
+	entry_free(value);
+}
+
+/* The entry's object as callers get it: a new reference, or NULL when a
+ * compact cache's text does not parse (it cannot: the cache wrote it). */
+static json_t *entry_object(const entry *e)
+{
+	if (!e->text)
+		return json_incref(e->obj);
+	return json_loadb(e->text, e->len, 0, NULL);
+}
+
+/* The object an entry that leaves the cache hands to its handlers (a
+ * reference the caller owns): a compact cache parses only when someone
+ * is listening. */
+static json_t *entry_take_object(const cz_informer *inf, entry *e)
+{
+	json_t *obj = e->obj;
+
+	e->obj = NULL;
+	if (e->text && inf->nhandlers)
+		obj = entry_object(e);
+	return obj;
 }
 
 static void set_free_value(void *value)
@@ -369,18 +403,19 @@ static void apply_upsert(cz_informer *inf, json_t *obj, changes *c)
 	if (!inf->keep_managed_fields)
 		json_object_del(json_object_get(obj, "metadata"),
 				"managedFields");
-	e = entry_new(obj);
+	e = entry_new(obj, inf->compact);
 	if (!e)
 		return;
 	old = hmap_get(&inf->by_key, e->key);
-	if (old && same_version(old->obj, obj)) {
-		entry_free(e, false);
+	if (old && same_version(old, obj)) {
+		entry_free(e);
 		return;
 	}
 	old = cache_remove(inf, e->key);
 	cache_insert(inf, e);
-	changes_push(c, old ? old->obj : NULL, json_incref(obj));
-	entry_free(old, true); /* its reference moved to the change */
+	changes_push(c, old ? entry_take_object(inf, old) : NULL,
+		     json_incref(obj));
+	entry_free(old);
 	inf->stats.events++;
 }
 
@@ -393,13 +428,9 @@ static void apply_delete(cz_informer *inf, const char *key, json_t *last,
 
 	if (!old)
 		return;
-	if (last) {
-		changes_push(c, json_incref(last), NULL);
-		entry_free(old, false);
-	} else {
-		changes_push(c, old->obj, NULL);
-		entry_free(old, true);
-	}
+	changes_push(c, last ? json_incref(last) : entry_take_object(inf, old),
+		     NULL);
+	entry_free(old);
 	inf->stats.events++;
 }
 
@@ -732,6 +763,7 @@ int cz_informer_new(cz_kube *kube, const cz_informer_opts *opts,
 	inf->page_size = opts->page_size ? opts->page_size : DEFAULT_PAGE_SIZE;
 	inf->resync_seconds = opts->resync_seconds;
 	inf->keep_managed_fields = opts->keep_managed_fields;
+	inf->compact = opts->compact;
 	inf->need_list = true;
 	if ((rc = cz_kube_dup(kube, &inf->kube, err)) < 0) {
 		cz_informer_free(inf);
@@ -770,8 +802,10 @@ static void collect_object(void *ctx, void *value)
 {
 	changes *c = ctx;
 	entry *e = value;
+	json_t *obj = entry_object(e);
 
-	changes_push(c, json_incref(e->obj), json_incref(e->obj));
+	if (obj)
+		changes_push(c, json_incref(obj), obj);
 }
 
 void cz_informer_resync(cz_informer *inf)
@@ -883,7 +917,7 @@ json_t *cz_informer_get(cz_informer *inf, const char *ns, const char *name)
 
 	pthread_mutex_lock(&inf->mu);
 	if ((e = hmap_get(&inf->by_key, key)))
-		obj = json_incref(e->obj);
+		obj = entry_object(e);
 	pthread_mutex_unlock(&inf->mu);
 	free(key);
 	return obj;
@@ -929,8 +963,12 @@ static const hmap *candidates(cz_informer *inf, const char *ns,
 	return &inf->by_key;
 }
 
-json_t *cz_informer_list(cz_informer *inf, const char *ns,
-			 const char *label_key, const char *label_value)
+/* The cached entries in ns (NULL: all) with the label, sorted by
+ * namespace then name, each made into a JSON value by make (NULL
+ * results are skipped); a new array. */
+static json_t *collect(cz_informer *inf, const char *ns,
+		       const char *label_key, const char *label_value,
+		       json_t *(*make)(const entry *e))
 {
 	char *label = label_key ? cz_xasprintf("%s=%s", label_key,
 					       label_value ? label_value : "")
@@ -947,12 +985,33 @@ json_t *cz_informer_list(cz_informer *inf, const char *ns,
 		hmap_each(set, pick, &p);
 	if (p.len)
 		qsort(p.items, p.len, sizeof(*p.items), by_ns_name);
-	for (size_t i = 0; i < p.len; i++)
-		json_array_append(out, p.items[i]->obj);
+	for (size_t i = 0; i < p.len; i++) {
+		json_t *v = make(p.items[i]);
+
+		if (v)
+			json_array_append_new(out, v);
+	}
 	pthread_mutex_unlock(&inf->mu);
 	free(p.items);
 	free(label);
 	return out;
+}
+
+json_t *cz_informer_list(cz_informer *inf, const char *ns,
+			 const char *label_key, const char *label_value)
+{
+	return collect(inf, ns, label_key, label_value, entry_object);
+}
+
+static json_t *entry_names(const entry *e)
+{
+	return json_pack("[s, s]", e->ns, e->name);
+}
+
+json_t *cz_informer_list_names(cz_informer *inf, const char *ns,
+			       const char *label_key, const char *label_value)
+{
+	return collect(inf, ns, label_key, label_value, entry_names);
 }
 
 size_t cz_informer_count(cz_informer *inf)

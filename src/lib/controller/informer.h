@@ -44,6 +44,12 @@ typedef struct cz_informer_opts {
 	 * them; they are often the largest part of an object) unless this
 	 * is set. */
 	bool keep_managed_fields;
+	/* Cached objects are kept as compact JSON text and parsed anew for
+	 * each get, list, resync and handler call, instead of as jansson
+	 * trees about ten times their text's size: for resources with many
+	 * objects that are read rarely (HelmReleases, ControllerRevisions).
+	 * What callers get is the same. */
+	bool compact;
 } cz_informer_opts;
 
 /* The informer takes its own cz_kube_dup() of kube. */
@@ -75,6 +81,10 @@ json_t *cz_informer_get_key(cz_informer *inf, const char *key);
  */
 json_t *cz_informer_list(cz_informer *inf, const char *ns,
 			 const char *label_key, const char *label_value);
+/* As cz_informer_list, but only [namespace, name] of each object ("" for
+ * cluster-scoped ones): a compact cache parses nothing. */
+json_t *cz_informer_list_names(cz_informer *inf, const char *ns,
+			       const char *label_key, const char *label_value);
 size_t cz_informer_count(cz_informer *inf);
 
 /* Hands every cached object to the handlers as an update (old == new),

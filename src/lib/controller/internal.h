@@ -81,12 +81,17 @@ struct cz_manager {
 	/* The Package controller's view, guarded by lock: the catalog of
 	 * Packages and PackageSources, the engine over it, and the reverse
 	 * dependency index (name -> {dependent: true}) with each Package's
-	 * current contribution to it (name -> [dependency...]). */
+	 * current contribution to it (name -> [dependency...]), and the same
+	 * for the namespaces Packages install into (namespace ->
+	 * {package: true}, package -> [namespace...]), so that a namespace
+	 * whose privileged state flips costs its Packages, not a scan. */
 	pthread_rwlock_t lock;
 	cz_catalog catalog;
 	cz_engine engine;
 	json_t *dependents;
 	json_t *depends;
+	json_t *installers;
+	json_t *installs;
 	/* Packages that may lie on a dependency cycle (a superset), kept
 	 * for the cycle search: rebuilt, under cycle_lock, when the graph
 	 * changed (graph_dirty, written under the write lock). */
@@ -225,5 +230,9 @@ const cz_resource *cz_res_revisions(void);
 void cz_meta_add_maps(json_t *into, const json_t *from);
 /* Queue key of obj for namespaced objects "ns/name", else "name". */
 void cz_enqueue_object(cz_controller *c, const json_t *obj);
+/* The PackageSource name from the informer's cache (a new reference),
+ * or NULL when it is gone or being deleted.  The live catalog keeps only
+ * what it decodes of a source, not the object. */
+json_t *cz_live_source(cz_manager *m, const char *name);
 
 #endif

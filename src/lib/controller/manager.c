@@ -103,6 +103,13 @@ static int start_informers(cz_manager *m, cz_error *err)
 		/* Only the values Secrets are watched, never all Secrets. */
 		if (watches[i].id == CZ_W_VALUES_SECRETS)
 			io.field_selector = field;
+		/* The most numerous objects, read one at a time: kept as
+		 * text (a HelmRelease is 1.5 KB so, 11 KB as a tree).  The
+		 * live catalog keeps its own copy of what it reads of a
+		 * PackageSource. */
+		io.compact = watches[i].id == CZ_W_RELEASES ||
+			     watches[i].id == CZ_W_REVISIONS ||
+			     watches[i].id == CZ_W_SOURCES;
 		rc = cz_informer_new(m->kube, &io, &m->inf[watches[i].id], err);
 	}
 	for (size_t i = 0; i < NCONTROLLERS && rc == CZ_OK; i++)
@@ -307,6 +314,8 @@ static cz_manager *manager_new(const cz_manager_opts *opts)
 	cz_engine_init(&m->engine, &m->catalog, &m->opts.engine);
 	m->dependents = json_object();
 	m->depends = json_object();
+	m->installers = json_object();
+	m->installs = json_object();
 	m->own_releases = json_object();
 	pthread_mutex_init(&m->echo_lock, NULL);
 	pthread_mutex_init(&m->cycle_lock, NULL);
@@ -388,6 +397,8 @@ void cz_manager_stop(cz_manager *m)
 	cz_catalog_release(&m->catalog);
 	json_decref(m->dependents);
 	json_decref(m->depends);
+	json_decref(m->installers);
+	json_decref(m->installs);
 	json_decref(m->own_releases);
 	pthread_mutex_destroy(&m->echo_lock);
 	json_decref(m->cycle_candidates);

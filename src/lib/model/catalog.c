@@ -26,6 +26,7 @@ void cz_catalog_release(cz_catalog *cat)
 {
 	for (size_t i = 0; i < cat->nsources; i++) {
 		json_decref(cat->sources[i]->object);
+		json_decref(cat->sources[i]->kept);
 		free_own(cat->sources[i]->own);
 	}
 	for (size_t i = 0; i < cat->npackages; i++) {
@@ -40,14 +41,32 @@ void cz_catalog_release(cz_catalog *cat)
 	memset(cat, 0, sizeof(*cat));
 }
 
-static const char *str_or(const json_t *obj, const char *key, const char *dflt)
+/*
+ * Decoding into an arena.  Strings are borrowed from the object, which
+ * the catalog keeps, except for a source put live: its strings are copied
+ * into its arena and the JSON values it points to (healthCheckExprs) into
+ * kept, so that the parsed object (about ten times the size of what is
+ * decoded) need not stay.
+ */
+typedef struct decoder {
+	cz_arena *a;
+	json_t *kept; /* copy mode: an array owning the values kept; else NULL */
+} decoder;
+
+static const char *keep_str(const decoder *d, const char *s)
+{
+	return s && d->kept ? cz_arena_strdup(d->a, s) : s;
+}
+
+static const char *str_or(const decoder *d, const json_t *obj,
+			  const char *key, const char *dflt)
 {
 	const char *s = json_string_value(json_object_get(obj, key));
 
-	return s ? s : dflt;
+	return s ? keep_str(d, s) : dflt;
 }
 
-static cz_strlist decode_strlist(cz_arena *a, const json_t *arr)
+static cz_strlist decode_strlist(const decoder *d, const json_t *arr)
 {
 	cz_strlist l = { NULL, 0 };
 	size_t i;
@@ -55,14 +74,27 @@ static cz_strlist decode_strlist(cz_arena *a, const json_t *arr)
 
 	if (!json_is_array(arr) || json_array_size(arr) == 0)
 		return l;
-	l.items = cz_arena_array(a, json_array_size(arr), sizeof(char *));
+	l.items = cz_arena_array(d->a, json_array_size(arr), sizeof(char *));
 	json_array_foreach (arr, i, item)
 		if (json_is_string(item))
-			l.items[l.len++] = json_string_value(item);
+			l.items[l.len++] = keep_str(d, json_string_value(item));
 	return l;
 }
 
-static const cz_install *decode_install(cz_arena *a, const json_t *obj,
+/* A JSON value the decoded struct points to: borrowed, or in copy mode a
+ * copy that kept owns. */
+static json_t *keep_json(const decoder *d, json_t *v)
+{
+	json_t *copy;
+
+	if (!d->kept)
+		return v;
+	copy = json_deep_copy(v);
+	json_array_append_new(d->kept, copy);
+	return copy;
+}
+
+static const cz_install *decode_install(const decoder *d, const json_t *obj,
 					const char *component_name)
 {
 	cz_install *in;
@@ -70,26 +102,29 @@ static const cz_install *decode_install(cz_arena *a, const json_t *obj,
 
 	if (!json_is_object(obj))
 		return NULL;
-	in = cz_arena_alloc(a, sizeof(*in));
-	in->release_name = str_or(obj, "releaseName", "");
+	in = cz_arena_alloc(d->a, sizeof(*in));
+	in->release_name = str_or(d, obj, "releaseName", "");
 	if (!*in->release_name)
 		in->release_name = component_name;
-	in->namespace = str_or(obj, "namespace", "");
+	in->namespace = str_or(d, obj, "namespace", "");
 	in->privileged = json_is_true(json_object_get(obj, "privileged"));
-	in->depends_on = decode_strlist(a, json_object_get(obj, "dependsOn"));
-	in->upgrade_crds = str_or(obj, "upgradeCRDs", NULL);
+	in->depends_on = decode_strlist(d, json_object_get(obj, "dependsOn"));
+	in->upgrade_crds = str_or(d, obj, "upgradeCRDs", NULL);
 	if (in->upgrade_crds && !*in->upgrade_crds)
 		in->upgrade_crds = NULL;
-	in->wait_strategy = str_or(obj, "waitStrategy", NULL);
+	in->wait_strategy = str_or(d, obj, "waitStrategy", NULL);
 	if (in->wait_strategy && !*in->wait_strategy)
 		in->wait_strategy = NULL;
 	exprs = json_object_get(obj, "healthCheckExprs");
 	in->health_check_exprs =
-		json_is_array(exprs) && json_array_size(exprs) ? exprs : NULL;
+		json_is_array(exprs) && json_array_size(exprs)
+			? keep_json(d, exprs)
+			: NULL;
 	return in;
 }
 
-static void decode_components(cz_arena *a, const json_t *arr, cz_variant *v)
+static void decode_components(const decoder *d, const json_t *arr,
+			      cz_variant *v)
 {
 	cz_component *comps;
 	size_t i;
@@ -97,17 +132,18 @@ static void decode_components(cz_arena *a, const json_t *arr, cz_variant *v)
 
 	if (!json_is_array(arr) || json_array_size(arr) == 0)
 		return;
-	comps = cz_arena_array(a, json_array_size(arr), sizeof(*comps));
+	comps = cz_arena_array(d->a, json_array_size(arr), sizeof(*comps));
 	json_array_foreach (arr, i, item) {
 		cz_component *c = &comps[i];
 
-		c->name = str_or(item, "name", "");
-		c->path = str_or(item, "path", "");
-		c->libraries = decode_strlist(a, json_object_get(item, "libraries"));
+		c->name = str_or(d, item, "name", "");
+		c->path = str_or(d, item, "path", "");
+		c->libraries =
+			decode_strlist(d, json_object_get(item, "libraries"));
 		c->values_files =
-			decode_strlist(a, json_object_get(item, "valuesFiles"));
-		c->install =
-			decode_install(a, json_object_get(item, "install"), c->name);
+			decode_strlist(d, json_object_get(item, "valuesFiles"));
+		c->install = decode_install(d, json_object_get(item, "install"),
+					    c->name);
 	}
 	v->components = comps;
 	v->ncomponents = json_array_size(arr);
@@ -126,7 +162,8 @@ static const char *last_segment(const char *path)
 	return p;
 }
 
-static void decode_libraries(cz_arena *a, const json_t *arr, cz_variant *v)
+static void decode_libraries(const decoder *d, const json_t *arr,
+			     cz_variant *v)
 {
 	cz_library *libs;
 	size_t i;
@@ -134,10 +171,10 @@ static void decode_libraries(cz_arena *a, const json_t *arr, cz_variant *v)
 
 	if (!json_is_array(arr) || json_array_size(arr) == 0)
 		return;
-	libs = cz_arena_array(a, json_array_size(arr), sizeof(*libs));
+	libs = cz_arena_array(d->a, json_array_size(arr), sizeof(*libs));
 	json_array_foreach (arr, i, item) {
-		const char *path = str_or(item, "path", "");
-		const char *name = str_or(item, "name", "");
+		const char *path = str_or(d, item, "path", "");
+		const char *name = str_or(d, item, "name", "");
 
 		libs[i].path = path;
 		if (*name) {
@@ -146,30 +183,32 @@ static void decode_libraries(cz_arena *a, const json_t *arr, cz_variant *v)
 			const char *seg = last_segment(path);
 			size_t n = strcspn(seg, "/");
 
-			libs[i].name = cz_arena_strndup(a, seg, n);
+			libs[i].name = cz_arena_strndup(d->a, seg, n);
 		}
 	}
 	v->libraries = libs;
 	v->nlibraries = json_array_size(arr);
 }
 
-static const cz_source_ref *decode_source_ref(cz_arena *a, const json_t *obj)
+static const cz_source_ref *decode_source_ref(const decoder *d,
+					      const json_t *obj)
 {
 	cz_source_ref *ref;
 
 	if (!json_is_object(obj))
 		return NULL;
-	ref = cz_arena_alloc(a, sizeof(*ref));
-	ref->kind = str_or(obj, "kind", "");
-	ref->name = str_or(obj, "name", "");
-	ref->namespace = str_or(obj, "namespace", "");
-	ref->path = str_or(obj, "path", NULL);
+	ref = cz_arena_alloc(d->a, sizeof(*ref));
+	ref->kind = str_or(d, obj, "kind", "");
+	ref->name = str_or(d, obj, "name", "");
+	ref->namespace = str_or(d, obj, "namespace", "");
+	ref->path = str_or(d, obj, "path", NULL);
 	return ref;
 }
 
-static cz_source *decode_source(cz_arena *a, json_t *obj)
+/* In copy mode src->object stays NULL and src->kept takes d->kept. */
+static cz_source *decode_source(const decoder *d, json_t *obj)
 {
-	cz_source *src = cz_arena_alloc(a, sizeof(*src));
+	cz_source *src = cz_arena_alloc(d->a, sizeof(*src));
 	json_t *meta = json_object_get(obj, "metadata");
 	json_t *spec = json_object_get(obj, "spec");
 	json_t *variants = json_object_get(spec, "variants");
@@ -179,19 +218,25 @@ static cz_source *decode_source(cz_arena *a, json_t *obj)
 	size_t i;
 	json_t *item;
 
-	src->name = str_or(meta, "name", "");
-	src->object = json_incref(obj);
+	memset(src, 0, sizeof(*src));
+	src->name = str_or(d, meta, "name", "");
+	if (d->kept)
+		src->kept = json_incref(d->kept);
+	else
+		src->object = json_incref(obj);
 	src->skip_cozystack_values = skip && strcmp(skip, "true") == 0;
-	src->source_ref = decode_source_ref(a, json_object_get(spec, "sourceRef"));
+	src->source_ref =
+		decode_source_ref(d, json_object_get(spec, "sourceRef"));
 	if (json_is_array(variants) && json_array_size(variants)) {
-		vs = cz_arena_array(a, json_array_size(variants), sizeof(*vs));
+		vs = cz_arena_array(d->a, json_array_size(variants),
+				    sizeof(*vs));
 		json_array_foreach (variants, i, item) {
-			vs[i].name = str_or(item, "name", "");
+			vs[i].name = str_or(d, item, "name", "");
 			vs[i].depends_on = decode_strlist(
-				a, json_object_get(item, "dependsOn"));
-			decode_libraries(a, json_object_get(item, "libraries"),
+				d, json_object_get(item, "dependsOn"));
+			decode_libraries(d, json_object_get(item, "libraries"),
 					 &vs[i]);
-			decode_components(a, json_object_get(item, "components"),
+			decode_components(d, json_object_get(item, "components"),
 					  &vs[i]);
 		}
 		src->variants = vs;
@@ -200,9 +245,9 @@ static cz_source *decode_source(cz_arena *a, json_t *obj)
 	return src;
 }
 
-static cz_package *decode_package(cz_arena *a, json_t *obj)
+static cz_package *decode_package(const decoder *d, json_t *obj)
 {
-	cz_package *pkg = cz_arena_alloc(a, sizeof(*pkg));
+	cz_package *pkg = cz_arena_alloc(d->a, sizeof(*pkg));
 	json_t *spec = json_object_get(obj, "spec");
 	json_t *comps = json_object_get(spec, "components");
 	cz_package_component *pcs;
@@ -210,16 +255,16 @@ static cz_package *decode_package(cz_arena *a, json_t *obj)
 	json_t *value;
 	size_t n = 0;
 
-	pkg->name = str_or(json_object_get(obj, "metadata"), "name", "");
+	pkg->name = str_or(d, json_object_get(obj, "metadata"), "name", "");
 	pkg->object = json_incref(obj);
-	pkg->variant = str_or(spec, "variant", "");
+	pkg->variant = str_or(d, spec, "variant", "");
 	if (!*pkg->variant)
 		pkg->variant = "default";
 	pkg->ignore_dependencies =
-		decode_strlist(a, json_object_get(spec, "ignoreDependencies"));
+		decode_strlist(d, json_object_get(spec, "ignoreDependencies"));
 	if (!json_is_object(comps) || json_object_size(comps) == 0)
 		return pkg;
-	pcs = cz_arena_array(a, json_object_size(comps), sizeof(*pcs));
+	pcs = cz_arena_array(d->a, json_object_size(comps), sizeof(*pcs));
 	json_object_foreach (comps, key, value) {
 		json_t *enabled = json_object_get(value, "enabled");
 		json_t *values = json_object_get(value, "values");
@@ -238,7 +283,8 @@ static cz_package *decode_package(cz_arena *a, json_t *obj)
 void cz_catalog_add_source(cz_catalog *cat, json_t *obj, const char *file,
 			   unsigned line, cz_diags *diags)
 {
-	cz_source *src = decode_source(&cat->arena, obj);
+	decoder d = { &cat->arena, NULL };
+	cz_source *src = decode_source(&d, obj);
 	cz_source *old;
 
 	src->origin.file = cz_arena_strdup(&cat->arena, file);
@@ -268,7 +314,8 @@ void cz_catalog_add_source(cz_catalog *cat, json_t *obj, const char *file,
 void cz_catalog_add_package(cz_catalog *cat, json_t *obj, const char *file,
 			    unsigned line, cz_diags *diags)
 {
-	cz_package *pkg = decode_package(&cat->arena, obj);
+	decoder d = { &cat->arena, NULL };
+	cz_package *pkg = decode_package(&d, obj);
 	cz_package *old;
 
 	pkg->origin.file = cz_arena_strdup(&cat->arena, file);
@@ -385,34 +432,49 @@ bool cz_strlist_has(const cz_strlist *l, const char *s)
  * a walk over a parsed object, cheap next to the watch event that brought
  * it.
  */
-static cz_arena *sized_arena(json_t *obj, bool is_source)
+static cz_arena *sized_arena(json_t *obj, bool is_source, bool copy)
 {
 	cz_arena probe = CZ_ARENA_INIT;
 	cz_arena *own = cz_xmalloc(sizeof(*own));
+	decoder d = { &probe, copy ? json_array() : NULL };
 
-	if (is_source)
-		json_decref(decode_source(&probe, obj)->object);
-	else
-		json_decref(decode_package(&probe, obj)->object);
+	if (is_source) {
+		cz_source *src = decode_source(&d, obj);
+
+		json_decref(src->object);
+		json_decref(src->kept);
+	} else {
+		json_decref(decode_package(&d, obj)->object);
+	}
+	json_decref(d.kept);
 	cz_arena_init_sized(own, probe.total);
 	cz_arena_release(&probe);
 	return own;
 }
 
-void cz_catalog_put_source(cz_catalog *cat, json_t *obj)
+/* Frees what a source put live holds beside its arena. */
+static void free_live_source(cz_source *src)
 {
-	cz_arena *own = sized_arena(obj, true);
-	cz_source *src = decode_source(own, obj);
+	json_decref(src->object);
+	json_decref(src->kept);
+	free_own(src->own);
+}
+
+static void put_source(cz_catalog *cat, json_t *obj, bool copy)
+{
+	cz_arena *own = sized_arena(obj, true, copy);
+	decoder d = { own, copy ? json_array() : NULL };
+	cz_source *src = decode_source(&d, obj);
 	cz_source *old = cz_strmap_get(&cat->source_index, src->name);
 
+	json_decref(d.kept); /* src->kept has its own reference */
 	src->own = own;
 	src->origin.file = LIVE_ORIGIN;
 	cz_strmap_put(&cat->source_index, src->name, src);
 	if (old) {
 		src->index = old->index;
 		cat->sources[src->index] = src;
-		json_decref(old->object);
-		free_own(old->own);
+		free_live_source(old);
 		return;
 	}
 	src->index = cat->nsources;
@@ -420,10 +482,21 @@ void cz_catalog_put_source(cz_catalog *cat, json_t *obj)
 	cat->sources[cat->nsources++] = src;
 }
 
+void cz_catalog_put_source(cz_catalog *cat, json_t *obj)
+{
+	put_source(cat, obj, false);
+}
+
+void cz_catalog_put_source_copy(cz_catalog *cat, json_t *obj)
+{
+	put_source(cat, obj, true);
+}
+
 void cz_catalog_put_package(cz_catalog *cat, json_t *obj)
 {
-	cz_arena *own = sized_arena(obj, false);
-	cz_package *pkg = decode_package(own, obj);
+	cz_arena *own = sized_arena(obj, false, false);
+	decoder d = { own, NULL };
+	cz_package *pkg = decode_package(&d, obj);
 	cz_package *old = cz_strmap_get(&cat->package_index, pkg->name);
 
 	pkg->own = own;
@@ -449,8 +522,7 @@ bool cz_catalog_remove_source(cz_catalog *cat, const char *name)
 		return false;
 	cat->sources[old->index] = cat->sources[--cat->nsources];
 	cat->sources[old->index]->index = old->index;
-	json_decref(old->object);
-	free_own(old->own);
+	free_live_source(old);
 	return true;
 }
 

@@ -69,7 +69,11 @@ typedef struct cz_source {
 	const char *name;
 	cz_arena *own; /* the object's own arena when put live, else NULL */
 	size_t index; /* position in cz_catalog.sources */
-	json_t *object; /* owned reference */
+	/* Owned reference; NULL for a source put with
+	 * cz_catalog_put_source_copy, whose strings are copies in own and
+	 * whose JSON values are copies in kept. */
+	json_t *object;
+	json_t *kept; /* owned; NULL unless copied */
 	cz_origin origin;
 	bool skip_cozystack_values;
 	const cz_source_ref *source_ref; /* NULL when not set */
@@ -131,6 +135,10 @@ void cz_catalog_finish(cz_catalog *cat);
  * array.
  */
 void cz_catalog_put_source(cz_catalog *cat, json_t *obj);
+/* As cz_catalog_put_source, but what the source decodes to is copied
+ * (about a tenth of the parsed object) and obj is not kept: the source's
+ * object is NULL.  For long-lived catalogs of many sources. */
+void cz_catalog_put_source_copy(cz_catalog *cat, json_t *obj);
 void cz_catalog_put_package(cz_catalog *cat, json_t *obj);
 bool cz_catalog_remove_source(cz_catalog *cat, const char *name);
 bool cz_catalog_remove_package(cz_catalog *cat, const char *name);
