@@ -232,8 +232,8 @@ void cz_tmpfile_discard(cz_tmpfile *t)
 	}
 }
 
-int cz_file_write_atomic(const char *path, const void *data, size_t len,
-			 mode_t mode, cz_error *err)
+int cz_file_replace(const char *path, const void *data, size_t len,
+		    mode_t mode, bool durable, cz_error *err)
 {
 	char *prefix = cz_xasprintf("%s.tmp", path);
 	cz_tmpfile t;
@@ -242,8 +242,14 @@ int cz_file_write_atomic(const char *path, const void *data, size_t len,
 	if (rc == CZ_OK && write_all(t.fd, data, len) != 0)
 		rc = cz_fail(err, CZ_EIO, "%s: %s", path, strerror(errno));
 	if (rc == CZ_OK)
-		rc = cz_tmpfile_commit(&t, path, mode, true, err);
+		rc = cz_tmpfile_commit(&t, path, mode, durable, err);
 	cz_tmpfile_discard(&t);
 	free(prefix);
 	return rc;
+}
+
+int cz_file_write_atomic(const char *path, const void *data, size_t len,
+			 mode_t mode, cz_error *err)
+{
+	return cz_file_replace(path, data, len, mode, true, err);
 }

@@ -34,6 +34,11 @@ int cz_file_read(const char *path, size_t max, char **data_out,
  */
 int cz_file_write_atomic(const char *path, const void *data, size_t len,
 			 mode_t mode, cz_error *err);
+/* The same, with the flush to disk left to the caller: durable false
+ * still never shows a reader half a file, but a crash may lose the new
+ * one (for scratch files that do not outlive the process). */
+int cz_file_replace(const char *path, const void *data, size_t len,
+		    mode_t mode, bool durable, cz_error *err);
 
 /*
  * A file written under a temporary name and renamed into place only once
