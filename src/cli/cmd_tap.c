@@ -156,18 +156,12 @@ static int validate(tap_args *a, tap_plan *p, cz_error *err)
 /* Pulls what the tap will follow and reads its PackageSources. */
 static int pull_and_read(tap_args *a, tap_plan *p, cz_error *err)
 {
-	const char *tmp = getenv("TMPDIR");
 	char *packages = NULL;
 	cz_diags diags;
 	int rc;
 
-	p->scratch = cz_xasprintf("%s/cozypkg-tap.XXXXXX",
-				  tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(p->scratch)) {
-		free(p->scratch);
-		p->scratch = NULL;
-		return cz_fail(err, CZ_EIO, "creating a scratch directory: %m");
-	}
+	if ((rc = cz_scratch_dir("cozypkg-tap", false, &p->scratch, err)) < 0)
+		return rc;
 	packages = cz_xasprintf("%s/packages", p->scratch);
 	rc = cz_flux_pull(p->reg.oci, p->reg.ref.repo,
 			  p->digest ? p->digest : p->tag, packages, p->pulled,

@@ -743,9 +743,7 @@ static int find_reader(cli_conn *c, const cli_owner *src, cli_owner *reader,
 
 static int plan_upgrade(upgrade_args *a, const char *source)
 {
-	const char *tmp = getenv("TMPDIR");
-	char *scratch = cz_xasprintf("%s/cozypkg-plan.XXXXXX",
-				     tmp && *tmp ? tmp : "/tmp");
+	char *scratch = NULL;
 	char *arg = strncmp(source, "source/", 7) == 0
 			    ? cz_xstrdup(source)
 			    : cz_xasprintf("source/%s", source);
@@ -761,10 +759,11 @@ static int plan_upgrade(upgrade_args *a, const char *source)
 	memset(&src, 0, sizeof(src));
 	memset(&in, 0, sizeof(in));
 	cz_catalog_init(&in.proposed_cat);
-	if (!mkdtemp(scratch)) {
-		rc = cz_fail(&err, CZ_EIO, "creating a scratch directory: %m");
+	/* In memory where it can be: the revision's tree is thousands of
+	 * small files, and creating and removing them on a busy disk is most
+	 * of the plan's time. */
+	if (cz_scratch_dir("cozypkg-plan", true, &scratch, &err) < 0)
 		goto fail;
-	}
 	root = cz_xasprintf("%s/packages", scratch);
 	if ((rc = cli_connect(&a->conn)) != CLI_EXIT_OK)
 		goto cleanup;

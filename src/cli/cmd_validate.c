@@ -52,17 +52,14 @@ static int on_opt(void *ctx, int id, const char *arg)
 static int validate_remote(const char *ref, const validate_args *a,
 			   const cz_validate_opts *o)
 {
-	const char *tmp = getenv("TMPDIR");
-	char *scratch = cz_xasprintf("%s/cozypkg-validate.XXXXXX",
-				     tmp && *tmp ? tmp : "/tmp");
+	char *scratch = NULL;
 	char *packages = NULL;
 	cli_registry reg;
 	cz_error err = CZ_ERROR_INIT;
 	int rc;
 
-	if (!mkdtemp(scratch)) {
-		fprintf(stderr, "cozypkg: creating a scratch directory: %m\n");
-		free(scratch);
+	if (cz_scratch_dir("cozypkg-validate", false, &scratch, &err) < 0) {
+		fprintf(stderr, "cozypkg: %s\n", err.msg);
 		return CLI_EXIT_FAILED;
 	}
 	packages = cz_xasprintf("%s/packages", scratch);

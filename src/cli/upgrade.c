@@ -13,11 +13,12 @@
 #include "util/buf.h"
 #include "util/mem.h"
 
-/* Two cores: the controller builds with up to 4 threads per source. */
+/* As the controller, 4 threads; one pool for every source (two cores). */
 #define PLAN_ASSEMBLY_THREADS 4
 
-/* ExternalArtifact name -> its stored digest, for the artifacts the
- * cluster built from the given PackageSources ({name: true}). */
+/* ExternalArtifact name -> {source, variant, component, digest}, for the
+ * artifacts the cluster built from the given PackageSources ({name:
+ * true}). */
 static int cluster_artifacts(cli_conn *c, const json_t *from, json_t **out,
 			     cz_error *err)
 {
@@ -34,6 +35,8 @@ static int cluster_artifacts(cli_conn *c, const json_t *from, json_t **out,
 	*out = json_object();
 	json_array_foreach (json_object_get(list, "items"), i, ea) {
 		const char *ps = cz_label(ea, CZ_LABEL_PACKAGESOURCE);
+		const char *variant = cz_label(ea, CZ_LABEL_VARIANT);
+		const char *comp = cz_label(ea, CZ_LABEL_COMPONENT);
 		const char *digest = json_string_value(json_object_get(
 			json_object_get(json_object_get(ea, "status"),
 					"artifact"),
@@ -42,33 +45,45 @@ static int cluster_artifacts(cli_conn *c, const json_t *from, json_t **out,
 		if (ps && json_object_get(from, ps) &&
 		    strcmp(cz_meta_str(ea, "namespace"), CZ_ARTGEN_NAMESPACE) ==
 			    0)
-			json_object_set_new(*out, cz_meta_str(ea, "name"),
-					    json_pack("{s:s, s:s}", "source",
-						      ps, "digest",
-						      digest ? digest : ""));
+			json_object_set_new(
+				*out, cz_meta_str(ea, "name"),
+				json_pack("{s:s, s:s?, s:s?, s:s}", "source",
+					  ps, "variant", variant, "component",
+					  comp, "digest", digest ? digest : ""));
 	}
 	json_decref(list);
 	return rc;
+}
+
+/* One entry of the artifacts section; from and to are null where there
+ * is no artifact (added, removed, failed). */
+static json_t *entry_new(const char *name, const char *status,
+			 const json_t *who, const char *from, const char *to)
+{
+	return json_pack("{s:s, s:O?, s:O?, s:O?, s:s, s:s?, s:s?}", "name",
+			 name, "source", json_object_get(who, "source"),
+			 "variant", json_object_get(who, "variant"),
+			 "component", json_object_get(who, "component"),
+			 "status", status, "from", from, "to", to);
 }
 
 static json_t *artifact_entry(const char *source, const cz_assembled *item,
 			      const json_t *was)
 {
 	const char *from = json_string_value(json_object_get(was, "digest"));
-	const char *to = item->error.code ? "" : item->result.digest;
+	const char *to = item->error.code ? NULL : item->result.digest;
 	const char *status = item->error.code ? "failed"
 			     : !was		  ? "added"
 			     : strcmp(from, to) == 0 ? "unchanged"
 						     : "changed";
-	json_t *e = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "name",
-			      item->name, "source", source, "variant",
-			      item->variant, "component", item->component,
-			      "status", status, "to", to);
+	json_t *who = json_pack("{s:s, s:s, s:s}", "source", source,
+				"variant", item->variant, "component",
+				item->component);
+	json_t *e = entry_new(item->name, status, who, from, to);
 
-	if (from)
-		json_object_set_new(e, "from", json_string(from));
 	if (item->error.code)
 		json_object_set_new(e, "error", json_string(item->error.msg));
+	json_decref(who);
 	return e;
 }
 
@@ -77,6 +92,8 @@ int cli_plan_artifacts(cli_conn *c, const char *root, const char *scratch,
 		       json_t **out, cz_error *err)
 {
 	cz_assemble_opts opts = { 0, 0, PLAN_ASSEMBLY_THREADS, 0 };
+	size_t n = proposed->nsources;
+	cz_assembly *built = cz_xcalloc(n ? n : 1, sizeof(*built));
 	cz_artifact_store *store = NULL;
 	char *dir = cz_xasprintf("%s/store", scratch);
 	json_t *before = NULL;
@@ -86,30 +103,34 @@ int cli_plan_artifacts(cli_conn *c, const char *root, const char *scratch,
 
 	*out = json_array();
 	if ((rc = cluster_artifacts(c, current, &before, err)) < 0 ||
-	    (rc = cz_artifact_store_open(dir, &store, err)) < 0)
+	    (rc = cz_artifact_store_open_scratch(dir, &store, err)) < 0 ||
+	    (rc = cz_assemble_sources(root,
+				      (const cz_source *const *)
+					      proposed->sources,
+				      n, store, &opts, built, err)) < 0)
 		goto cleanup;
-	for (size_t i = 0; i < proposed->nsources && rc == CZ_OK; i++) {
-		const cz_source *src = proposed->sources[i];
-		cz_assembly a;
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < built[i].nitems; k++) {
+			const cz_assembled *item = &built[i].items[k];
 
-		rc = cz_assemble_source(root, src, store, &opts, &a, err);
-		for (size_t k = 0; rc == CZ_OK && k < a.nitems; k++) {
 			json_array_append_new(
-				*out, artifact_entry(src->name, &a.items[k],
+				*out, artifact_entry(proposed->sources[i]->name,
+						     item,
 						     json_object_get(
 							     before,
-							     a.items[k].name)));
-			json_object_del(before, a.items[k].name);
+							     item->name)));
+			json_object_del(before, item->name);
 		}
-		cz_assembly_release(&a);
-	}
 	json_object_foreach (before, name, was)
 		json_array_append_new(
-			*out, json_pack("{s:s, s:O, s:s, s:O}", "name", name,
-					"source", json_object_get(was, "source"),
-					"status", "removed", "from",
-					json_object_get(was, "digest")));
+			*out, entry_new(name, "removed", was,
+					json_string_value(json_object_get(
+						was, "digest")),
+					NULL));
 cleanup:
+	for (size_t i = 0; i < n; i++)
+		cz_assembly_release(&built[i]);
+	free(built);
 	cz_artifact_store_close(store);
 	json_decref(before);
 	free(dir);
@@ -127,9 +148,9 @@ static json_t *report_errors(const cz_buf *report)
 	while (line && *line) {
 		const char *end = strchr(line, '\n');
 		size_t len = end ? (size_t)(end - line) : strlen(line);
-		const char *sep = memchr(line, ':', len);
+		const char *sep = strstr(line, ": ");
 
-		if (sep && sep + 2 <= line + len)
+		if (sep && sep < line + len)
 			json_array_append_new(
 				errors,
 				json_pack("{s:s%, s:s%}", "path", line,
@@ -140,14 +161,6 @@ static json_t *report_errors(const cz_buf *report)
 	return errors;
 }
 
-static const cz_variant *variant_of(const cz_source *src, const char *name)
-{
-	for (size_t i = 0; i < src->nvariants; i++)
-		if (strcmp(src->variants[i].name, name) == 0)
-			return &src->variants[i];
-	return NULL;
-}
-
 /* The values problems of one installed Package, or NULL. */
 static json_t *package_values(const char *root, const cz_source *src,
 			      const json_t *pkg)
@@ -155,7 +168,9 @@ static json_t *package_values(const char *root, const cz_source *src,
 	const json_t *spec = json_object_get(pkg, "spec");
 	const char *vname = json_string_value(json_object_get(spec,
 							      "variant"));
-	const cz_variant *v = variant_of(src, vname ? vname : "default");
+	const cz_variant *v = cz_source_variant(src, vname && *vname
+							     ? vname
+							     : "default");
 	const json_t *comps = json_object_get(spec, "components");
 	json_t *out = NULL;
 

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "api/patch.h"
+#include "artifact/assemble.h"
 #include "cli.h"
 #include "object/jsonschema.h"
 #include "object/yaml.h"
@@ -44,40 +45,39 @@ static int read_doc(const char *path, size_t max, json_t **out, cz_error *err)
 }
 
 /* The chart's defaults as the artifact will carry them: its valuesFiles
- * (the first replaces values.yaml, later ones merge over it), or its own
- * values.yaml. */
+ * merged as the artifact generator merges them, or its own values.yaml. */
 static int chart_defaults(const char *chart, const cz_component *comp,
 			  json_t **out, cz_error *err)
 {
-	size_t n = comp->values_files.len;
-	int rc = CZ_OK;
+	char *path = NULL;
+	int rc;
 
-	*out = json_object();
-	for (size_t i = 0; i < (n ? n : 1) && rc == CZ_OK; i++) {
-		char *path = cz_xasprintf(
-			"%s/%s", chart,
-			n ? comp->values_files.items[i] : "values.yaml");
-		json_t *doc = NULL;
-
-		rc = read_doc(path, VALUES_MAX_BYTES, &doc, err);
-		if (rc == CZ_OK && doc && json_is_object(doc))
-			rc = cz_merge_patch(out, doc, err);
-		json_decref(doc);
-		free(path);
+	/* The generator's own cap (0): a file it refuses is refused here. */
+	if (comp->values_files.len)
+		return cz_values_files_merge(chart, &comp->values_files, 0, out,
+					     err);
+	path = cz_xasprintf("%s/values.yaml", chart);
+	rc = read_doc(path, VALUES_MAX_BYTES, out, err);
+	if (rc == CZ_OK && !json_is_object(*out)) {
+		json_decref(*out);
+		*out = json_object();
 	}
+	free(path);
 	return rc;
 }
 
+/* The chart directory of comp under dir, from the source's base path as
+ * the artifact generator reads it; malloc'ed. */
 static char *chart_dir(const char *dir, const cz_source *src,
 		       const cz_component *comp)
 {
-	const char *base = src->source_ref && src->source_ref->path
-				   ? src->source_ref->path
-				   : "";
+	cz_arena arena = CZ_ARENA_INIT;
+	const char *base = cz_source_base_path(&arena, src);
+	char *out = *base ? cz_xasprintf("%s/%s/%s", dir, base, comp->path)
+			  : cz_xasprintf("%s/%s", dir, comp->path);
 
-	if (!*base)
-		return cz_xasprintf("%s/%s", dir, comp->path);
-	return cz_xasprintf("%s/%s/%s", dir, base, comp->path);
+	cz_arena_release(&arena);
+	return out;
 }
 
 int cli_values_check(const cz_source *src, const cz_component *comp,

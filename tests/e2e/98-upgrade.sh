@@ -145,37 +145,73 @@ upg_sources_ready() {
   [[ -n $s ]] && ! grep -qv '^True$' <<<"$s"
 }
 
+# upg_cluster_state: what a plan must leave alone: the source's spec, the
+# Packages' and PackageSources' specs, the ExternalArtifacts' digests and
+# the HelmReleases' specs.
+upg_cluster_state() {
+  k get ocirepository -n cozy-system example-packages -o json | jq -S .spec
+  k get packages -o json | jq -S '[.items[] | {n: .metadata.name, spec}]'
+  k get packagesources -o json | jq -S '[.items[] | {n: .metadata.name, spec}]'
+  k get externalartifacts -A -o json |
+    jq -S '[.items[] | {n: .metadata.name, d: .status.artifact.digest}]'
+  k get helmreleases -A -o json |
+    jq -S '[.items[] | {n: (.metadata.namespace + "/" + .metadata.name), spec}]'
+}
+
 test_plan_artifacts_values() {
   upg_setup
   wait_until 60 upg_sources_ready
-  # The same revision: every component assembled offline is byte for
-  # byte what the controller built.
-  expect_exit 0 "$COZYPKG" upgrade plan example-packages --to v1 -o json
+  # The same tree pushed again under another tag: every component
+  # assembled offline is byte for byte what the controller built.
+  upg_push v1-again "$UPG_EX"
+  expect_exit 0 "$COZYPKG" upgrade plan example-packages --to v1-again -o json
   local total
   total=$(jq '.artifacts | length' out)
-  ((total >= 5)) || fail "only $total artifacts"
+  equals "$total" "$(k get externalartifacts -n cozy-system --no-headers | wc -l)"
+  equals "$total" 7
   equals "$(jq -r '[.artifacts[].status] | unique | join(",")' out)" unchanged
+  equals "$(jq -r '[.artifacts[] | select(.from != .to)] | length' out)" 0
   equals "$(jq -r '.values | length' out)" 0
   equals "$(jq -r '.migrations' out)" null
-  # v5: webapp's chart now wants 3 replicas (the installed Package has 2),
-  # certs' values file changes, webapp gets a component.
+  expect_exit 0 "$COZYPKG" upgrade plan example-packages --to v1-again
+  contains out "Component artifacts: 0 changed, 0 added, 0 removed, $total unchanged"
+  contains out 'Installed values the new charts refuse: none'
+  # v5: an added component (webapp's extra), a removed variant that an
+  # installed Package uses (networking's cni), a changed values file
+  # (certs), a schema that rejects installed values (webapp now wants 3
+  # replicas, the Package has 2); crds and worker are unchanged.
   upg_copy v5
   sed -i 's/"minimum": 1/"minimum": 3/' v5/packages/apps/webapp/values.schema.json
   printf 'extra: true\n' >>v5/packages/system/certs/values.yaml
   printf '    - name: extra\n      path: apps/worker\n      install: {namespace: tenant-demo}\n' \
     >>"v5/$UPG_SRC/webapp.yaml"
+  sed -i '/^  - name: cni$/,$d' "v5/$UPG_SRC/networking.yaml"
   upg_push v5 v5
+  upg_cluster_state >before.json
   expect_exit 1 "$COZYPKG" upgrade plan example-packages --to v5 -o json
-  equals "$(jq -r '[.artifacts[] | select(.status != "unchanged") | .status + " " + .name] | sort | join(",")' out)" \
-    "added example-webapp-default-extra,changed example-certs-default-certs,changed example-webapp-default-webapp"
-  equals "$(jq -r '[.artifacts[] | select(.name == "example-crds-default-crds") | .status] | join(",")' out)" unchanged
-  equals "$(jq -r '.artifacts[] | select(.status == "changed" and .name == "example-certs-default-certs") | (.from != .to)' out)" true
-  equals "$(jq -r '.values[] | .package + " " + .component + " " + .errors[0].path' out)" \
-    "example.webapp webapp spec.components.webapp.values.replicas"
+  cp out plan.json
+  equals "$(jq -r '[.artifacts[] | select(.status != "unchanged") | .status + " " + .source + " " + .variant + "/" + .component] | join(",")' plan.json)" \
+    "changed example.certs default/certs,changed example.webapp default/webapp,added example.webapp default/extra,removed example.networking cni/cni,removed example.networking cni/cni-policy"
+  equals "$(jq -r '[.artifacts[] | select(.status == "unchanged") | .name] | join(",")' plan.json)" \
+    "example-certs-default-certs-crds,example-crds-default-crds,example-webapp-default-worker"
+  # Digests: changed ones differ, added ones have no "from", removed ones
+  # no "to", and an unchanged one is the cluster's.
+  equals "$(jq -r '[.artifacts[] | select(.status == "changed") | (.from != .to and (.from | test("^sha256:[0-9a-f]{64}$")) and (.to | test("^sha256:[0-9a-f]{64}$")))] | all' plan.json)" true
+  equals "$(jq -r '[.artifacts[] | select(.status == "added") | (.from == null and (.to | test("^sha256:")))] | all' plan.json)" true
+  equals "$(jq -r '[.artifacts[] | select(.status == "removed") | (.to == null and (.from | test("^sha256:")))] | all' plan.json)" true
+  equals "$(jq -r '.artifacts[] | select(.name == "example-crds-default-crds") | .to' plan.json)" \
+    "$(k get externalartifact -n cozy-system example-crds-default-crds -o jsonpath='{.status.artifact.digest}')"
+  equals "$(jq -c '.values' plan.json)" \
+    '[{"package":"example.webapp","component":"webapp","errors":[{"path":"spec.components.webapp.values.replicas","message":"must be >= 3, got 2"}]}]'
+  equals "$(jq -r '[.brokenPackages[] | .name + "=" + .reason] | join(",")' plan.json)" \
+    'example.certs=DependenciesNotReady,example.networking=VariantNotFound,example.webapp=DependenciesNotReady'
+  expect_exit 1 "$COZYPKG" upgrade plan example-packages --to v5 -o yaml
+  contains out 'status: removed'
   expect_exit 1 "$COZYPKG" upgrade plan example-packages --to v5
   sed -E 's/sha256:[0-9a-f]{12,64}/sha256:X/g' out >plan.txt
   golden upgrade-plan-v5.txt plan.txt "$ROOT/tests/golden/upgrade"
-  # Nothing moved.
-  equals "$(k get ocirepository -n cozy-system example-packages -o jsonpath='{.spec.ref.tag}{.spec.ref.digest}')" v1
+  # Nothing on the cluster moved.
+  upg_cluster_state >after.json
+  diff before.json after.json
 }
-t "upgrade plan: component artifacts assembled offline (unchanged, changed, added) and installed values against the new schemas" test_plan_artifacts_values
+t "upgrade plan: component artifacts assembled offline (unchanged, changed, added, removed) and installed values against the new schemas; nothing changes" test_plan_artifacts_values

@@ -380,6 +380,60 @@ static void test_store_put_lookup_gc(void **state)
 	free(tmp);
 }
 
+/* A scratch store behaves as a durable one (same digests, revisions,
+ * lookups, nothing half-written left); only the flushes are skipped. */
+static void test_store_scratch(void **state)
+{
+	char *dir = tmpdir_make();
+	char *durable_dir = cz_xasprintf("%s/durable", dir);
+	char *scratch_dir = cz_xasprintf("%s/scratch", dir);
+	char *index = cz_xasprintf("%s/artifacts/index", scratch_dir);
+	char *file = cz_xasprintf("%s/plain.txt", dir);
+	cz_artifact_store *durable = NULL, *scratch = NULL;
+	cz_error err = CZ_ERROR_INIT;
+	cz_artifact_revision *revs = NULL;
+	cz_tar_result a, b;
+	char *path = NULL, *text = NULL;
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(cz_artifact_store_open(durable_dir, &durable, &err), 0);
+	assert_int_equal(cz_artifact_store_open_scratch(scratch_dir, &scratch,
+							&err), 0);
+	put_bytes(durable, "v: 1\n", &a);
+	put_bytes(scratch, "v: 1\n", &b);
+	assert_string_equal(a.digest, b.digest);
+	assert_int_equal(cz_artifact_store_record(scratch, "x", b.digest, b.size,
+						  &err), 0);
+	assert_int_equal(cz_artifact_store_revisions(scratch, "x", &revs, &n,
+						     &err), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(revs[0].digest, b.digest);
+	assert_int_equal(cz_artifact_store_lookup(scratch, b.digest, &path, NULL,
+						  &err), 0);
+	assert_int_equal(count_files(index), 1); /* x.json, no temporary */
+	assert_int_equal(count_files(cz_artifact_store_tmp_dir(scratch)), 0);
+
+	/* The file write under it: whole, replaced, no temporary left. */
+	assert_int_equal(cz_file_replace(file, "one", 3, 0600, false, &err), 0);
+	assert_int_equal(cz_file_replace(file, "two!", 4, 0600, false, &err), 0);
+	assert_int_equal(cz_file_read(file, 64, &text, NULL, &err), 0);
+	assert_string_equal(text, "two!");
+	assert_int_equal(count_files(dir), 3); /* durable, scratch, plain.txt */
+
+	free(text);
+	free(revs);
+	free(path);
+	cz_artifact_store_close(durable);
+	cz_artifact_store_close(scratch);
+	tmpdir_remove(dir);
+	free(file);
+	free(index);
+	free(scratch_dir);
+	free(durable_dir);
+	free(dir);
+}
+
 /* --- assembly ----------------------------------------------------------- */
 
 static const char assemble_yaml[] =
@@ -490,6 +544,99 @@ static void test_assemble(void **state)
 	free(dir);
 	free(src);
 	free(store_dir);
+}
+
+/* Two sources assembled in one pool of threads give, per source and in
+ * spec order, what assembling each alone on one thread gives. */
+static void test_assemble_sources(void **state)
+{
+	static const char more_yaml[] =
+		"---\n"
+		"apiVersion: cozystack.io/v1alpha1\n"
+		"kind: PackageSource\n"
+		"metadata:\n  name: demo.more\n"
+		"spec:\n"
+		"  sourceRef: {kind: OCIRepository, name: s, namespace: cozy-system, path: /base/}\n"
+		"  variants:\n"
+		"  - name: one\n"
+		"    components:\n"
+		"    - name: a\n"
+		"      path: charts/good\n"
+		"  - name: two\n"
+		"    components:\n"
+		"    - name: b\n"
+		"      path: charts/good\n"
+		"      valuesFiles: [extra.yaml]\n";
+	cz_assemble_opts opts = { 0, 0, 4, 0 };
+	char *dir = tmpdir_make();
+	char *src = cz_xasprintf("%s/src", dir);
+	char *yaml = cz_xasprintf("%s%s", assemble_yaml, more_yaml);
+	char *pooled_dir = cz_xasprintf("%s/pooled", dir);
+	char *alone_dir = cz_xasprintf("%s/alone", dir);
+	cz_artifact_store *pooled = NULL, *alone = NULL;
+	cz_assembly out[2], one;
+	cz_error err = CZ_ERROR_INIT;
+	cz_catalog cat;
+
+	(void)state;
+	write_text(src, "base/charts/good/Chart.yaml",
+		   "apiVersion: v2\nname: good\nversion: 0.1.0\n");
+	write_text(src, "base/charts/good/values.yaml", "a: 1\n");
+	write_text(src, "base/charts/good/extra.yaml", "a: 2\n");
+	write_text(src, "base/lib/common/Chart.yaml",
+		   "apiVersion: v2\nname: common\nversion: 1.0.0\ntype: library\n");
+	load_ok(&cat, yaml);
+	assert_int_equal(cat.nsources, 2);
+	assert_int_equal(cz_artifact_store_open_scratch(pooled_dir, &pooled,
+							&err), 0);
+	assert_int_equal(cz_artifact_store_open(alone_dir, &alone, &err), 0);
+	assert_int_equal(cz_assemble_sources(src,
+					     (const cz_source *const *)
+						     cat.sources,
+					     2, pooled, &opts, out, &err), 0);
+	for (size_t i = 0; i < 2; i++) {
+		assert_int_equal(cz_assemble_source(src, cat.sources[i], alone,
+						    NULL, &one, &err), 0);
+		assert_int_equal(out[i].nitems, one.nitems);
+		assert_int_equal(out[i].nerrors, one.nerrors);
+		for (size_t k = 0; k < one.nitems; k++) {
+			assert_string_equal(out[i].items[k].name,
+					    one.items[k].name);
+			assert_int_equal(out[i].items[k].error.code,
+					 one.items[k].error.code);
+			assert_string_equal(out[i].items[k].result.digest,
+					    one.items[k].result.digest);
+		}
+		cz_assembly_release(&one);
+	}
+	/* demo.apps as in test_assemble; demo.more's two in spec order. */
+	assert_int_equal(out[0].nitems, 5);
+	assert_int_equal(out[1].nitems, 2);
+	assert_int_equal(out[1].nerrors, 0);
+	assert_string_equal(out[1].items[0].name, "demo-more-one-a");
+	assert_string_equal(out[1].items[1].name, "demo-more-two-b");
+	assert_string_not_equal(out[1].items[0].result.digest,
+				out[1].items[1].result.digest);
+	cz_assembly_release(&out[0]);
+	cz_assembly_release(&out[1]);
+
+	/* No tree: nothing built, every assembly empty. */
+	assert_int_equal(cz_assemble_sources("/nonexistent/tree",
+					     (const cz_source *const *)
+						     cat.sources,
+					     2, pooled, &opts, out, &err),
+			 CZ_ENOTFOUND);
+	assert_int_equal(out[0].nitems + out[1].nitems, 0);
+
+	cz_artifact_store_close(pooled);
+	cz_artifact_store_close(alone);
+	cz_catalog_release(&cat);
+	tmpdir_remove(dir);
+	free(alone_dir);
+	free(pooled_dir);
+	free(yaml);
+	free(src);
+	free(dir);
 }
 
 /* --- hostile archives ---------------------------------------------------- */
@@ -697,7 +844,9 @@ int main(void)
 		cmocka_unit_test(test_chart_validation),
 		cmocka_unit_test(test_store_put_lookup_gc),
 		cmocka_unit_test(test_store_put_file),
+		cmocka_unit_test(test_store_scratch),
 		cmocka_unit_test(test_assemble),
+		cmocka_unit_test(test_assemble_sources),
 		cmocka_unit_test(test_hostile_archives),
 		cmocka_unit_test(test_safe_archive_extracts),
 		cmocka_unit_test(test_decompression_bomb),

@@ -356,30 +356,23 @@ void cz_assembly_release(cz_assembly *a)
 	memset(a, 0, sizeof(*a));
 }
 
-int cz_assemble_source(const char *source_root, const cz_source *src,
-		       cz_artifact_store *store, const cz_assemble_opts *opts,
-		       cz_assembly *out, cz_error *err)
+static size_t count_components(const cz_source *src)
 {
-	static const cz_assemble_opts defaults = { 0, 0, 1, 0 };
-	pool p = { NULL, 0, 0, PTHREAD_MUTEX_INITIALIZER };
-	pthread_t threads[16];
-	size_t nthreads = 0;
-	const char *base;
-	struct stat st;
-	size_t total = 0;
-	int rc = CZ_OK;
+	size_t n = 0;
 
-	memset(out, 0, sizeof(*out));
-	if (!opts)
-		opts = &defaults;
-	if (stat(source_root, &st) != 0 || !S_ISDIR(st.st_mode))
-		return cz_fail(err, CZ_ENOTFOUND, "%s: not a directory",
-			       source_root);
-	base = cz_source_base_path(&out->arena, src);
 	for (size_t v = 0; v < src->nvariants; v++)
-		total += src->variants[v].ncomponents;
-	out->items = cz_xcalloc(total ? total : 1, sizeof(*out->items));
-	p.jobs = cz_xcalloc(total ? total : 1, sizeof(*p.jobs));
+		n += src->variants[v].ncomponents;
+	return n;
+}
+
+/* Adds a job to p for every component of src that has a path, its item to
+ * out (whose items array has room for all of src's components). */
+static void add_jobs(const char *source_root, const cz_source *src,
+		     cz_artifact_store *store, const cz_assemble_opts *opts,
+		     cz_assembly *out, pool *p)
+{
+	const char *base = cz_source_base_path(&out->arena, src);
+
 	for (size_t v = 0; v < src->nvariants; v++) {
 		const cz_variant *variant = &src->variants[v];
 
@@ -394,32 +387,75 @@ int cz_assemble_source(const char *source_root, const cz_source *src,
 			item->variant = variant->name;
 			item->component = comp->name;
 			item->path = comp->path;
-			p.jobs[p.njobs++] = (job){ source_root, base, src, variant,
-						   comp, store, opts, item };
+			p->jobs[p->njobs++] = (job){ source_root, base, src,
+						     variant, comp, store, opts,
+						     item };
 			out->nitems++;
 		}
 	}
-	nthreads = opts->threads > 1 ? opts->threads : 1;
-	if (nthreads > sizeof(threads) / sizeof(threads[0]))
-		nthreads = sizeof(threads) / sizeof(threads[0]);
-	if (nthreads > p.njobs)
-		nthreads = p.njobs;
-	if (nthreads <= 1) {
-		worker(&p);
-	} else {
-		size_t started = 0;
+}
 
-		for (; started < nthreads; started++)
-			if (pthread_create(&threads[started], NULL, worker, &p) != 0)
+/* Runs every job of p on up to threads threads besides the caller's. */
+static void run_pool(pool *p, unsigned threads)
+{
+	pthread_t ids[16];
+	size_t n = threads > 1 ? threads : 1, started = 0;
+
+	if (n > sizeof(ids) / sizeof(ids[0]))
+		n = sizeof(ids) / sizeof(ids[0]);
+	if (n > p->njobs)
+		n = p->njobs;
+	if (n > 1)
+		for (; started < n; started++)
+			if (pthread_create(&ids[started], NULL, worker, p) != 0)
 				break;
-		worker(&p); /* also when no thread could start */
-		for (size_t i = 0; i < started; i++)
-			pthread_join(threads[i], NULL);
+	worker(p); /* also when no thread could start */
+	for (size_t i = 0; i < started; i++)
+		pthread_join(ids[i], NULL);
+}
+
+int cz_assemble_sources(const char *source_root,
+			const cz_source *const *srcs, size_t n,
+			cz_artifact_store *store, const cz_assemble_opts *opts,
+			cz_assembly *out, cz_error *err)
+{
+	static const cz_assemble_opts defaults = { 0, 0, 1, 0 };
+	pool p = { NULL, 0, 0, PTHREAD_MUTEX_INITIALIZER };
+	struct stat st;
+	size_t total = 0;
+
+	memset(out, 0, n * sizeof(*out));
+	if (!opts)
+		opts = &defaults;
+	if (stat(source_root, &st) != 0 || !S_ISDIR(st.st_mode))
+		return cz_fail(err, CZ_ENOTFOUND, "%s: not a directory",
+			       source_root);
+	for (size_t i = 0; i < n; i++) {
+		size_t mine = count_components(srcs[i]);
+
+		out[i].items = cz_xcalloc(mine ? mine : 1,
+					  sizeof(*out[i].items));
+		total += mine;
 	}
-	for (size_t i = 0; i < out->nitems; i++)
-		if (out->items[i].error.code != CZ_OK)
-			out->nerrors++;
+	/* One pool for all sources, so that the threads stay busy across
+	 * sources of one or two components. */
+	p.jobs = cz_xcalloc(total ? total : 1, sizeof(*p.jobs));
+	for (size_t i = 0; i < n; i++)
+		add_jobs(source_root, srcs[i], store, opts, &out[i], &p);
+	run_pool(&p, opts->threads);
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < out[i].nitems; k++)
+			if (out[i].items[k].error.code != CZ_OK)
+				out[i].nerrors++;
 	pthread_mutex_destroy(&p.lock);
 	free(p.jobs);
-	return rc;
+	return CZ_OK;
+}
+
+int cz_assemble_source(const char *source_root, const cz_source *src,
+		       cz_artifact_store *store, const cz_assemble_opts *opts,
+		       cz_assembly *out, cz_error *err)
+{
+	return cz_assemble_sources(source_root, &src, 1, store, opts, out,
+				   err);
 }

@@ -74,6 +74,18 @@ typedef struct cz_assembly {
 int cz_assemble_source(const char *source_root, const cz_source *src,
 		       cz_artifact_store *store, const cz_assemble_opts *opts,
 		       cz_assembly *out, cz_error *err);
+/*
+ * The same for n sources at once: out[i] (n of them) is the assembly of
+ * srcs[i], as cz_assemble_source() makes it, each released by the caller
+ * whatever is returned.  The components of all sources share one pool of
+ * opts->threads threads, so many small sources build as fast as one large
+ * one.  Of two sources whose artifact names collide ("a.b" and "a-b"),
+ * either may be recorded last.
+ */
+int cz_assemble_sources(const char *source_root,
+			const cz_source *const *srcs, size_t n,
+			cz_artifact_store *store, const cz_assemble_opts *opts,
+			cz_assembly *out, cz_error *err);
 void cz_assembly_release(cz_assembly *a);
 
 /* True when rel (a path from a PackageSource) stays inside the tree: not

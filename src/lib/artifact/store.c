@@ -27,6 +27,7 @@ struct cz_artifact_store {
 	char *blobs;     /* DIR/artifacts/sha256 */
 	char *index;     /* DIR/artifacts/index */
 	char *tmp;       /* DIR/artifacts/tmp */
+	bool durable;    /* flush blobs, indexes and directories */
 };
 
 static int make_dir(const char *path, cz_error *err)
@@ -47,13 +48,14 @@ void cz_artifact_store_close(cz_artifact_store *s)
 	free(s);
 }
 
-int cz_artifact_store_open(const char *data_dir, cz_artifact_store **out,
-			   cz_error *err)
+static int store_open(const char *data_dir, bool durable,
+		      cz_artifact_store **out, cz_error *err)
 {
 	cz_artifact_store *s = cz_xcalloc(1, sizeof(*s));
 	int rc;
 
 	*out = NULL;
+	s->durable = durable;
 	s->root = cz_xasprintf("%s/artifacts", data_dir);
 	s->blobs = cz_xasprintf("%s/sha256", s->root);
 	s->index = cz_xasprintf("%s/index", s->root);
@@ -69,6 +71,18 @@ int cz_artifact_store_open(const char *data_dir, cz_artifact_store **out,
 cleanup:
 	cz_artifact_store_close(s);
 	return rc;
+}
+
+int cz_artifact_store_open(const char *data_dir, cz_artifact_store **out,
+			   cz_error *err)
+{
+	return store_open(data_dir, true, out, err);
+}
+
+int cz_artifact_store_open_scratch(const char *data_dir,
+				   cz_artifact_store **out, cz_error *err)
+{
+	return store_open(data_dir, false, out, err);
 }
 
 static char *blob_path(const cz_artifact_store *s, const char *digest)
@@ -91,7 +105,7 @@ int cz_artifact_store_put(cz_artifact_store *s, const cz_tarball *t,
 	/* The same content stored before: the temporary copy goes. */
 	if (stat(final_path, &st) == 0 && (uint64_t)st.st_size == out->size)
 		goto cleanup;
-	rc = cz_tmpfile_commit(&tmp, final_path, 0644, true, err);
+	rc = cz_tmpfile_commit(&tmp, final_path, 0644, s->durable, err);
 cleanup:
 	cz_tmpfile_discard(&tmp);
 	free(prefix);
@@ -120,7 +134,7 @@ int cz_artifact_store_put_file(cz_artifact_store *s, const char *path,
 			     strerror(errno));
 		goto cleanup;
 	}
-	rc = cz_dir_sync(s->blobs, err);
+	rc = s->durable ? cz_dir_sync(s->blobs, err) : CZ_OK;
 cleanup:
 	free(final_path);
 	return rc;
@@ -208,8 +222,8 @@ cleanup:
 	return rc;
 }
 
-static int save_index(const char *path, const char *name, json_t *revisions,
-		      cz_error *err)
+static int save_index(const cz_artifact_store *s, const char *path,
+		      const char *name, json_t *revisions, cz_error *err)
 {
 	json_t *doc = json_pack("{s:s, s:O}", "name", name, "revisions",
 				revisions);
@@ -218,7 +232,7 @@ static int save_index(const char *path, const char *name, json_t *revisions,
 
 	if (!text)
 		abort();
-	rc = cz_file_write_atomic(path, text, strlen(text), 0644, err);
+	rc = cz_file_replace(path, text, strlen(text), 0644, s->durable, err);
 	free(text);
 	json_decref(doc);
 	return rc;
@@ -259,7 +273,7 @@ int cz_artifact_store_record(cz_artifact_store *s, const char *name,
 		if (d && strcmp(d, digest) != 0)
 			json_array_append(kept, rev);
 	}
-	rc = save_index(path, name, kept, err);
+	rc = save_index(s, path, name, kept, err);
 cleanup:
 	json_decref(kept);
 	json_decref(revisions);
@@ -343,7 +357,8 @@ static int trim_indexes(cz_artifact_store *s, size_t keep, cz_strmap *live,
 			while (json_array_size(revisions) > keep)
 				json_array_remove(revisions,
 						  json_array_size(revisions) - 1);
-			if ((rc = save_index(path, name, revisions, err)) < 0)
+			if ((rc = save_index(s, path, name, revisions,
+					       err)) < 0)
 				goto cleanup;
 			stats->revisions_dropped += total - keep;
 		}
@@ -437,7 +452,7 @@ int cz_artifact_store_gc(cz_artifact_store *s, size_t keep,
 		goto cleanup;
 	if ((rc = sweep(s->tmp, NULL, min_age_seconds, &local, err)) < 0)
 		goto cleanup;
-	rc = cz_dir_sync(s->blobs, err);
+	rc = s->durable ? cz_dir_sync(s->blobs, err) : CZ_OK;
 cleanup:
 	for (size_t i = 0; cz_strmap_next(&live, &i, &key, &value);)
 		free(value);

@@ -47,6 +47,11 @@ typedef struct cz_artifact_gc_stats {
  * freed with cz_artifact_store_close(). */
 int cz_artifact_store_open(const char *data_dir, cz_artifact_store **out,
 			   cz_error *err);
+/* The same for a store thrown away after use (a plan's scratch store):
+ * blobs and indexes still appear whole or not at all to readers, but
+ * nothing is flushed to disk, since no restart will read it again. */
+int cz_artifact_store_open_scratch(const char *data_dir,
+				   cz_artifact_store **out, cz_error *err);
 void cz_artifact_store_close(cz_artifact_store *s);
 
 /* Writes the tarball as a blob (a no-op apart from the hashing when the

@@ -34,24 +34,6 @@ static void note_skipped(void *ctx, const char *archive_path)
 	p->skipped[p->nskipped++] = cz_xstrdup(archive_path);
 }
 
-/* A private scratch directory under $TMPDIR; malloc'ed. */
-static int scratch_dir(char **out, cz_error *err)
-{
-	const char *tmp = getenv("TMPDIR");
-	char *dir = cz_xasprintf("%s/cozypkg-flux.XXXXXX",
-				 tmp && *tmp ? tmp : "/tmp");
-
-	if (!mkdtemp(dir)) {
-		int rc = cz_fail(err, CZ_EIO, "creating a scratch directory "
-				 "in %s: %m", tmp && *tmp ? tmp : "/tmp");
-
-		free(dir);
-		return rc;
-	}
-	*out = dir;
-	return CZ_OK;
-}
-
 /* Packs dir into scratch/layer.tar.gz; digest and size into *out. */
 static int pack_layer(const char *dir, const char *layer_path,
 		      cz_flux_pushed *out, cz_error *err)
@@ -131,7 +113,7 @@ int cz_flux_push(cz_oci *c, const char *repo, const char *tag,
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((rc = scratch_dir(&scratch, err)) < 0)
+	if ((rc = cz_scratch_dir("cozypkg-flux", false, &scratch, err)) < 0)
 		goto cleanup;
 	layer_path = cz_xasprintf("%s/layer.tar.gz", scratch);
 	if ((rc = pack_layer(dir, layer_path, out, err)) < 0)
@@ -219,7 +201,7 @@ int cz_flux_pull(cz_oci *c, const char *repo, const char *reference,
 	if (rc < 0)
 		goto cleanup;
 	parsed = true;
-	if ((rc = scratch_dir(&scratch, err)) < 0)
+	if ((rc = cz_scratch_dir("cozypkg-flux", false, &scratch, err)) < 0)
 		goto cleanup;
 	rc = pull_layer(c, repo, &mf, reference, dest_dir, scratch, err);
 	if (rc == CZ_OK && digest_out)

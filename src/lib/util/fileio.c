@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "util/buf.h"
@@ -232,8 +233,8 @@ void cz_tmpfile_discard(cz_tmpfile *t)
 	}
 }
 
-int cz_file_write_atomic(const char *path, const void *data, size_t len,
-			 mode_t mode, cz_error *err)
+int cz_file_replace(const char *path, const void *data, size_t len,
+		    mode_t mode, bool durable, cz_error *err)
 {
 	char *prefix = cz_xasprintf("%s.tmp", path);
 	cz_tmpfile t;
@@ -242,8 +243,46 @@ int cz_file_write_atomic(const char *path, const void *data, size_t len,
 	if (rc == CZ_OK && write_all(t.fd, data, len) != 0)
 		rc = cz_fail(err, CZ_EIO, "%s: %s", path, strerror(errno));
 	if (rc == CZ_OK)
-		rc = cz_tmpfile_commit(&t, path, mode, true, err);
+		rc = cz_tmpfile_commit(&t, path, mode, durable, err);
 	cz_tmpfile_discard(&t);
 	free(prefix);
 	return rc;
+}
+
+int cz_file_write_atomic(const char *path, const void *data, size_t len,
+			 mode_t mode, cz_error *err)
+{
+	return cz_file_replace(path, data, len, mode, true, err);
+}
+
+/* The parent cz_scratch_dir() uses; borrowed. */
+static const char *scratch_parent(bool in_memory)
+{
+	const char *tmp = getenv("TMPDIR");
+	struct statvfs vfs;
+
+	if (tmp && *tmp)
+		return tmp;
+	if (in_memory && statvfs("/dev/shm", &vfs) == 0 &&
+	    access("/dev/shm", W_OK | X_OK) == 0 &&
+	    (unsigned long long)vfs.f_bavail * vfs.f_frsize >=
+		    CZ_SCRATCH_MEMORY_MIN)
+		return "/dev/shm";
+	return "/tmp";
+}
+
+int cz_scratch_dir(const char *name, bool in_memory, char **out,
+		   cz_error *err)
+{
+	const char *parent = scratch_parent(in_memory);
+	int e;
+
+	*out = cz_xasprintf("%s/%s.XXXXXX", parent, name);
+	if (mkdtemp(*out))
+		return CZ_OK;
+	e = errno;
+	free(*out);
+	*out = NULL;
+	return cz_fail(err, CZ_EIO, "creating a scratch directory in %s: %s",
+		       parent, strerror(e));
 }

@@ -34,6 +34,11 @@ int cz_file_read(const char *path, size_t max, char **data_out,
  */
 int cz_file_write_atomic(const char *path, const void *data, size_t len,
 			 mode_t mode, cz_error *err);
+/* The same, with the flush to disk left to the caller: durable false
+ * still never shows a reader half a file, but a crash may lose the new
+ * one (for scratch files that do not outlive the process). */
+int cz_file_replace(const char *path, const void *data, size_t len,
+		    mode_t mode, bool durable, cz_error *err);
 
 /*
  * A file written under a temporary name and renamed into place only once
@@ -78,6 +83,21 @@ void cz_remove_tree(const char *path);
  * (CZ_ETOOLARGE).  CZ_ENOTFOUND when from does not exist. */
 int cz_copy_tree(const char *from, const char *to, mode_t file_mode,
 		 size_t max_file, cz_error *err);
+
+/* Free bytes /dev/shm must have for cz_scratch_dir() to use it. */
+#define CZ_SCRATCH_MEMORY_MIN (1024ull * 1024 * 1024)
+
+/*
+ * Creates a private directory (mode 0700) named NAME.XXXXXX for scratch
+ * files: under $TMPDIR when it is set; else, when in_memory, under
+ * /dev/shm if it has CZ_SCRATCH_MEMORY_MIN bytes free (thousands of small
+ * files are created and removed many times faster in memory than on a
+ * busy disk); else under /tmp.  Not for anything executed from there
+ * (/dev/shm may be mounted noexec).  *out is malloc'ed; CZ_EIO naming
+ * the parent on failure.
+ */
+int cz_scratch_dir(const char *name, bool in_memory, char **out,
+		   cz_error *err);
 
 /* fsyncs a directory, so that a rename inside it survives a crash. */
 int cz_dir_sync(const char *dir, cz_error *err);
