@@ -10,6 +10,7 @@
 
 #include "apiserver/direct.h"
 #include "apiserver/values.h"
+#include "revision/revstore.h"
 #include "auth/token.h"
 #include "controller/artgen.h"
 #include "kube/kubeconfig.h"
@@ -349,6 +350,13 @@ static void check_package_values(void *ctx, const json_t *pkg,
 	cz_values_check(srv->values, srv->store, pkg, causes, unchecked);
 }
 
+static int discover_revisions(void *ctx, const json_t *repo, cz_error *err)
+{
+	cz_server *srv = ctx;
+
+	return cz_revstore_sync(srv->revisions, srv->store, repo, err);
+}
+
 static void revoke_session(void *ctx, const char *token)
 {
 	cz_server *srv = ctx;
@@ -378,6 +386,10 @@ int cz_ctl_start_inprocess(cz_server *srv, cz_ctl_config *c, cz_manager **out,
 	c->mgr.revoke_token = revoke_session;
 	c->mgr.credentials_ctx = srv;
 	c->mgr.sync_repositories = true; /* cozypkgd serves the group */
+	if (srv->revisions) {
+		c->mgr.discover_revisions = discover_revisions;
+		c->mgr.revisions_ctx = srv;
+	}
 	if (srv->values) {
 		c->mgr.check_values = check_package_values;
 		c->mgr.values_ctx = srv;

@@ -22,6 +22,7 @@
 #include "handlers.h"
 #include "server.h"
 #include "apiserver/values.h"
+#include "revision/revstore.h"
 #include "util/fileio.h"
 #include "util/mem.h"
 
@@ -298,6 +299,17 @@ static int open_values_admission(cz_server *srv, cz_error *err)
 	return rc;
 }
 
+/* Package revisions: git mirrors under DIR/revisions. */
+static int open_revisions(cz_server *srv, cz_error *err)
+{
+	char *cache = cz_xasprintf("%s/revisions", srv->opts.data_dir);
+	cz_revstore_opts o = { .cache_dir = cache };
+	int rc = cz_revstore_open(&o, &srv->revisions, err);
+
+	free(cache);
+	return rc;
+}
+
 static int start(cz_server *srv, cz_pki *pki, cz_ctl_config *ctl,
 		 cz_manager **mgr, cz_error *err)
 {
@@ -324,6 +336,8 @@ static int start(cz_server *srv, cz_pki *pki, cz_ctl_config *ctl,
 					    err);
 	if (rc == CZ_OK)
 		rc = open_values_admission(srv, err);
+	if (rc == CZ_OK)
+		rc = open_revisions(srv, err);
 	if (rc == CZ_OK && cz_store_count(srv->store) == 0)
 		rc = ensure_default_namespace(srv, err);
 	if (rc == CZ_OK)
@@ -365,6 +379,8 @@ static void stop(cz_server *srv, cz_manager *mgr)
 	srv->store = NULL;
 	cz_values_admission_free(srv->values);
 	srv->values = NULL;
+	cz_revstore_close(srv->revisions);
+	srv->revisions = NULL;
 	cz_artifact_store_close(srv->artifacts);
 	srv->artifacts = NULL;
 	cz_tokens_free(srv->tokens);

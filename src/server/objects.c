@@ -174,6 +174,8 @@ int cz_handle_resource(cz_req *req)
 				       "requested resource");
 	cz_api_call_init(&c, req->srv->store, t->res, t->ns, t->name, t->sub);
 	c.values = req->srv->values;
+	c.user = req->user;
+	c.revisions = req->srv->revisions;
 	c.query = query_of;
 	c.query_ctx = req;
 	c.user_agent = cz_req_header(req, "User-Agent");

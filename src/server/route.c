@@ -33,13 +33,6 @@ static const char *verb_for(cz_req *req, const cz_target *t)
 	return NULL;
 }
 
-static bool served_subresource(const cz_target *t)
-{
-	return strcmp(t->sub, "status") == 0 ||
-	       (strcmp(t->res->resource, "namespaces") == 0 &&
-		strcmp(t->sub, "finalize") == 0);
-}
-
 int cz_route_resource(cz_req *req)
 {
 	cz_target *t = &req->target;
@@ -57,7 +50,7 @@ int cz_route_resource(cz_req *req)
 		return cz_refuse(req, 405, "MethodNotAllowed",
 				 "the server does not allow this method on the "
 				 "requested resource");
-	if (t->sub && !served_subresource(t))
+	if (t->sub && !cz_resource_has_subresource(t->res, t->sub))
 		return cz_refuse(req, 404, "NotFound",
 				 "the server could not find the requested "
 				 "resource");

@@ -48,6 +48,7 @@ typedef struct cz_server {
 	cz_store *store;
 	cz_artifact_store *artifacts; /* DIR/artifacts, served read-only */
 	struct cz_values_admission *values; /* Package values vs schemas */
+	struct cz_revstore *revisions; /* package revisions in git */
 	cz_tokens *tokens;
 	cz_sessions *sessions; /* tokens cozypkgd issues for a while */
 	char *ca_pem;          /* what clients of srv->url trust */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "apiserver/storage.h"
 #include "util/mem.h"
 
 /*
@@ -241,6 +242,7 @@ static int open_watch(cz_req *req, watch_stream *ws, const char *prefix,
 		      cz_error *err)
 {
 	const char *rv = cz_req_query(req, "resourceVersion");
+	const cz_storage *storage = cz_storage_of(req->target.res);
 	int64_t from = 0;
 	int rc;
 
@@ -253,21 +255,21 @@ static int open_watch(cz_req *req, watch_stream *ws, const char *prefix,
 				       "resourceVersion: Invalid value: "
 				       "\"%.50s\"",
 				       rv);
-		rc = cz_store_watch(ws->srv->store, prefix, from, &ws->watch,
+		rc = storage->watch(ws->srv->store, prefix, from, &ws->watch,
 				    err);
 		if (rc == CZ_EGONE) {
 			/* Upstream answers 200 and a 410 ERROR event. */
-			rc = cz_store_watch(ws->srv->store, prefix, 0,
+			rc = storage->watch(ws->srv->store, prefix, 0,
 					    &ws->watch, NULL);
 			if (rc == CZ_OK)
 				emit_gone(ws, err->msg);
 		}
 		return rc;
 	}
-	rc = cz_store_list(ws->srv->store, prefix, NULL, &ws->initial,
+	rc = storage->list(ws->srv->store, prefix, NULL, &ws->initial,
 			   &ws->ninitial, &from, err);
 	if (rc == CZ_OK)
-		rc = cz_store_watch(ws->srv->store, prefix, from, &ws->watch,
+		rc = storage->watch(ws->srv->store, prefix, from, &ws->watch,
 				    err);
 	return rc;
 }

@@ -74,6 +74,26 @@ static const cz_printer_column c_pkg_variant[] = {
 	AGE_COLUMN,
 	END_COLUMNS,
 };
+/* pkgserver's columns (its table convertor), and the files of a PRR. */
+static const cz_printer_column c_pkg_revision[] = {
+	{ "Ready", "string", READY_STATUS, "", 0 },
+	{ "Repository", "string", ".spec.packageRevID.repository", "", 0 },
+	{ "Target", "string", ".spec.packageRevID.target", "", 0 },
+	{ "Realm", "string", ".spec.packageRevID.realm", "", 0 },
+	{ "Package", "string", ".spec.packageRevID.package", "", 0 },
+	{ "Revision", "string", ".spec.packageRevID.revision", "", 0 },
+	{ "Workspace", "string", ".spec.packageRevID.workspace", "", 0 },
+	{ "Lifecycle", "string", ".spec.lifecycle", "", 0 },
+	END_COLUMNS,
+};
+static const cz_printer_column c_pkg_resources[] = {
+	{ "Repository", "string", ".spec.packageRevID.repository", "", 0 },
+	{ "Package", "string", ".spec.packageRevID.package", "", 0 },
+	{ "Revision", "string", ".spec.packageRevID.revision", "", 0 },
+	{ "Workspace", "string", ".spec.packageRevID.workspace", "", 0 },
+	{ "Files", "integer", ".status.files", "", 0 },
+	END_COLUMNS,
+};
 static const cz_printer_column c_lease[] = {
 	{ "Holder", "string", ".spec.holderIdentity", "", 0 },
 	AGE_COLUMN,
@@ -94,6 +114,17 @@ static const char *const sn_gitrepo[] = { "gitrepo", NULL };
 static const char *const sn_ns[] = { "ns", NULL };
 static const char *const sn_cm[] = { "cm", NULL };
 static const char *const cat_cozy[] = { "cozystack", NULL };
+static const char *const sub_finalize[] = { "finalize", NULL };
+static const char *const sub_approval[] = { "approval", NULL };
+/* Field selectors as upstream registers them; pkgserver's all match. */
+static const char *const f_namespace[] = { "status.phase", NULL };
+static const char *const f_secret[] = { "type", NULL };
+static const char *const f_pkg_revision[] = {
+	"spec.packageRevID.target",    "spec.packageRevID.repository",
+	"spec.packageRevID.realm",     "spec.packageRevID.package",
+	"spec.packageRevID.workspace", "spec.packageRevID.revision",
+	"spec.lifecycle",	       NULL,
+};
 static const char *const cat_flux[] = { "all", "flux", NULL };
 
 #define CORE "", "v1", "v1"
@@ -103,6 +134,7 @@ static const char *const cat_flux[] = { "all", "flux", NULL };
 #define COORD "coordination.k8s.io", "v1", "coordination.k8s.io/v1"
 #define APPS "apps", "v1", "apps/v1"
 #define BATCH "batch", "v1", "batch/v1"
+#define PKG "pkg.pkgserver.dev", "v1alpha1", "pkg.pkgserver.dev/v1alpha1"
 #define PKGCONFIG                                                              \
 	"config.pkg.pkgserver.dev", "v1alpha1",                                \
 		"config.pkg.pkgserver.dev/v1alpha1"
@@ -110,43 +142,65 @@ static const char *const cat_flux[] = { "all", "flux", NULL };
 static const cz_resource resources[] = {
 	{ CORE, "namespaces", "namespace", "Namespace", "NamespaceList", false,
 	  true, true, sn_ns, NULL, c_namespace, k_common, CZ_NAME_LABEL,
-	  false },
+	  false, sub_finalize, f_namespace, CZ_STORAGE_STORE },
 	{ CORE, "secrets", "secret", "Secret", "SecretList", true, false, true,
-	  NULL, NULL, c_secret, k_common, CZ_NAME_SUBDOMAIN, true },
+	  NULL, NULL, c_secret, k_common, CZ_NAME_SUBDOMAIN, true, NULL,
+	  f_secret, CZ_STORAGE_STORE },
 	{ CORE, "configmaps", "configmap", "ConfigMap", "ConfigMapList", true,
 	  false, true, sn_cm, NULL, c_age_only, k_common, CZ_NAME_SUBDOMAIN,
-	  false },
+	  false, NULL, NULL,
+	  CZ_STORAGE_STORE },
 	{ COZY, "packages", "package", "Package", "PackageList", false, true,
 	  false, sn_package, cat_cozy, c_package, k_common, CZ_NAME_SUBDOMAIN,
-	  false },
+	  false, NULL, NULL,
+	  CZ_STORAGE_STORE },
 	{ COZY, "packagesources", "packagesource", "PackageSource",
 	  "PackageSourceList", false, true, false, sn_source, cat_cozy,
-	  c_source, k_common, CZ_NAME_SUBDOMAIN, false },
+	  c_source, k_common, CZ_NAME_SUBDOMAIN, false, NULL, NULL,
+	  CZ_STORAGE_STORE },
 	{ HELM, "helmreleases", "helmrelease", "HelmRelease", "HelmReleaseList",
 	  true, true, false, sn_hr, cat_flux, c_flux, k_common,
-	  CZ_NAME_SUBDOMAIN, false },
+	  CZ_NAME_SUBDOMAIN, false, NULL, NULL,
+	  CZ_STORAGE_STORE },
 	{ SRC, "ocirepositories", "ocirepository", "OCIRepository",
 	  "OCIRepositoryList", true, true, false, sn_ocirepo, cat_flux, c_oci,
-	  k_common, CZ_NAME_SUBDOMAIN, false },
+	  k_common, CZ_NAME_SUBDOMAIN, false, NULL, NULL,
+	  CZ_STORAGE_STORE },
 	{ SRC, "gitrepositories", "gitrepository", "GitRepository",
 	  "GitRepositoryList", true, true, false, sn_gitrepo, cat_flux, c_oci,
-	  k_common, CZ_NAME_SUBDOMAIN, false },
+	  k_common, CZ_NAME_SUBDOMAIN, false, NULL, NULL,
+	  CZ_STORAGE_STORE },
 	{ SRC, "externalartifacts", "externalartifact", "ExternalArtifact",
 	  "ExternalArtifactList", true, true, false, NULL, cat_flux, c_flux,
-	  k_common, CZ_NAME_SUBDOMAIN, false },
+	  k_common, CZ_NAME_SUBDOMAIN, false, NULL, NULL,
+	  CZ_STORAGE_STORE },
 	{ COORD, "leases", "lease", "Lease", "LeaseList", true, false, true,
-	  NULL, NULL, c_lease, k_common, CZ_NAME_SUBDOMAIN, false },
+	  NULL, NULL, c_lease, k_common, CZ_NAME_SUBDOMAIN, false, NULL, NULL,
+	  CZ_STORAGE_STORE },
 	{ APPS, "controllerrevisions", "controllerrevision",
 	  "ControllerRevision", "ControllerRevisionList", true, false, true,
-	  NULL, NULL, c_revision, k_common, CZ_NAME_SUBDOMAIN, false },
+	  NULL, NULL, c_revision, k_common, CZ_NAME_SUBDOMAIN, false, NULL, NULL,
+	  CZ_STORAGE_STORE },
 	{ BATCH, "jobs", "job", "Job", "JobList", true, true, true, NULL, NULL,
-	  c_job, k_common, CZ_NAME_SUBDOMAIN, false },
+	  c_job, k_common, CZ_NAME_SUBDOMAIN, false, NULL, NULL,
+	  CZ_STORAGE_STORE },
 	{ PKGCONFIG, "repositories", "repository", "Repository",
 	  "RepositoryList", true, true, false, NULL, NULL,
-	  c_pkg_repository, k_common, CZ_NAME_SUBDOMAIN, false },
+	  c_pkg_repository, k_common, CZ_NAME_SUBDOMAIN, false, NULL, NULL,
+	  CZ_STORAGE_STORE },
 	{ PKGCONFIG, "packagevariants", "packagevariant", "PackageVariant",
 	  "PackageVariantList", true, true, false, NULL, NULL,
-	  c_pkg_variant, k_common, CZ_NAME_SUBDOMAIN, false },
+	  c_pkg_variant, k_common, CZ_NAME_SUBDOMAIN, false, NULL, NULL,
+	  CZ_STORAGE_STORE },
+	{ PKG, "packagerevisions", "packagerevision", "PackageRevision",
+	  "PackageRevisionList", true, true, false, NULL, NULL,
+	  c_pkg_revision, k_common, CZ_NAME_SUBDOMAIN, false, sub_approval,
+	  f_pkg_revision, CZ_STORAGE_REVISIONS },
+	{ PKG, "packagerevisionresourceses", "packagerevisionresources",
+	  "PackageRevisionResources", "PackageRevisionResourcesList", true,
+	  true, false, NULL, NULL, c_pkg_resources, k_common,
+	  CZ_NAME_SUBDOMAIN, false, NULL, f_pkg_revision,
+	  CZ_STORAGE_REVISION_RESOURCES },
 };
 
 #define N_RESOURCES (sizeof(resources) / sizeof(resources[0]))
@@ -160,6 +214,7 @@ static const char *const group_versions[] = {
 	"apps/v1",
 	"batch/v1",
 	"config.pkg.pkgserver.dev/v1alpha1",
+	"pkg.pkgserver.dev/v1alpha1",
 };
 
 const cz_resource *cz_resources(size_t *count)
@@ -199,4 +254,16 @@ const char *const *cz_group_versions(size_t *count)
 {
 	*count = sizeof(group_versions) / sizeof(group_versions[0]);
 	return group_versions;
+}
+
+bool cz_resource_has_subresource(const cz_resource *r, const char *sub)
+{
+	if (!sub)
+		return false;
+	if (strcmp(sub, "status") == 0)
+		return r->has_status;
+	for (size_t i = 0; r->subresources && r->subresources[i]; i++)
+		if (strcmp(r->subresources[i], sub) == 0)
+			return true;
+	return false;
 }

@@ -32,6 +32,15 @@ typedef struct cz_merge_key {
 	const char *key;  /* the item field that identifies an item, e.g. "type" */
 } cz_merge_key;
 
+/* Where a kind's objects live (apiserver/storage.h): the SQLite store, or
+ * package revisions in git with the store as their cache. */
+typedef enum cz_storage_kind {
+	CZ_STORAGE_STORE = 0,
+	CZ_STORAGE_REVISIONS,
+	CZ_STORAGE_REVISION_RESOURCES,
+	CZ_STORAGE_KINDS
+} cz_storage_kind;
+
 typedef struct cz_resource {
 	const char *group; /* "" for the core group */
 	const char *version;
@@ -49,7 +58,16 @@ typedef struct cz_resource {
 	const cz_merge_key *merge_keys;   /* ends with a NULL path */
 	cz_name_rule name_rule;
 	bool secret; /* hidden from viewers (Secrets) */
+	/* Subresources served besides status, NULL-terminated, may be
+	 * NULL. */
+	const char *const *subresources;
+	/* Field selectors beyond metadata.name and metadata.namespace. */
+	const char *const *fields;
+	cz_storage_kind storage;
 } cz_resource;
+
+/* Whether r serves the subresource sub ("status" when it has one). */
+bool cz_resource_has_subresource(const cz_resource *r, const char *sub);
 
 /* All served resources, in a fixed order (core group first). */
 const cz_resource *cz_resources(size_t *count);

@@ -53,6 +53,12 @@ typedef struct cz_api_call {
 	/* Package values against the charts' schemas (apiserver/values.h);
 	 * NULL: not checked. */
 	const struct cz_values_admission *values;
+	/* Who asks, for the rules that depend on it (publishing a package
+	 * revision); NULL: the server itself. */
+	const cz_user *user;
+	/* The git storage of package revisions (revision/revstore.h); NULL:
+	 * they are not served. */
+	struct cz_revstore *revisions;
 
 	/* Out: what to answer, set by the verb.  On success code is the HTTP
 	 * status (200, 201) and object and/or blob hold the answer; on

@@ -1,4 +1,5 @@
 #include "apiserver/internal.h"
+#include "apiserver/storage.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,11 +62,11 @@ static int apply_once(cz_api_call *c, const json_t *patch, const char *manager,
 	cz_update_opts opts = { 0 };
 	cz_error err = CZ_ERROR_INIT;
 	char now[32];
-	int rc = cz_store_get(c->store, key, &blob, &err);
+	int rc = cz_storage_of(c->res)->get(c, key, &blob, &err);
 
 	cz_now_rfc3339(now);
 	if (rc != CZ_OK && rc != CZ_ENOTFOUND) {
-		rc = cz_api_error(c, rc, err.msg);
+		rc = cz_api_storage_error(c, rc, &err);
 		goto cleanup;
 	}
 	cur = blob ? cz_blob_json(blob) : NULL;

@@ -1,4 +1,4 @@
-#include "apiserver/apiserver.h"
+#include "apiserver/internal.h"
 
 #include <openssl/rand.h>
 #include <stdarg.h>
@@ -44,7 +44,7 @@ int cz_api_call_init_key(cz_api_call *c, cz_store *store, const char *key)
 	return CZ_OK;
 }
 
-static void answer_reset(cz_api_call *c)
+void cz_api_answer_reset(cz_api_call *c)
 {
 	json_decref(c->object);
 	json_decref(c->status);
@@ -56,7 +56,7 @@ static void answer_reset(cz_api_call *c)
 
 void cz_api_call_release(cz_api_call *c)
 {
-	answer_reset(c);
+	cz_api_answer_reset(c);
 	for (size_t i = 0; i < c->list.n; i++)
 		cz_blob_unref(c->list.items[i]);
 	free(c->list.items);
@@ -130,7 +130,7 @@ int cz_api_fail(cz_api_call *c, int rc, unsigned http, const char *reason,
 	va_start(ap, fmt);
 	vsnprintf(message, sizeof(message), fmt, ap);
 	va_end(ap);
-	answer_reset(c);
+	cz_api_answer_reset(c);
 	c->code = http;
 	c->status = status_object(http, reason, details, message);
 	return rc;
@@ -239,7 +239,7 @@ int cz_api_error(cz_api_call *c, int code, const char *message)
 	json_t *status = cz_api_status_new(c->res, c->name, code, message,
 					   &http);
 
-	answer_reset(c);
+	cz_api_answer_reset(c);
 	c->code = http;
 	c->status = status;
 	return code == CZ_OK ? CZ_ERR : code;
@@ -365,20 +365,6 @@ struct cz_filters {
 	bool has_fields;
 };
 
-/* Fields selectable beyond metadata.name and metadata.namespace, per kind,
- * as upstream registers them. */
-static const char *const *extra_fields(const cz_resource *r)
-{
-	static const char *const secret[] = { "type", NULL };
-	static const char *const ns[] = { "status.phase", NULL };
-
-	if (strcmp(r->resource, "secrets") == 0)
-		return secret;
-	if (strcmp(r->resource, "namespaces") == 0)
-		return ns;
-	return NULL;
-}
-
 int cz_filters_parse(cz_api_call *c, cz_filters **out)
 {
 	const char *labels = cz_api_query(c, "labelSelector");
@@ -394,7 +380,7 @@ int cz_filters_parse(cz_api_call *c, cz_filters **out)
 	}
 	if (rc == CZ_OK && fields && *fields) {
 		f->has_fields = true;
-		rc = cz_field_selector_parse(fields, extra_fields(c->res),
+		rc = cz_field_selector_parse(fields, c->res->fields,
 					     &f->fields, &err);
 	}
 	return rc == CZ_OK ? CZ_OK

@@ -1,4 +1,5 @@
 #include "apiserver/internal.h"
+#include "apiserver/storage.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,11 +129,14 @@ static int delete_once(cz_api_call *c, const char *key,
 	cz_blob *blob = NULL;
 	cz_blob *done = NULL;
 	json_t *obj = NULL;
-	int rc = cz_store_get(c->store, key, &blob, err);
+	json_t *cur = NULL;
+	const cz_storage *storage = cz_storage_of(c->res);
+	int rc = storage->get(c, key, &blob, err);
 
 	if (rc != CZ_OK)
 		goto cleanup;
-	obj = cz_blob_json(blob);
+	cur = cz_blob_json(blob);
+	obj = cur ? json_deep_copy(cur) : NULL;
 	if (!obj) {
 		rc = cz_fail(err, CZ_ERR, "stored object %s is corrupt", key);
 		goto cleanup;
@@ -143,16 +147,16 @@ static int delete_once(cz_api_call *c, const char *key,
 	if (apply_policy(c->res, obj, opts->propagation)) {
 		mark_deleting(obj);
 		if (!opts->dry_run)
-			rc = cz_store_update(c->store, key, obj, blob->rv,
-					     NULL, err);
+			rc = storage->update(c, key, cur, obj, blob->rv, NULL,
+					     err);
 	} else if (!opts->dry_run) {
-		rc = cz_store_delete(c->store, key, blob->rv, &done, err);
+		rc = storage->remove(c, key, cur, blob->rv, &done, err);
 		if (rc == CZ_OK) {
 			json_decref(obj);
 			obj = cz_blob_json(done);
 		}
 	}
-	if (rc == CZ_ECONFLICT)
+	if (rc == CZ_ECONFLICT && !c->status)
 		rc = CZ_EAGAIN; /* preconditions held: the store moved */
 	if (rc == CZ_OK)
 		*out = json_incref(obj);
@@ -160,6 +164,7 @@ cleanup:
 	cz_blob_unref(done);
 	cz_blob_unref(blob);
 	json_decref(obj);
+	json_decref(cur);
 	return rc;
 }
 
@@ -192,7 +197,7 @@ int cz_api_delete(cz_api_call *c, const json_t *options)
 	rc = delete_key(c, key, &o, &out, &err);
 	free(key);
 	if (rc != CZ_OK)
-		return cz_api_error(c, rc, err.msg);
+		return cz_api_storage_error(c, rc, &err);
 	c->code = 200;
 	c->object = out;
 	return CZ_OK;
@@ -214,9 +219,10 @@ int cz_api_delete_collection(cz_api_call *c, const json_t *options)
 		rc = cz_filters_parse(c, &filters);
 	if (rc != CZ_OK)
 		goto cleanup;
-	rc = cz_store_list(c->store, prefix, NULL, &all, &n, &rv, &err);
+	rc = cz_storage_of(c->res)->list(c->store, prefix, NULL, &all, &n, &rv,
+					 &err);
 	if (rc != CZ_OK) {
-		rc = cz_api_error(c, rc, err.msg);
+		rc = cz_api_storage_error(c, rc, &err);
 		goto cleanup;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -229,6 +235,7 @@ int cz_api_delete_collection(cz_api_call *c, const json_t *options)
 		if (obj && cz_filters_match(filters, obj) &&
 		    delete_key(c, all[i]->key, &o, &out, &one) == CZ_OK)
 			json_array_append_new(items, out);
+		cz_api_answer_reset(c); /* a storage's refusal of one */
 		json_decref(obj);
 	}
 	c->code = 200;

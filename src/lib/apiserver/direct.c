@@ -1,4 +1,5 @@
 #include "apiserver/direct.h"
+#include "apiserver/storage.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -138,14 +139,6 @@ static const char *verb_for(const char *method, const direct_req *r)
 	return NULL;
 }
 
-static bool served_subresource(const cz_api_path *t)
-{
-	return !t->sub ||
-	       (strcmp(t->sub, "status") == 0 && t->res->has_status) ||
-	       (strcmp(t->res->resource, "namespaces") == 0 &&
-		strcmp(t->sub, "finalize") == 0);
-}
-
 static json_t *status_new(unsigned code, const char *reason,
 			  const char *message)
 {
@@ -204,7 +197,8 @@ static int direct_route(const direct_shared *sh, const char *method,
 				      "on the requested resource");
 		return CZ_EINVALID;
 	}
-	if (!served_subresource(&r->target)) {
+	if (r->target.sub &&
+	    !cz_resource_has_subresource(r->target.res, r->target.sub)) {
 		*code = 404;
 		*refusal = status_new(404, "NotFound",
 				      "the server could not find the "
@@ -327,6 +321,7 @@ static int direct_request(void *ctx, const char *method, const char *path,
 	c.query = query_get;
 	c.query_ctx = &r.q;
 	c.user_agent = sh->user_agent;
+	c.user = &sh->user;
 	/* The verbs shape the object they are given: the caller's stays. */
 	copy = body ? json_deep_copy(body) : NULL;
 	rc = call_verb(&c, r.verb, content_type ? content_type
@@ -408,28 +403,30 @@ static int deliver_bookmark(direct_watch *dw, const cz_resource *r,
 
 /* Opens the store watch at the asked version; without one, first the
  * current objects as ADDED events, as the HTTP watch does. */
-static int open_watch(cz_store *st, const char *prefix, const query *q,
+static int open_watch(cz_store *st, const cz_resource *res,
+		      const char *prefix, const query *q,
 		      direct_watch *dw, cz_watch **w, cz_error *err)
 {
 	const char *rv = query_get((void *)q, "resourceVersion");
 	cz_blob **items = NULL;
 	size_t n = 0;
+	const cz_storage *storage = cz_storage_of(res);
 	int64_t from = 0;
 	int rc;
 
 	if (rv && *rv && strcmp(rv, "0") != 0) {
 		from = strtoll(rv, NULL, 10);
-		rc = cz_store_watch(st, prefix, from, w, err);
+		rc = storage->watch(st, prefix, from, w, err);
 		if (rc == CZ_EGONE) {
-			rc = cz_store_watch(st, prefix, 0, w, NULL);
+			rc = storage->watch(st, prefix, 0, w, NULL);
 			if (rc == CZ_OK)
 				rc = deliver_gone(dw, err->msg);
 		}
 		return rc;
 	}
-	rc = cz_store_list(st, prefix, NULL, &items, &n, &from, err);
+	rc = storage->list(st, prefix, NULL, &items, &n, &from, err);
 	if (rc == CZ_OK)
-		rc = cz_store_watch(st, prefix, from, w, err);
+		rc = storage->watch(st, prefix, from, w, err);
 	for (size_t i = 0; i < n; i++) {
 		if (rc == CZ_OK)
 			rc = deliver(dw, "ADDED", items[i]);
@@ -506,7 +503,7 @@ static int direct_watch_run(void *ctx, const char *path,
 	dw.bookmarks = query_true(&r.q, "allowWatchBookmarks");
 	dw.next_bookmark = time(NULL) + BOOKMARK_SECONDS;
 	prefix = cz_list_prefix(r.target.res, r.target.ns);
-	rc = open_watch(sh->store, prefix, &r.q, &dw, &w, err);
+	rc = open_watch(sh->store, r.target.res, prefix, &r.q, &dw, &w, err);
 	if (rc == CZ_OK && w)
 		rc = follow(&dw, r.target.res, w, stop, err);
 cleanup:

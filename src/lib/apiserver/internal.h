@@ -40,6 +40,9 @@ typedef struct cz_update_opts {
 int cz_api_write_update(cz_api_call *c, const json_t *cur, json_t *next,
 			const cz_update_opts *opts);
 
+/* Drops c's answer (object, blob, Status). */
+void cz_api_answer_reset(cz_api_call *c);
+
 /* Server-side apply (apply.c). */
 int cz_api_apply(cz_api_call *c, const json_t *patch);
 

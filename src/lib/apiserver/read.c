@@ -1,4 +1,5 @@
 #include "apiserver/internal.h"
+#include "apiserver/storage.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,11 +15,11 @@ int cz_api_get(cz_api_call *c)
 {
 	char *key = cz_object_key(c->res, c->ns, c->name);
 	cz_error err = CZ_ERROR_INIT;
-	int rc = cz_store_get(c->store, key, &c->blob, &err);
+	int rc = cz_storage_of(c->res)->get(c, key, &c->blob, &err);
 
 	free(key);
 	if (rc != CZ_OK)
-		return cz_api_error(c, rc, err.msg);
+		return cz_api_storage_error(c, rc, &err);
 	c->code = 200;
 	return CZ_OK;
 }
@@ -117,10 +118,10 @@ int cz_api_list_objects(cz_api_call *c)
 		rc = cz_api_error(c, CZ_EINVALID, err.msg);
 		goto cleanup;
 	}
-	rc = cz_store_list(c->store, prefix, start, &all, &n, &c->list.rv,
-			   &err);
+	rc = cz_storage_of(c->res)->list(c->store, prefix, start, &all, &n,
+					 &c->list.rv, &err);
 	if (rc != CZ_OK) {
-		rc = cz_api_error(c, rc, err.msg);
+		rc = cz_api_storage_error(c, rc, &err);
 		goto cleanup;
 	}
 	select_page(c, all, n, filters, parse_limit(c));

@@ -1,4 +1,5 @@
 #include "apiserver/internal.h"
+#include "apiserver/storage.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -152,11 +153,12 @@ static json_t *prepare(const cz_resource *r, const json_t *cur, json_t *next,
 
 /* The last finalizer went: the object goes, and the answer is the
  * deleted object. */
-static int finish_deletion(cz_api_call *c, const char *key)
+static int finish_deletion(cz_api_call *c, const char *key,
+			   const json_t *cur)
 {
 	cz_blob *done = NULL;
 	cz_error err = CZ_ERROR_INIT;
-	int rc = cz_store_delete(c->store, key, 0, &done, &err);
+	int rc = cz_storage_of(c->res)->remove(c, key, cur, 0, &done, &err);
 
 	if (rc == CZ_OK) {
 		json_decref(c->object);
@@ -166,7 +168,7 @@ static int finish_deletion(cz_api_call *c, const char *key)
 		return CZ_OK;
 	}
 	cz_blob_unref(done);
-	return rc == CZ_ENOTFOUND ? CZ_OK : cz_api_error(c, rc, err.msg);
+	return rc == CZ_ENOTFOUND ? CZ_OK : cz_api_storage_error(c, rc, &err);
 }
 
 int cz_api_write_update(cz_api_call *c, const json_t *cur, json_t *next,
@@ -207,14 +209,14 @@ int cz_api_write_update(cz_api_call *c, const json_t *cur, json_t *next,
 		c->object = json_incref(obj);
 		goto cleanup;
 	}
-	rc = cz_store_update(c->store, key, obj, opts->expect_rv, &c->blob,
-			     &err);
+	rc = cz_storage_of(c->res)->update(c, key, cur, obj, opts->expect_rv,
+					   &c->blob, &err);
 	if (rc == CZ_OK) {
 		c->object = json_incref(obj);
 		if (cz_deletion_finished(c->res, obj))
-			rc = finish_deletion(c, key);
-	} else if (rc != CZ_ECONFLICT) {
-		rc = cz_api_error(c, rc, err.msg);
+			rc = finish_deletion(c, key, obj);
+	} else if (rc != CZ_ECONFLICT || c->status) {
+		rc = cz_api_storage_error(c, rc, &err);
 	}
 cleanup:
 	json_decref(obj);
@@ -232,7 +234,7 @@ int cz_api_load_current(cz_api_call *c, json_t **cur, int64_t *rv)
 	char *key = cz_object_key(c->res, c->ns, c->name);
 	cz_blob *blob = NULL;
 	cz_error err = CZ_ERROR_INIT;
-	int rc = cz_store_get(c->store, key, &blob, &err);
+	int rc = cz_storage_of(c->res)->get(c, key, &blob, &err);
 
 	*cur = NULL;
 	if (rc == CZ_OK) {

@@ -1,4 +1,5 @@
 #include "apiserver/internal.h"
+#include "apiserver/storage.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -231,10 +232,10 @@ int cz_api_create_managed(cz_api_call *c, json_t *obj, const char *manager,
 		return CZ_OK;
 	}
 	key = cz_object_key(c->res, c->ns, c->name);
-	rc = cz_store_create(c->store, key, obj, &c->blob, &err);
+	rc = cz_storage_of(c->res)->create(c, key, obj, &c->blob, &err);
 	free(key);
 	if (rc != CZ_OK)
-		return cz_api_error(c, rc, err.msg);
+		return cz_api_storage_error(c, rc, &err);
 	c->object = json_incref(obj);
 	return CZ_OK;
 }

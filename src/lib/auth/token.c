@@ -572,24 +572,55 @@ static bool controllers_may(const char *verb, const char *resource)
 	return false;
 }
 
+bool cz_user_may_approve(const cz_user *user)
+{
+	return cz_user_in_group(user, CZ_GROUP_MASTERS) ||
+	       cz_user_in_group(user, CZ_GROUP_APPROVERS);
+}
+
+/* Package revisions and their contents: what authors and approvers
+ * write. */
+static bool is_revision(const char *group, const char *resource)
+{
+	return group && strcmp(group, "pkg.pkgserver.dev") == 0 &&
+	       (strcmp(resource, "packagerevisions") == 0 ||
+		strcmp(resource, "packagerevisionresourceses") == 0);
+}
+
+static bool authors_may(const cz_user *user, const char *verb,
+			const char *group, const char *resource)
+{
+	return (cz_user_in_group(user, CZ_GROUP_AUTHORS) ||
+		cz_user_in_group(user, CZ_GROUP_APPROVERS)) &&
+	       is_revision(group, resource) &&
+	       strcmp(verb, "deletecollection") != 0;
+}
+
 bool cz_authorize(const cz_user *user, const char *verb, const char *group,
 		  const char *resource, const char *subresource)
 {
-	/* Subresources are covered by their resource's rule: viewers may
-	 * read packages/status but no part of a Secret. */
-	(void)subresource;
+	bool has_resource = resource && *resource;
+
 	if (!user || !verb)
 		return false;
+	/* Publishing is a permission of its own, whoever else may write. */
+	if (subresource && strcmp(subresource, "approval") == 0)
+		return cz_user_may_approve(user);
 	if (cz_user_in_group(user, CZ_GROUP_MASTERS))
 		return true;
-	if (resource && *resource &&
-	    cz_user_in_group(user, CZ_GROUP_MIGRATIONS))
+	if (has_resource && cz_user_in_group(user, CZ_GROUP_MIGRATIONS))
 		return true;
-	if (resource && *resource &&
-	    cz_user_in_group(user, CZ_GROUP_CONTROLLERS))
+	if (has_resource && cz_user_in_group(user, CZ_GROUP_CONTROLLERS))
 		return controllers_may(verb, resource);
-	return cz_user_in_group(user, CZ_GROUP_VIEWERS) && resource &&
-	       *resource && is_read_verb(verb) && !is_secrets(group, resource);
+	if (has_resource && authors_may(user, verb, group, resource))
+		return true;
+	/* Subresources are covered by their resource's rule: viewers may
+	 * read packages/status but no part of a Secret. */
+	return (cz_user_in_group(user, CZ_GROUP_VIEWERS) ||
+		cz_user_in_group(user, CZ_GROUP_AUTHORS) ||
+		cz_user_in_group(user, CZ_GROUP_APPROVERS)) &&
+	       has_resource && is_read_verb(verb) &&
+	       !is_secrets(group, resource);
 }
 
 /* path is root itself or lies below it. */

@@ -42,6 +42,12 @@
 /* The in-process controllers' identity: they read and write what they
  * reconcile, and delete only what they own. */
 #define CZ_GROUP_CONTROLLERS "cozypkg:controllers"
+/* Package revision authors: read like viewers, and create, edit and
+ * delete package revisions, but not publish them. */
+#define CZ_GROUP_AUTHORS "cozypkg:authors"
+/* Authors who may also publish (approve) package revisions and delete
+ * published ones. */
+#define CZ_GROUP_APPROVERS "cozypkg:approvers"
 
 typedef struct cz_user {
 	char *name;
@@ -120,6 +126,9 @@ int cz_tokens_format_line(cz_buf *out, const char *token, const char *user,
 			  cz_error *err);
 
 bool cz_user_in_group(const cz_user *user, const char *group);
+/* Whether user may publish package revisions: system:masters and
+ * cozypkg:approvers. */
+bool cz_user_may_approve(const cz_user *user);
 
 /*
  * Whether user may perform verb (get, list, watch, create, update, patch,
@@ -134,6 +143,12 @@ bool cz_user_in_group(const cz_user *user, const char *group);
  *   - cozypkg:controllers may read, create, update and patch everything,
  *     delete only the objects controllers own (HelmReleases, Secrets,
  *     ExternalArtifacts) and never delete a collection;
+ *   - cozypkg:authors read as viewers do, and write package revisions
+ *     and their resources (not a whole collection); cozypkg:approvers
+ *     too;
+ *   - the approval subresource of a package revision is for
+ *     system:masters and cozypkg:approvers only, whatever else a group
+ *     may do;
  *   - everything else, and a NULL user, is denied.
  */
 bool cz_authorize(const cz_user *user, const char *verb, const char *group,

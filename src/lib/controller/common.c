@@ -60,30 +60,6 @@ const cz_resource *cz_res_revisions(void)
 	return cz_resource_find("apps", "v1", "controllerrevisions");
 }
 
-json_t *cz_condition_new(const json_t *previous, const char *type,
-			 const char *status, const char *reason,
-			 const char *message, int64_t observed_generation)
-{
-	const char *prev_status =
-		json_string_value(json_object_get(previous, "status"));
-	json_t *prev_time = json_object_get(previous, "lastTransitionTime");
-	json_t *c = json_pack("{s:s, s:s, s:s, s:s}", "type", type, "status",
-			      status, "reason", reason, "message", message);
-	char now[32];
-
-	if (observed_generation >= 0)
-		json_object_set_new(c, "observedGeneration",
-				    json_integer(observed_generation));
-	if (prev_status && strcmp(prev_status, status) == 0 &&
-	    json_is_string(prev_time)) {
-		json_object_set(c, "lastTransitionTime", prev_time);
-	} else {
-		cz_now_rfc3339(now);
-		json_object_set_new(c, "lastTransitionTime", json_string(now));
-	}
-	return c;
-}
-
 bool cz_condition_same(const json_t *a, const json_t *b)
 {
 	static const char *const keys[] = { "type", "status", "reason",

@@ -240,6 +240,20 @@ static int sync_remote(cz_kube *kube, const json_t *repo, const char *branch,
 	return rc;
 }
 
+/* The revisions the remote has, into the server's storage (in process
+ * only); a failure is the sync's. */
+static void discover(cz_manager *m, const json_t *repo, cz_error *why)
+{
+	cz_error err = CZ_ERROR_INIT;
+
+	if (!m->opts.discover_revisions ||
+	    m->opts.discover_revisions(m->opts.revisions_ctx, repo, &err) ==
+		    CZ_OK)
+		return;
+	*why = err;
+	cz_error_prefix(why, "discovery");
+}
+
 int cz_repository_reconcile(cz_manager *m, cz_kube *kube, const char *key,
 			    cz_error *err)
 {
@@ -264,8 +278,9 @@ int cz_repository_reconcile(cz_manager *m, cz_kube *kube, const char *key,
 	if (type && strcmp(type, "git") != 0)
 		cz_fail(&why, CZ_EINVALID, "%s repositories are not "
 			"implemented", type);
-	else
-		sync_remote(kube, repo, branch, &commit, &revisions, &why);
+	else if (sync_remote(kube, repo, branch, &commit, &revisions,
+			     &why) == CZ_OK)
+		discover(m, repo, &why);
 	status = sync_status(repo, commit, revisions,
 			     why.code ? why.msg : NULL, branch, interval_s);
 	rc = cz_write_status(kube, res_repositories(), repo, status, NULL,

@@ -196,14 +196,6 @@ int cz_bootstrap_validate(const cz_manager_opts *opts, cz_error *err);
 int cz_bootstrap_run(cz_manager *m, cz_kube *kube, cz_error *err);
 
 /* Shared helpers (common.c). */
-/*
- * A metav1.Condition {type, status, reason, message, lastTransitionTime
- * [, observedGeneration]}: lastTransitionTime is kept from previous (may
- * be NULL) when the status did not change.  observed_generation < 0: none.
- */
-json_t *cz_condition_new(const json_t *previous, const char *type,
-			 const char *status, const char *reason,
-			 const char *message, int64_t observed_generation);
 /* True when two conditions agree on everything but lastTransitionTime. */
 bool cz_condition_same(const json_t *a, const json_t *b);
 /* Writes status onto a copy of obj through the status subresource (a

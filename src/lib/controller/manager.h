@@ -91,6 +91,11 @@ typedef struct cz_manager_opts {
 	void (*check_values)(void *ctx, const json_t *pkg, json_t *causes,
 			     json_t *unchecked);
 	void *values_ctx;
+	/* Discovery of a Repository's package revisions after each good
+	 * sync (cozypkgd's revision storage, in process); NULL: none. */
+	int (*discover_revisions)(void *ctx, const json_t *repo,
+				  cz_error *err);
+	void *revisions_ctx;
 	cz_issue_kubeconfig_fn issue_kubeconfig;
 	cz_revoke_token_fn revoke_token;
 	void *credentials_ctx;

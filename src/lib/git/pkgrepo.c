@@ -691,3 +691,78 @@ int cz_pkgrepo_delete_ref(cz_pkgrepo *r, const char *ref, cz_error *err)
 	free(spec);
 	return rc;
 }
+
+/* ---- history ----------------------------------------------------------- */
+
+/* "Publish <path> vN (workspace W)": path and N into maxima. */
+static void note_publish(const char *message, json_t *maxima)
+{
+	const char *p, *sp;
+	char *path, *end = NULL;
+	unsigned long n;
+
+	if (strncmp(message, "Publish ", 8) != 0)
+		return;
+	p = message + 8;
+	sp = strchr(p, ' ');
+	if (!sp || sp[1] != 'v' || !isdigit((unsigned char)sp[2]))
+		return;
+	n = strtoul(sp + 2, &end, 10);
+	if (*end != ' ' && *end != '\0' && *end != '\n')
+		return;
+	path = cz_xstrndup(p, (size_t)(sp - p));
+	if ((json_int_t)n > json_integer_value(json_object_get(maxima, path)))
+		json_object_set_new(maxima, path, json_integer((json_int_t)n));
+	free(path);
+}
+
+int cz_pkgrepo_scan_publishes(cz_pkgrepo *r, const char *since,
+			      json_t *maxima, char *tip_out, cz_error *err)
+{
+	git_revwalk *walk = NULL;
+	git_commit *tip = NULL;
+	git_oid id, stop;
+	bool has_stop = since && *since && git_oid_fromstr(&stop, since) == 0;
+	int rc = CZ_OK;
+
+	tip_out[0] = '\0';
+	if (lookup_commit(r, r->branch_ref, &tip) != CZ_OK)
+		return CZ_OK; /* nothing published yet */
+	git_oid_tostr(tip_out, GIT_OID_HEXSZ + 1, git_commit_id(tip));
+	if (git_revwalk_new(&walk, r->repo) < 0 ||
+	    git_revwalk_push(walk, git_commit_id(tip)) < 0) {
+		rc = cz_gctx_fail(&r->c, err, -1, "walking the history of");
+		goto cleanup;
+	}
+	/* A since the mirror lacks (history rewritten upstream): walk all. */
+	if (has_stop && git_revwalk_hide(walk, &stop) < 0)
+		git_error_clear();
+	while (git_revwalk_next(&id, walk) == 0) {
+		git_commit *c = NULL;
+
+		if (git_commit_lookup(&c, r->repo, &id) < 0)
+			continue;
+		note_publish(git_commit_message(c), maxima);
+		git_commit_free(c);
+	}
+cleanup:
+	git_revwalk_free(walk);
+	git_commit_free(tip);
+	return rc;
+}
+
+int cz_pkgrepo_commit_message(cz_pkgrepo *r, const char *commit, char **out,
+			      cz_error *err)
+{
+	git_commit *c = NULL;
+	git_oid id;
+
+	*out = NULL;
+	if (git_oid_fromstr(&id, commit) < 0 ||
+	    git_commit_lookup(&c, r->repo, &id) < 0)
+		return cz_fail(err, CZ_ENOTFOUND, "commit %.40s not found",
+			       commit);
+	*out = cz_xstrdup(git_commit_message(c));
+	git_commit_free(c);
+	return CZ_OK;
+}

@@ -88,6 +88,19 @@ int cz_pkgrepo_publish(cz_pkgrepo *r, const char *path, const char *workspace,
 		       const char *revision, const cz_pkgrepo_who *who,
 		       char *commit_out, cz_error *err);
 
+/* Walks the published branch from its tip back to since (a commit; NULL
+ * or "": to the start) and records in maxima {path: N} the highest N of
+ * every "Publish <path> vN" commit, so that a revision number whose tag
+ * was deleted is still known to be used.  tip_out (41 bytes) gets the tip
+ * walked from ("" when the branch does not exist yet). */
+int cz_pkgrepo_scan_publishes(cz_pkgrepo *r, const char *since,
+			      json_t *maxima, char *tip_out, cz_error *err);
+
+/* The message of a commit (40 hex digits) of the mirror; *out is
+ * malloc'ed. */
+int cz_pkgrepo_commit_message(cz_pkgrepo *r, const char *commit, char **out,
+			      cz_error *err);
+
 /* Deletes a branch or tag (a full ref name) here and upstream. */
 int cz_pkgrepo_delete_ref(cz_pkgrepo *r, const char *ref, cz_error *err);
 

@@ -39,6 +39,12 @@ static const cz_schema_kind kinds[] = {
 	{ "config.pkg.pkgserver.dev/v1alpha1", "PackageVariant",
 	  "dev.pkgserver.pkg.config.v1alpha1.PackageVariant",
 	  &cz_s_pkg_package_variant },
+	{ "pkg.pkgserver.dev/v1alpha1", "PackageRevision",
+	  "dev.pkgserver.pkg.v1alpha1.PackageRevision",
+	  &cz_s_pkg_package_revision },
+	{ "pkg.pkgserver.dev/v1alpha1", "PackageRevisionResources",
+	  "dev.pkgserver.pkg.v1alpha1.PackageRevisionResources",
+	  &cz_s_pkg_package_revision_resources },
 };
 
 #define N_KINDS (sizeof(kinds) / sizeof(kinds[0]))

@@ -44,6 +44,8 @@ extern const cz_schema cz_s_gitrepository;
 extern const cz_schema cz_s_externalartifact;
 extern const cz_schema cz_s_pkg_repository;
 extern const cz_schema cz_s_pkg_package_variant;
+extern const cz_schema cz_s_pkg_package_revision;
+extern const cz_schema cz_s_pkg_package_revision_resources;
 
 /* The top-level fields every kind has, then its spec and status. */
 #define CZ_KIND_FIELDS                                                         \

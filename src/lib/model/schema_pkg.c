@@ -174,3 +174,119 @@ const cz_schema cz_s_pkg_package_variant = {
 		       "cloned from an upstream one.",
 	.fields = f_package_variant,
 };
+
+/* ---- pkg.pkgserver.dev: PackageRevision, PackageRevisionResources ------- */
+
+static const cz_field f_rev_id[] = {
+	CZ_FIELD("package", &cz_s_string, "Package is the package's name."),
+	CZ_FIELD("realm", &cz_s_string,
+		 "Realm groups packages; it may contain '/' (a path)."),
+	CZ_FIELD("repository", &cz_s_string,
+		 "Repository is the name of the Repository in this "
+		 "namespace."),
+	CZ_FIELD("revision", &cz_s_string,
+		 "Revision is set by the server when the revision is "
+		 "published: v1, v2, ..."),
+	CZ_FIELD("target", &cz_s_string,
+		 "Target is the deployment target; catalog for catalog "
+		 "packages."),
+	CZ_FIELD("workspace", &cz_s_string,
+		 "Workspace names the draft: its git branch is "
+		 "<path>/<workspace>."),
+	CZ_END_FIELDS,
+};
+static const cz_schema s_rev_id = {
+	.type = CZ_T_OBJECT,
+	.description = "PackageRevID identifies a package revision.",
+	.fields = f_rev_id,
+};
+static const char *const lifecycles[] = { "draft", "proposed", "published",
+					  "deletionProposed", NULL };
+static const cz_schema s_lifecycle = { .type = CZ_T_STRING,
+				       .enums = lifecycles };
+static const char *const policies[] = { "loose", "strict", NULL };
+static const cz_schema s_policy = { .type = CZ_T_STRING, .enums = policies };
+static const char *const task_types[] = { "init", "clone", NULL };
+static const cz_schema s_task_type = { .type = CZ_T_STRING,
+				       .enums = task_types };
+static const cz_field f_task[] = {
+	CZ_FIELD("type", &s_task_type, NULL),
+	CZ_END_FIELDS,
+};
+static const cz_schema s_task = { .type = CZ_T_OBJECT, .fields = f_task };
+static const cz_schema s_tasks = { .type = CZ_T_ARRAY, .items = &s_task };
+static const cz_field f_rev_spec[] = {
+	CZ_FIELD("inputs", &s_inputs, NULL),
+	CZ_FIELD("lifecycle", &s_lifecycle,
+		 "Lifecycle: draft, proposed, published or "
+		 "deletionProposed."),
+	CZ_FIELD("packageRevID", &s_rev_id, NULL),
+	CZ_FIELD("readinessGates", &s_gates, NULL),
+	CZ_FIELD("tasks", &s_tasks,
+		 "Tasks: init (a new package) or clone (from upstream)."),
+	CZ_FIELD("updatePolicy", &s_policy, NULL),
+	CZ_FIELD("upstream", &s_upstream, NULL),
+	CZ_END_FIELDS,
+};
+static const cz_schema s_rev_spec = {
+	.type = CZ_T_OBJECT,
+	.description = "PackageRevisionSpec defines the desired state of a "
+		       "package revision.",
+	.fields = f_rev_spec,
+};
+static const cz_field f_rev_status[] = {
+	CZ_FIELD("commit", &cz_s_string,
+		 "Commit is the git commit holding the revision's content."),
+	CZ_FIELD("conditions", &cz_s_conditions, NULL),
+	CZ_FIELD("dependencies", &cz_s_free_object, NULL),
+	CZ_FIELD("publishTimestamp", &cz_s_time,
+		 "PublishTimestamp is when the revision was published."),
+	CZ_FIELD("publishedBy", &cz_s_string,
+		 "PublishedBy is the user who approved it."),
+	CZ_END_FIELDS,
+};
+static const cz_schema s_rev_status = { .type = CZ_T_OBJECT,
+					.fields = f_rev_status };
+static const cz_field f_package_revision[] = {
+	CZ_KIND_FIELDS,
+	CZ_FIELD("spec", &s_rev_spec, NULL),
+	CZ_FIELD("status", &s_rev_status, NULL),
+	CZ_END_FIELDS,
+};
+const cz_schema cz_s_pkg_package_revision = {
+	.type = CZ_T_OBJECT,
+	.description = "PackageRevision is one revision of a package in a "
+		       "Repository, with its lifecycle; its content is in "
+		       "git.",
+	.fields = f_package_revision,
+};
+
+static const cz_field f_res_spec[] = {
+	CZ_FIELD("packageRevID", &s_rev_id, NULL),
+	CZ_FIELD("resources", &cz_s_string_map,
+		 "Resources maps each file's path in the package to its "
+		 "content."),
+	CZ_END_FIELDS,
+};
+static const cz_schema s_res_spec = { .type = CZ_T_OBJECT,
+				      .fields = f_res_spec };
+static const cz_field f_res_status[] = {
+	CZ_FIELD("commit", &cz_s_string, NULL),
+	CZ_FIELD("conditions", &cz_s_conditions, NULL),
+	CZ_FIELD("files", &cz_s_int64, "Files is the number of files."),
+	CZ_END_FIELDS,
+};
+static const cz_schema s_res_status = { .type = CZ_T_OBJECT,
+					.fields = f_res_status };
+static const cz_field f_package_revision_resources[] = {
+	CZ_KIND_FIELDS,
+	CZ_FIELD("spec", &s_res_spec, NULL),
+	CZ_FIELD("status", &s_res_status, NULL),
+	CZ_END_FIELDS,
+};
+const cz_schema cz_s_pkg_package_revision_resources = {
+	.type = CZ_T_OBJECT,
+	.description = "PackageRevisionResources is the content of a package "
+		       "revision: its files.",
+	.fields = f_package_revision_resources,
+};

@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "util/duration.h"
+
 const char *cz_meta_str(const json_t *obj, const char *field)
 {
 	return json_string_value(
@@ -44,4 +46,28 @@ json_t *cz_condition(const json_t *obj, const char *type)
 			return c;
 	}
 	return NULL;
+}
+
+json_t *cz_condition_new(const json_t *previous, const char *type,
+			 const char *status, const char *reason,
+			 const char *message, int64_t observed_generation)
+{
+	const char *prev_status =
+		json_string_value(json_object_get(previous, "status"));
+	json_t *prev_time = json_object_get(previous, "lastTransitionTime");
+	json_t *c = json_pack("{s:s, s:s, s:s, s:s}", "type", type, "status",
+			      status, "reason", reason, "message", message);
+	char now[32];
+
+	if (observed_generation >= 0)
+		json_object_set_new(c, "observedGeneration",
+				    json_integer(observed_generation));
+	if (prev_status && strcmp(prev_status, status) == 0 &&
+	    json_is_string(prev_time)) {
+		json_object_set(c, "lastTransitionTime", prev_time);
+	} else {
+		cz_now_rfc3339(now);
+		json_object_set_new(c, "lastTransitionTime", json_string(now));
+	}
+	return c;
 }

@@ -2,9 +2,10 @@
 #define CZ_OBJECT_META_H
 
 /* Reading an API object's metadata and conditions.  Everything returned
- * is borrowed from obj. */
+ * is borrowed from obj, except new conditions. */
 
 #include <jansson.h>
+#include <stdint.h>
 
 /* metadata.<field> as a string, or NULL. */
 const char *cz_meta_str(const json_t *obj, const char *field);
@@ -13,5 +14,14 @@ const char *cz_label(const json_t *obj, const char *key);
 const char *cz_annotation(const json_t *obj, const char *key);
 /* The entry of status.conditions with that type, or NULL. */
 json_t *cz_condition(const json_t *obj, const char *type);
+/*
+ * A new metav1.Condition {type, status, reason, message,
+ * lastTransitionTime [, observedGeneration]}: lastTransitionTime is kept
+ * from previous (may be NULL) when the status did not change.
+ * observed_generation < 0: none.
+ */
+json_t *cz_condition_new(const json_t *previous, const char *type,
+			 const char *status, const char *reason,
+			 const char *message, int64_t observed_generation);
 
 #endif
