@@ -48,7 +48,8 @@ void cz_gctx_release(gctx *c);
 /* The last libgit2 error (rc) as a cz_error, secrets scrubbed; "what"
  * says what was being done.  Returns the code. */
 int cz_gctx_fail(gctx *c, cz_error *err, int rc, const char *what);
-int cz_gctx_connect(gctx *c, git_remote *remote, cz_error *err);
+int cz_gctx_connect(gctx *c, git_remote *remote, git_direction direction,
+		    cz_error *err);
 /* Opens (creating on first use when exclusive) the bare repository for
  * c's url in the cache, holding an flock on it in *lock_fd. */
 int cz_gctx_cache_open(gctx *c, int exclusive, git_repository **repo,

@@ -134,11 +134,23 @@ static void budget_reset(cz_pkgrepo *r)
 	clock_gettime(CLOCK_MONOTONIC, &r->c.t0);
 }
 
-int cz_pkgrepo_sync(cz_pkgrepo *r, cz_error *err)
+/* A fetch writes each new ref as a file of its own: with thousands of
+ * revision tags every later listing would open thousands of files.  One
+ * packed-refs file is read at once.  A failure only costs speed. */
+static void pack_refs(cz_pkgrepo *r)
 {
-	char *specs[] = { "+refs/heads/*:refs/heads/*",
-			  "+refs/tags/*:refs/tags/*" };
-	git_strarray arr = { specs, 2 };
+	git_refdb *db = NULL;
+
+	if (git_repository_refdb(&db, r->repo) == 0 &&
+	    git_refdb_compress(db) < 0)
+		git_error_clear();
+	git_refdb_free(db);
+}
+
+/* Fetches the refs of specs, pruning those gone upstream. */
+static int fetch(cz_pkgrepo *r, char **specs, size_t n, cz_error *err)
+{
+	git_strarray arr = { specs, n };
 	git_fetch_options fo;
 	git_remote *remote = NULL;
 	int rc;
@@ -150,12 +162,41 @@ int cz_pkgrepo_sync(cz_pkgrepo *r, cz_error *err)
 	fo.prune = GIT_FETCH_PRUNE;
 	fo.update_fetchhead = 0;
 	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
-	rc = cz_git_remote_new(&remote, r->repo, r->o.git.url);
-	if (rc == 0)
-		rc = git_remote_fetch(remote, &arr, &fo, NULL);
-	if (rc < 0)
-		rc = cz_gctx_fail(&r->c, err, rc, "fetching");
+	/* Connected first: libgit2 1.5's fetch leaks its copy of the
+	 * headers when its own connection is refused. */
+	if (cz_git_remote_new(&remote, r->repo, r->o.git.url) < 0)
+		rc = cz_gctx_fail(&r->c, err, -1, "opening");
+	else
+		rc = cz_gctx_connect(&r->c, remote, GIT_DIRECTION_FETCH, err);
+	if (rc == CZ_OK && git_remote_fetch(remote, &arr, &fo, NULL) < 0)
+		rc = cz_gctx_fail(&r->c, err, -1, "fetching");
 	git_remote_free(remote);
+	return rc;
+}
+
+int cz_pkgrepo_sync(cz_pkgrepo *r, cz_error *err)
+{
+	char *specs[] = { "+refs/heads/*:refs/heads/*",
+			  "+refs/tags/*:refs/tags/*" };
+	int rc = fetch(r, specs, 2, err);
+
+	if (rc == CZ_OK)
+		pack_refs(r);
+	return rc;
+}
+
+int cz_pkgrepo_sync_package(cz_pkgrepo *r, const char *path, cz_error *err)
+{
+	char *specs[3];
+	int rc;
+
+	specs[0] = cz_xasprintf("+%s:%s", r->branch_ref, r->branch_ref);
+	specs[1] = cz_xasprintf("+refs/heads/%s/*:refs/heads/%s/*", path,
+				path);
+	specs[2] = cz_xasprintf("+refs/tags/%s/*:refs/tags/%s/*", path, path);
+	rc = fetch(r, specs, 3, err);
+	for (size_t i = 0; i < 3; i++)
+		free(specs[i]);
 	return rc;
 }
 
@@ -177,6 +218,9 @@ static int push(cz_pkgrepo *r, char **specs, size_t n, bool *rejected,
 	po.callbacks = r->c.cbs;
 	po.custom_headers = r->c.custom_headers;
 	rc = cz_git_remote_new(&remote, r->repo, r->o.git.url);
+	if (rc == 0 &&
+	    cz_gctx_connect(&r->c, remote, GIT_DIRECTION_PUSH, NULL) != CZ_OK)
+		rc = -1;
 	if (rc == 0)
 		rc = git_remote_push(remote, &arr, &po);
 	/* The remote moved since our fetch: found before sending. */
@@ -541,7 +585,8 @@ static int draft_once(cz_pkgrepo *r, const char *branch, const char *base,
 {
 	git_commit *parent = NULL;
 	char *spec = spec_of(branch);
-	int rc = cz_pkgrepo_sync(r, err);
+	int rc = base ? cz_pkgrepo_sync(r, err)
+		      : cz_pkgrepo_sync_package(r, path, err);
 
 	if (rc == CZ_OK && lookup_commit(r, branch, &parent) < 0 &&
 	    lookup_commit(r, base ? base : r->branch_ref, &parent) < 0)
@@ -612,7 +657,7 @@ static int publish_once(cz_pkgrepo *r, const char *path, const char *draft,
 	git_commit *ws = NULL, *tip = NULL;
 	git_tree *sub = NULL;
 	char *specs[2] = { spec_of(r->branch_ref), spec_of(tag) };
-	int rc = cz_pkgrepo_sync(r, err);
+	int rc = cz_pkgrepo_sync_package(r, path, err);
 
 	*rejected = false;
 	if (rc == CZ_OK && lookup_commit(r, tag, &tip) == CZ_OK)

@@ -52,6 +52,10 @@ void cz_pkgrepo_close(cz_pkgrepo *r);
 
 /* Fetches every branch and tag, pruning those gone upstream. */
 int cz_pkgrepo_sync(cz_pkgrepo *r, cz_error *err);
+/* Fetches only the published branch and the branches and tags of the
+ * package at path: what a write to one package needs, whatever the
+ * number of revisions in the repository. */
+int cz_pkgrepo_sync_package(cz_pkgrepo *r, const char *path, cz_error *err);
 
 /*
  * The revisions of the mirror under prefix ("" for all): a new array of

@@ -634,7 +634,8 @@ static void fill_result(const plan *p, const git_oid *commit,
 	r->ref = p->ref ? cz_xstrdup(p->ref) : NULL;
 }
 
-int cz_gctx_connect(gctx *c, git_remote *remote, cz_error *err)
+int cz_gctx_connect(gctx *c, git_remote *remote, git_direction direction,
+		    cz_error *err)
 {
 	git_remote_connect_options co;
 	int rc;
@@ -645,7 +646,7 @@ int cz_gctx_connect(gctx *c, git_remote *remote, cz_error *err)
 	co.custom_headers = c->custom_headers;
 	if (c->auth_header)
 		co.follow_redirects = GIT_REMOTE_REDIRECT_NONE;
-	rc = git_remote_connect_ext(remote, GIT_DIRECTION_FETCH, &co);
+	rc = git_remote_connect_ext(remote, direction, &co);
 	if (rc < 0)
 		return cz_gctx_fail(c, err, rc, "connecting to");
 	return CZ_OK;
@@ -660,7 +661,7 @@ static int ls_remote(gctx *c, const char *url, git_remote **remote,
 
 	if (rc < 0)
 		return cz_gctx_fail(c, err, rc, "opening");
-	if ((rc = cz_gctx_connect(c, *remote, err)) != CZ_OK)
+	if ((rc = cz_gctx_connect(c, *remote, GIT_DIRECTION_FETCH, err)) != CZ_OK)
 		return rc;
 	if ((rc = git_remote_ls(heads, n, *remote)) < 0)
 		return cz_gctx_fail(c, err, rc, "listing");
@@ -891,7 +892,7 @@ int cz_git_fetch(const cz_git_options *o, cz_git_result *r, cz_error *err)
 		rc = cz_gctx_fail(&c, err, rc, "opening");
 		goto cleanup;
 	}
-	if ((rc = cz_gctx_connect(&c, remote, err)) != CZ_OK)
+	if ((rc = cz_gctx_connect(&c, remote, GIT_DIRECTION_FETCH, err)) != CZ_OK)
 		goto cleanup;
 	if ((rc = git_remote_ls(&heads, &n, remote)) < 0) {
 		rc = cz_gctx_fail(&c, err, rc, "listing");

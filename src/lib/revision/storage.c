@@ -169,7 +169,7 @@ static int initial_files(cz_api_call *c, rev_repo *h, const json_t *obj,
 		upath = cz_revid_path(&uid, uh.dir);
 		ref = cz_xasprintf("refs/tags/%s/%s", upath, uid.revision);
 		if (rc == CZ_OK)
-			rc = cz_pkgrepo_sync(uh.repo, err);
+			rc = cz_pkgrepo_sync_package(uh.repo, upath, err);
 		if (rc == CZ_OK)
 			rc = cz_pkgrepo_read(uh.repo, ref, upath, files, err);
 		if (rc == CZ_ENOTFOUND)
@@ -266,7 +266,7 @@ static int create_draft(cz_api_call *c, const char *key, json_t *obj,
 	if (rc != CZ_OK)
 		goto cleanup;
 	path = cz_revid_path(id, h.dir);
-	rc = cz_pkgrepo_sync(h.repo, err);
+	rc = cz_pkgrepo_sync_package(h.repo, path, err);
 	if (rc == CZ_OK && git_has(&h, path, "workspace", id->workspace))
 		rc = cz_fail(err, CZ_EEXISTS, "workspace %s of %s exists in "
 			     "git (branch %s/%s)",
@@ -343,7 +343,7 @@ static int publish(cz_api_call *c, json_t *obj, cz_error *err)
 	rev_who(c, name, email, &who);
 	/* Another writer may tag the number first: take the next one. */
 	for (int i = 0; rc == CZ_OK && i < 5; i++) {
-		rc = cz_pkgrepo_sync(h.repo, err);
+		rc = cz_pkgrepo_sync_package(h.repo, path, err);
 		if (rc == CZ_OK)
 			rc = rev_next_revision(c->revisions, &h, path, &n,
 					       err);
@@ -501,9 +501,9 @@ static int delete_in_git(cz_api_call *c, const json_t *cur, cz_error *err)
 		rev_repo_close(&h);
 		return CZ_OK;
 	}
-	if (rc == CZ_OK)
-		rc = cz_pkgrepo_sync(h.repo, err);
 	path = rc == CZ_OK ? cz_revid_path(&id, h.dir) : NULL;
+	if (rc == CZ_OK)
+		rc = cz_pkgrepo_sync_package(h.repo, path, err);
 	if (rc == CZ_OK &&
 	    git_has(&h, path, tagged ? "revision" : "workspace",
 		    tagged ? id.revision : id.workspace)) {
