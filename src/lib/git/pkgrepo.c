@@ -23,6 +23,10 @@ struct cz_pkgrepo {
 	char *branch_ref; /* refs/heads/<branch> */
 	char *url, *cache_dir; /* copies o.git points to */
 	char *push_status; /* why the last push refused a ref, or NULL */
+	/* The package whose refs the last fetch brought and nothing has
+	 * pushed since: a write to it need not fetch again.  A remote that
+	 * moved meanwhile refuses the push, and the retry fetches. */
+	char *fresh_path;
 };
 
 /* ---- names ------------------------------------------------------------- */
@@ -119,6 +123,7 @@ void cz_pkgrepo_close(cz_pkgrepo *r)
 	cz_gctx_release(&r->c);
 	free(r->branch_ref);
 	free(r->push_status);
+	free(r->fresh_path);
 	free(r->url);
 	free(r->cache_dir);
 	free(r);
@@ -185,6 +190,14 @@ int cz_pkgrepo_sync(cz_pkgrepo *r, cz_error *err)
 	return rc;
 }
 
+/* Fetches what a write to path needs unless it is fresh. */
+static int sync_for_write(cz_pkgrepo *r, const char *path, cz_error *err)
+{
+	if (r->fresh_path && strcmp(r->fresh_path, path) == 0)
+		return CZ_OK;
+	return cz_pkgrepo_sync_package(r, path, err);
+}
+
 int cz_pkgrepo_sync_package(cz_pkgrepo *r, const char *path, cz_error *err)
 {
 	char *specs[3];
@@ -197,6 +210,8 @@ int cz_pkgrepo_sync_package(cz_pkgrepo *r, const char *path, cz_error *err)
 	rc = fetch(r, specs, 3, err);
 	for (size_t i = 0; i < 3; i++)
 		free(specs[i]);
+	free(r->fresh_path);
+	r->fresh_path = rc == CZ_OK ? cz_xstrdup(path) : NULL;
 	return rc;
 }
 
@@ -213,6 +228,8 @@ static int push(cz_pkgrepo *r, char **specs, size_t n, bool *rejected,
 	budget_reset(r);
 	free(r->push_status);
 	r->push_status = NULL;
+	free(r->fresh_path);
+	r->fresh_path = NULL;
 	*rejected = false;
 	git_push_options_init(&po, GIT_PUSH_OPTIONS_VERSION);
 	po.callbacks = r->c.cbs;
@@ -585,8 +602,7 @@ static int draft_once(cz_pkgrepo *r, const char *branch, const char *base,
 {
 	git_commit *parent = NULL;
 	char *spec = spec_of(branch);
-	int rc = base ? cz_pkgrepo_sync(r, err)
-		      : cz_pkgrepo_sync_package(r, path, err);
+	int rc = base ? cz_pkgrepo_sync(r, err) : sync_for_write(r, path, err);
 
 	if (rc == CZ_OK && lookup_commit(r, branch, &parent) < 0 &&
 	    lookup_commit(r, base ? base : r->branch_ref, &parent) < 0)
@@ -657,7 +673,7 @@ static int publish_once(cz_pkgrepo *r, const char *path, const char *draft,
 	git_commit *ws = NULL, *tip = NULL;
 	git_tree *sub = NULL;
 	char *specs[2] = { spec_of(r->branch_ref), spec_of(tag) };
-	int rc = cz_pkgrepo_sync_package(r, path, err);
+	int rc = sync_for_write(r, path, err);
 
 	*rejected = false;
 	if (rc == CZ_OK && lookup_commit(r, tag, &tip) == CZ_OK)
