@@ -527,18 +527,6 @@ static bool job_failed(const fs_job *j)
 	return j->out.result == CZ_FS_FAILED || j->out.result == CZ_FS_STALLED;
 }
 
-/* A secret's data value, decoded; NULL when absent.  The caller wipes and
- * frees it. */
-static char *secret_value(const json_t *secret, const char *key, size_t *len)
-{
-	const char *b64 = json_string_value(
-		json_object_get(json_object_get(secret, "data"), key));
-
-	if (!b64 || strlen(b64) > FS_MAX_SECRET * 4 / 3 + 4)
-		return NULL;
-	return cz_base64_decode(b64, strlen(b64), len);
-}
-
 static void wipe_free(char *s)
 {
 	if (s) {
@@ -570,7 +558,8 @@ static int read_secret_key(fs_job *j, const char *name, const char *key,
 	json_t *secret = NULL;
 	int rc = read_secret(j, name, &secret, err);
 
-	if (rc == CZ_OK && !(*out = secret_value(secret, key, len)))
+	if (rc == CZ_OK &&
+	    !(*out = cz_secret_value(secret, key, FS_MAX_SECRET, len)))
 		rc = cz_fail(err, CZ_EINVALID, "secret '%s/%s' has no valid %s",
 			     j->ns, name, key);
 	json_decref(secret);
@@ -936,7 +925,8 @@ static int oci_verify_keys(fs_job *j, oci_steps *s, const json_t *secret,
 		if (!ends_with(key, ".pub"))
 			continue;
 		nkeys++;
-		if (!(pem = secret_value(secret, key, &len))) {
+		pem = cz_secret_value(secret, key, FS_MAX_SECRET, &len);
+		if (!pem) {
 			rc = cz_fail(err, CZ_EINVALID, "%s is not base64", key);
 			continue;
 		}
@@ -1196,10 +1186,11 @@ static int git_credentials(fs_job *j, git_steps *s, cz_error *err)
 		rc = job_fail(j, rc, "AuthenticationFailed", err->msg);
 		goto cleanup;
 	}
-	s->username = secret_value(secret, "username", NULL);
-	s->password = secret_value(secret, "password", NULL);
-	s->bearer_token = secret_value(secret, "bearerToken", NULL);
-	ca_pem = secret_value(secret, "ca.crt", &ca_len);
+	s->username = cz_secret_value(secret, "username", FS_MAX_SECRET, NULL);
+	s->password = cz_secret_value(secret, "password", FS_MAX_SECRET, NULL);
+	s->bearer_token = cz_secret_value(secret, "bearerToken", FS_MAX_SECRET,
+					  NULL);
+	ca_pem = cz_secret_value(secret, "ca.crt", FS_MAX_SECRET, &ca_len);
 	if (ca_pem && (rc = write_ca(j, ca_pem, ca_len, &s->ca_path, err)) < 0) {
 		rc = job_fail(j, rc, "AuthenticationFailed", err->msg);
 		goto cleanup;

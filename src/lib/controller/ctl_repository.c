@@ -63,14 +63,6 @@ void cz_repository_controller_setup(cz_manager *m)
 
 /* ---- credentials --------------------------------------------------------- */
 
-/* data[key] of a Secret, decoded; malloc'ed or NULL. */
-static char *secret_value(const json_t *secret, const char *key)
-{
-	const char *b64 = json_string_value(json_object_get(
-		json_object_get(secret, "data"), key));
-	return b64 ? cz_base64_decode(b64, strlen(b64), NULL) : NULL;
-}
-
 typedef struct repo_auth {
 	char *username, *password, *token;
 } repo_auth;
@@ -97,9 +89,9 @@ static int read_auth(cz_kube *kube, const char *ns, const char *name,
 	int rc = cz_kube_get(kube, path, &secret, err);
 
 	if (rc == CZ_OK) {
-		a->username = secret_value(secret, "username");
-		a->password = secret_value(secret, "password");
-		a->token = secret_value(secret, "token");
+		a->username = cz_secret_value(secret, "username", 0, NULL);
+		a->password = cz_secret_value(secret, "password", 0, NULL);
+		a->token = cz_secret_value(secret, "token", 0, NULL);
 		if (!a->password && !a->token)
 			rc = cz_fail(err, CZ_EINVALID, "Secret %s/%s has no "
 				     "password or token", ns, name);
@@ -131,20 +123,6 @@ static json_int_t count_revisions(const json_t *refs, const char *dir)
 	}
 	free(prefix);
 	return n;
-}
-
-/* spec.git.directory without leading and trailing '/', malloc'ed. */
-static char *directory_of(const json_t *git)
-{
-	const char *d = json_string_value(json_object_get(git, "directory"));
-	size_t len;
-
-	while (d && *d == '/')
-		d++;
-	len = d ? strlen(d) : 0;
-	while (len && d[len - 1] == '/')
-		len--;
-	return cz_xstrndup(d ? d : "", len);
 }
 
 static void rfc3339_at(int64_t unix_s, char out[32])
@@ -208,7 +186,8 @@ static int sync_remote(cz_kube *kube, const json_t *repo, const char *branch,
 					    "git");
 	const char *creds = json_string_value(json_object_get(git,
 							      "credentials"));
-	char *dir = directory_of(git);
+	char *dir = cz_pkgrepo_directory(
+		json_string_value(json_object_get(git, "directory")));
 	char *head = cz_xasprintf("refs/heads/%s", branch);
 	cz_git_options o;
 	repo_auth auth = { NULL, NULL, NULL };

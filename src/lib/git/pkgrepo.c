@@ -44,6 +44,18 @@ bool cz_pkgrepo_workspace_ok(const char *name)
 	return true;
 }
 
+char *cz_pkgrepo_directory(const char *d)
+{
+	size_t len;
+
+	while (d && *d == '/')
+		d++;
+	len = d ? strlen(d) : 0;
+	while (len && d[len - 1] == '/')
+		len--;
+	return cz_xstrndup(d ? d : "", len);
+}
+
 static bool segment_ok(const char *s, size_t n)
 {
 	if (n == 0 || (n == 1 && s[0] == '.') ||

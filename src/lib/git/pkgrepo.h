@@ -108,6 +108,10 @@ int cz_pkgrepo_commit_message(cz_pkgrepo *r, const char *commit, char **out,
 /* Deletes a branch or tag (a full ref name) here and upstream. */
 int cz_pkgrepo_delete_ref(cz_pkgrepo *r, const char *ref, cz_error *err);
 
+/* A Repository's spec.git.directory (may be NULL) without leading and
+ * trailing '/': the prefix of every package path; malloc'ed. */
+char *cz_pkgrepo_directory(const char *directory);
+
 /* Whether name is a valid workspace: 1-63 of [a-z0-9-], no leading or
  * trailing '-'. */
 bool cz_pkgrepo_workspace_ok(const char *name);

@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "util/base64.h"
 #include "util/duration.h"
 
 const char *cz_meta_str(const json_t *obj, const char *field)
@@ -70,4 +71,15 @@ json_t *cz_condition_new(const json_t *previous, const char *type,
 		json_object_set_new(c, "lastTransitionTime", json_string(now));
 	}
 	return c;
+}
+
+char *cz_secret_value(const json_t *secret, const char *key, size_t max,
+		      size_t *len)
+{
+	const char *b64 = json_string_value(
+		json_object_get(json_object_get(secret, "data"), key));
+
+	if (!b64 || (max && strlen(b64) > max * 4 / 3 + 4))
+		return NULL;
+	return cz_base64_decode(b64, strlen(b64), len);
 }

@@ -5,6 +5,7 @@
  * is borrowed from obj, except new conditions. */
 
 #include <jansson.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* metadata.<field> as a string, or NULL. */
@@ -14,6 +15,11 @@ const char *cz_label(const json_t *obj, const char *key);
 const char *cz_annotation(const json_t *obj, const char *key);
 /* The entry of status.conditions with that type, or NULL. */
 json_t *cz_condition(const json_t *obj, const char *type);
+/* A Secret's data[key], decoded (malloc'ed; the caller wipes and frees
+ * it), with its length in *len (may be NULL); NULL when absent, not
+ * base64, or longer than max bytes (0: no limit). */
+char *cz_secret_value(const json_t *secret, const char *key, size_t max,
+		      size_t *len);
 /*
  * A new metav1.Condition {type, status, reason, message,
  * lastTransitionTime [, observedGeneration]}: lastTransitionTime is kept

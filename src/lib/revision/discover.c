@@ -21,7 +21,7 @@ typedef struct sync_state {
 	 * revision, for the Repository's revisions in the store. */
 	json_t *known;
 	json_t *seen; /* the same keys, for what git has */
-	int created, deleted, completed;
+	json_t *batch_keys, *batch_objs; /* to create in one transaction */
 } sync_state;
 
 static char *ref_key(bool tag, const char *path, const char *last)
@@ -89,7 +89,17 @@ static json_t *discovered_new(sync_state *s, const cz_revid *id,
 	return obj;
 }
 
-/* Stores pr and its resources read from git at ref. */
+/* Adds obj at key (taken) to what discovery creates in one
+ * transaction. */
+static void batch_add(sync_state *s, char *key, json_t *obj)
+{
+	json_array_append_new(s->batch_keys, json_string(key));
+	json_array_append(s->batch_objs, obj);
+	free(key);
+}
+
+/* Stores pr and its resources read from git at ref: updated at once (a
+ * completed publish), or created with the rest of the batch. */
 static int store_with_resources(sync_state *s, json_t *pr, const char *ref,
 				const char *path, bool update, cz_error *err)
 {
@@ -101,20 +111,54 @@ static int store_with_resources(sync_state *s, json_t *pr, const char *ref,
 		json_object_get(pr, "status"), "commit"));
 	int rc = cz_pkgrepo_read(s->h.repo, ref, path, &files, err);
 
-	if (rc == CZ_OK) {
+	if (rc == CZ_OK)
 		prr = rev_resources_new(pr, files, commit ? commit : "");
-		rc = update ? cz_store_update(s->store, pr_key, pr, 0, NULL, err)
-			    : cz_store_create(s->store, pr_key, pr, NULL, err);
-	}
-	if (rc == CZ_OK) {
-		rc = cz_store_update(s->store, prr_key, prr, 0, NULL, NULL);
-		if (rc == CZ_ENOTFOUND)
+	if (rc == CZ_OK && !update) {
+		batch_add(s, pr_key, pr);
+		batch_add(s, prr_key, prr);
+		pr_key = prr_key = NULL;
+	} else if (rc == CZ_OK) {
+		rc = cz_store_update(s->store, pr_key, pr, 0, NULL, err);
+		if (rc == CZ_OK &&
+		    cz_store_update(s->store, prr_key, prr, 0, NULL, NULL) ==
+			    CZ_ENOTFOUND)
 			rc = cz_store_create(s->store, prr_key, prr, NULL, err);
 	}
 	json_decref(files);
 	json_decref(prr);
 	free(pr_key);
 	free(prr_key);
+	return rc;
+}
+
+/* Creates the batch in one transaction; when a name is taken (a draft
+ * whose workspace looks like a revision), one at a time, skipping it. */
+static int flush_batch(sync_state *s, cz_error *err)
+{
+	size_t n = json_array_size(s->batch_keys);
+	const char **keys = cz_xcalloc(n ? n : 1, sizeof(*keys));
+	json_t **objs = cz_xcalloc(n ? n : 1, sizeof(*objs));
+	int rc = CZ_OK;
+
+	for (size_t i = 0; i < n; i++) {
+		keys[i] = json_string_value(json_array_get(s->batch_keys, i));
+		objs[i] = json_array_get(s->batch_objs, i);
+	}
+	if (n)
+		rc = cz_store_create_batch(s->store, n, keys, objs, err);
+	for (size_t i = 0; rc == CZ_EEXISTS && i < n; i++) {
+		int one = cz_store_create(s->store, keys[i], objs[i], NULL,
+					  err);
+
+		if (one != CZ_OK && one != CZ_EEXISTS) {
+			rc = one;
+			break;
+		}
+	}
+	if (rc == CZ_EEXISTS)
+		rc = CZ_OK;
+	free(keys);
+	free(objs);
 	return rc;
 }
 
@@ -181,7 +225,6 @@ static int adopt_tag(sync_state *s, const json_t *e, cz_error *err)
 		json_object_set_new(json_object_get(obj, "status"), "commit",
 				    json_string(commit));
 		rc = store_with_resources(s, obj, ref, path, true, err);
-		s->completed += rc == CZ_OK;
 		drop_branch(s, path, ws, draft_key);
 		json_object_set_new(s->seen, draft_key, json_true());
 	} else if (cz_revid_parse_path(path, s->h.dir, s->h.deployment,
@@ -193,10 +236,6 @@ static int adopt_tag(sync_state *s, const json_t *e, cz_error *err)
 			obj = discovered_new(s, &id, commit);
 			rc = store_with_resources(s, obj, ref, path, false,
 						  err);
-			if (rc == CZ_EEXISTS)
-				rc = CZ_OK; /* a draft holds the name */
-			else
-				s->created += rc == CZ_OK;
 		}
 		cz_revid_parts_free(&parts);
 	}
@@ -205,6 +244,11 @@ static int adopt_tag(sync_state *s, const json_t *e, cz_error *err)
 	free(ws);
 	free(ref);
 	return rc;
+}
+
+static const char *entry_str(const json_t *e, const char *key)
+{
+	return json_string_value(json_object_get(e, key));
 }
 
 /* First what git has, then the tags the store does not know. */
@@ -216,25 +260,16 @@ static int walk_git(sync_state *s, cz_error *err)
 	int rc = cz_pkgrepo_list(s->h.repo, s->h.dir, &list, err);
 
 	json_array_foreach (list, i, e) {
-		const char *rev = json_string_value(json_object_get(e,
-								    "revision"));
-		const char *ws = json_string_value(json_object_get(e,
-								   "workspace"));
-		char *key = ref_key(rev != NULL,
-				    json_string_value(json_object_get(e,
-								      "path")),
-				    rev ? rev : ws);
+		const char *rev = entry_str(e, "revision");
+		char *key = ref_key(rev != NULL, entry_str(e, "path"),
+				    rev ? rev : entry_str(e, "workspace"));
 
 		json_object_set_new(s->seen, key, json_true());
 		free(key);
 	}
 	json_array_foreach (list, i, e) {
-		const char *rev = json_string_value(json_object_get(e,
-								    "revision"));
-		char *key = rev ? ref_key(true,
-					  json_string_value(json_object_get(
-						  e, "path")),
-					  rev)
+		const char *rev = entry_str(e, "revision");
+		char *key = rev ? ref_key(true, entry_str(e, "path"), rev)
 				: NULL;
 
 		if (rc == CZ_OK && key && !json_object_get(s->known, key))
@@ -259,8 +294,7 @@ static void drop_vanished(sync_state *s)
 		pr_key = cz_object_key(rev_res(), s->ns,
 				       cz_meta_str(obj, "name"));
 		prr_key = rev_resources_key(obj);
-		if (cz_store_delete(s->store, pr_key, 0, NULL, NULL) == CZ_OK)
-			s->deleted++;
+		cz_store_delete(s->store, pr_key, 0, NULL, NULL);
 		cz_store_delete(s->store, prr_key, 0, NULL, NULL);
 		free(pr_key);
 		free(prr_key);
@@ -280,6 +314,8 @@ int cz_revstore_sync(cz_revstore *rs, cz_store *store, const json_t *repo,
 	s.ns = cz_meta_str(repo, "namespace");
 	s.known = json_object();
 	s.seen = json_object();
+	s.batch_keys = json_array();
+	s.batch_objs = json_array();
 	pthread_mutex_lock(&rs->lock);
 	rc = rev_repo_open_object(rs, store, repo, &s.h, err);
 	if (rc == CZ_OK)
@@ -288,6 +324,8 @@ int cz_revstore_sync(cz_revstore *rs, cz_store *store, const json_t *repo,
 		rc = load_known(&s, err);
 	if (rc == CZ_OK)
 		rc = walk_git(&s, err);
+	if (rc == CZ_OK)
+		rc = flush_batch(&s, err);
 	/* Only a complete picture of git may remove anything. */
 	if (rc == CZ_OK)
 		drop_vanished(&s);
@@ -295,5 +333,7 @@ int cz_revstore_sync(cz_revstore *rs, cz_store *store, const json_t *repo,
 	pthread_mutex_unlock(&rs->lock);
 	json_decref(s.known);
 	json_decref(s.seen);
+	json_decref(s.batch_keys);
+	json_decref(s.batch_objs);
 	return rc;
 }

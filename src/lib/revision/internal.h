@@ -67,6 +67,9 @@ char *rev_resources_key(const json_t *pr);
 /* The commit author for c's user. */
 void rev_who(const cz_api_call *c, char name[128], char email[192],
 	     cz_pkgrepo_who *who);
+/* The highest N of the tags "<path>/vN" in a cz_pkgrepo_list() answer
+ * (0: none). */
+unsigned long rev_highest_tag(const json_t *list, const char *path);
 /* The next revision number of path, never one used before (by a tag or a
  * publish commit); the mirror must be synced. */
 int rev_next_revision(cz_revstore *rs, rev_repo *h, const char *path,

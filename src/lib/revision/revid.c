@@ -61,8 +61,10 @@ int cz_revid_check(const cz_revid *id, cz_error *err)
 	const struct {
 		const char *field, *value;
 	} labels[] = {
-		{ "target", id->target },	  { "repository", id->repository },
-		{ "package", id->package },	  { "workspace", id->workspace },
+		{ "target", id->target },
+		{ "repository", id->repository },
+		{ "package", id->package },
+		{ "workspace", id->workspace },
 	};
 
 	for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++)

@@ -92,14 +92,6 @@ int rev_load_named(cz_store *store, const cz_resource *r, const char *ns,
 
 /* ---- the Repository's mirror ------------------------------------------- */
 
-static char *secret_value(const json_t *secret, const char *key)
-{
-	const char *b64 = json_string_value(json_object_get(
-		json_object_get(secret, "data"), key));
-
-	return b64 ? cz_base64_decode(b64, strlen(b64), NULL) : NULL;
-}
-
 static void wipe(char *s)
 {
 	if (s)
@@ -119,28 +111,14 @@ static int read_credentials(cz_store *store, const char *ns,
 		return cz_fail(err, CZ_EINVALID,
 			       "credentials: Secret %s/%s not found", ns, name);
 	}
-	h->username = secret_value(secret, "username");
-	h->password = secret_value(secret, "password");
-	h->token = secret_value(secret, "token");
+	h->username = cz_secret_value(secret, "username", 0, NULL);
+	h->password = cz_secret_value(secret, "password", 0, NULL);
+	h->token = cz_secret_value(secret, "token", 0, NULL);
 	json_decref(secret);
 	if (!h->password && !h->token)
 		return cz_fail(err, CZ_EINVALID, "credentials: Secret %s/%s "
 			       "has no password or token", ns, name);
 	return CZ_OK;
-}
-
-/* spec.git.directory without leading and trailing '/', malloc'ed. */
-static char *directory_of(const json_t *git)
-{
-	const char *d = json_string_value(json_object_get(git, "directory"));
-	size_t len;
-
-	while (d && *d == '/')
-		d++;
-	len = d ? strlen(d) : 0;
-	while (len && d[len - 1] == '/')
-		len--;
-	return cz_xstrndup(d ? d : "", len);
 }
 
 int rev_repo_open_object(cz_revstore *rs, cz_store *store, const json_t *repo,
@@ -156,7 +134,8 @@ int rev_repo_open_object(cz_revstore *rs, cz_store *store, const json_t *repo,
 
 	memset(h, 0, sizeof(*h));
 	h->name = cz_xstrdup(cz_meta_str(repo, "name"));
-	h->dir = directory_of(git);
+	h->dir = cz_pkgrepo_directory(
+		json_string_value(json_object_get(git, "directory")));
 	h->deployment = json_is_true(json_object_get(spec, "deployment"));
 	memset(&o, 0, sizeof(o));
 	o.git.url = json_string_value(json_object_get(git, "url"));
@@ -278,16 +257,15 @@ void rev_who(const cz_api_call *c, char name[128], char email[192],
 
 /* ---- revision numbers -------------------------------------------------- */
 
-/* Highest N of "<path>/vN" among listed tags. */
-static unsigned long highest_tag(const json_t *list, const char *path)
+unsigned long rev_highest_tag(const json_t *list, const char *path)
 {
 	unsigned long max = 0;
 	size_t i;
 	json_t *e;
 
 	json_array_foreach (list, i, e) {
-		const char *rev = json_string_value(json_object_get(e,
-								    "revision"));
+		const json_t *r = json_object_get(e, "revision");
+		const char *rev = json_string_value(r);
 		const char *p = json_string_value(json_object_get(e, "path"));
 		unsigned long n;
 
@@ -325,8 +303,8 @@ int rev_next_revision(cz_revstore *rs, rev_repo *h, const char *path,
 	if (*tip)
 		json_object_set_new(seen, "tip", json_string(tip));
 	n = (unsigned long)json_integer_value(json_object_get(maxima, path));
-	if (highest_tag(list, path) > n)
-		n = highest_tag(list, path);
+	if (rev_highest_tag(list, path) > n)
+		n = rev_highest_tag(list, path);
 	*out = n + 1;
 	/* Allocated: a publish that fails after this still used it. */
 	json_object_set_new(maxima, path, json_integer((json_int_t)*out));

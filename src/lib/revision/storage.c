@@ -182,25 +182,10 @@ static int initial_files(cz_api_call *c, rev_repo *h, const json_t *obj,
 		goto cleanup;
 	}
 	rc = cz_pkgrepo_list(h->repo, path, &list, err);
-	if (rc == CZ_OK) {
-		unsigned long best = 0;
-		size_t i;
-		json_t *e;
-
-		json_array_foreach (list, i, e) {
-			const char *rev = json_string_value(
-				json_object_get(e, "revision"));
-			const char *p = json_string_value(
-				json_object_get(e, "path"));
-
-			if (rev && strcmp(p, path) == 0 &&
-			    strtoul(rev + 1, NULL, 10) > best)
-				best = strtoul(rev + 1, NULL, 10);
-		}
-		if (best) {
-			ref = cz_xasprintf("refs/tags/%s/v%lu", path, best);
-			rc = cz_pkgrepo_read(h->repo, ref, path, files, err);
-		}
+	if (rc == CZ_OK && rev_highest_tag(list, path)) {
+		ref = cz_xasprintf("refs/tags/%s/v%lu", path,
+				   rev_highest_tag(list, path));
+		rc = cz_pkgrepo_read(h->repo, ref, path, files, err);
 	}
 	if (rc == CZ_OK && !*files) {
 		const char *pkg = strrchr(path, '/');
