@@ -844,9 +844,9 @@ static int read_file(tree_reader *t, const char *path, const char *rel,
 		rc = cz_fail(err, CZ_EINVALID, "%s: not UTF-8 text", path);
 		goto cleanup;
 	}
-	if (!cli_rpkg_path_ok(rel) || json_object_set_new(t->files, rel, s) < 0)
-		rc = cz_fail(err, CZ_EINVALID, "%s: a name a package cannot "
-			     "hold (control characters or not UTF-8)", path);
+	if (json_object_set_new(t->files, rel, s) < 0)
+		rc = cz_fail(err, CZ_EINVALID, "%s: the name is not UTF-8",
+			     path);
 cleanup:
 	free(data);
 	return rc;
@@ -863,6 +863,9 @@ static int read_entry(tree_reader *t, const char *rel, int depth,
 		rc = cz_fail(err, CZ_EIO, "%s: %s", path, strerror(errno));
 	else if (S_ISDIR(st.st_mode))
 		rc = read_tree(t, rel, depth + 1, err);
+	else if (S_ISREG(st.st_mode) && !cli_rpkg_path_ok(rel))
+		rc = cz_fail(err, CZ_EINVALID, "%s: a name a package cannot "
+			     "hold", path);
 	else if (S_ISREG(st.st_mode))
 		rc = read_file(t, path, rel, err);
 	free(path);
@@ -972,12 +975,17 @@ static int run_push(const cli_command *cmd, rpkg_args *a, int argc,
 	json_t *files = NULL;
 	int rc;
 
+	if (argc == 1 && cli_interactive()) {
+		rc = cli_usage_error(cmd, "push reads the files from DIR, or "
+				     "from standard input as pull prints them; "
+				     "standard input is a terminal");
+		goto cleanup;
+	}
 	if (read_input(argc == 2 ? argv[1] : NULL, &files, &err) < 0) {
 		fprintf(stderr, "cozypkg: %s\n", err.msg);
 		rc = err.code == CZ_EIO ? CLI_EXIT_FAILED : CLI_EXIT_USAGE;
 		goto cleanup;
 	}
-	(void)cmd;
 	if ((rc = rpkg_connect(a)) != CLI_EXIT_OK)
 		goto cleanup;
 	rc = push_files(a, argv[0], files);
@@ -1246,9 +1254,10 @@ static const rpkg_verb verbs[] = {
 	    .usage = "rpkg push NAME [DIR]",
 	    .description =
 		    "Replaces the files of the PackageRevisionResources NAME "
-		    "with every regular file under DIR (.git left out), or "
-		    "with those of the text pull prints, read from standard "
-		    "input; at most 16 MiB.  The write carries the "
+		    "with every regular file under DIR (.git and symbolic "
+		    "links left out), or with those of the text pull prints, "
+		    "read from standard input; UTF-8 text only, at most 16 "
+		    "MiB.  The write carries the "
 		    "resourceVersion read, so a change made meanwhile is an "
 		    "error, not overwritten.\n\nExit codes: 0 done, 1 "
 		    "failed, 2 usage or unreadable input.",
