@@ -1035,7 +1035,7 @@ static const char *next_lifecycle(const rpkg_move *m, const char *verb,
 		if (strcmp(cur, m->from[i]) == 0)
 			return m->to[i];
 	if (!*already)
-		cz_fail(err, CZ_ECONFLICT, "cannot %s %s: it is %s (%s takes "
+		cz_fail(err, CZ_EINVALID, "cannot %s %s: it is %s (%s takes "
 			"%s)", verb, cz_meta_str(obj, "name"),
 			*cur ? cur : "without a lifecycle", verb, m->takes);
 	return NULL;
@@ -1080,8 +1080,8 @@ cleanup:
 	return rc;
 }
 
-/* The verb's move for each name, each tried again once when another
- * writer changed it between the read and the write. */
+/* The verb's move of its NAME, tried again once when another writer
+ * changed the object between the read and the write. */
 static int run_move(const cli_command *cmd, rpkg_args *a, int argc,
 		    char **argv, const rpkg_move *m)
 {
