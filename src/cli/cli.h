@@ -22,6 +22,7 @@
 #include "model/catalog.h"
 #include "oci/client.h"
 #include "oci/ref.h"
+#include "revision/revid.h"
 #include "market/validate.h"
 #include "object/meta.h"
 #include "util/buf.h"
@@ -348,22 +349,18 @@ int cli_run_on_one(const cli_command *cmd, int argc, char **argv,
 
 /* ---- package revisions (cmd_rpkg.c) ------------------------------------- */
 
-/* The parts of a PackageRevision's name,
- * TARGET.REPOSITORY.REALM.PACKAGE.WORKSPACE, with the realm's ":" read
- * as "/". */
+/* A PackageRevision's name, TARGET.REPOSITORY.REALM.PACKAGE.WORKSPACE
+ * with the realm's "/" written ":" (cz_revid_name() makes it), read back
+ * into its identity. */
 typedef struct cli_rpkg_id {
-	char *buf; /* owned; the parts below point into it */
-	const char *target, *repository, *realm, *package, *workspace;
+	char *buf;  /* owned; the parts of id point into it */
+	cz_revid id; /* revision "" */
 } cli_rpkg_id;
-/* Splits name into id (release it whatever the result).  CZ_EINVALID
- * says what is wrong: not five parts, or an empty one (only the realm
- * may be empty). */
+/* Splits name into id and checks the parts as the server does
+ * (cz_revid_check); release id whatever the result.  CZ_EINVALID names
+ * the name and what is wrong with it. */
 int cli_rpkg_id_parse(const char *name, cli_rpkg_id *id, cz_error *err);
 void cli_rpkg_id_release(cli_rpkg_id *id);
-/* The name of parts (target, repository, realm, package, workspace; NULL
- * is empty), the realm's "/" written ":"; malloc'ed.  A part holding a
- * "." makes a name cli_rpkg_id_parse() refuses. */
-char *cli_rpkg_id_name(const char *const parts[5]);
 /* True when path may name a file of a package: relative, with no empty,
  * ".", ".." or ".git" segment and no control character. */
 bool cli_rpkg_path_ok(const char *path);

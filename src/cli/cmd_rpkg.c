@@ -12,6 +12,7 @@
 
 #include "artifact/assemble.h"
 #include "cli.h"
+#include "revision/revid.h"
 #include "util/buf.h"
 #include "util/fileio.h"
 #include "util/mem.h"
@@ -105,15 +106,16 @@ void cli_rpkg_id_release(cli_rpkg_id *id)
 
 int cli_rpkg_id_parse(const char *name, cli_rpkg_id *id, cz_error *err)
 {
-	const char **parts[RPKG_NPARTS] = { &id->target, &id->repository,
-					    &id->realm, &id->package,
-					    &id->workspace };
-	char *p;
+	const char **parts[RPKG_NPARTS] = { &id->id.target, &id->id.repository,
+					    &id->id.realm, &id->id.package,
+					    &id->id.workspace };
 	size_t n = 0;
+	int rc;
 
 	memset(id, 0, sizeof(*id));
 	id->buf = cz_xstrdup(name);
-	for (p = id->buf; p; n++) {
+	id->id.revision = "";
+	for (char *p = id->buf; p; n++) {
 		char *dot = strchr(p, '.');
 
 		if (dot)
@@ -125,35 +127,14 @@ int cli_rpkg_id_parse(const char *name, cli_rpkg_id *id, cz_error *err)
 				*c = '/';
 		p = dot ? dot + 1 : NULL;
 	}
-	if (n != RPKG_NPARTS)
+	if (n != RPKG_NPARTS || strchr(name, '/'))
 		return cz_fail(err, CZ_EINVALID, "%s: expected TARGET.REPOSITORY."
 			       "REALM.PACKAGE.WORKSPACE (the realm's / written "
-			       ":), got %zu part%s", name, n, n == 1 ? "" : "s");
-	for (size_t i = 0; i < RPKG_NPARTS; i++)
-		if (!**parts[i] && parts[i] != &id->realm)
-			return cz_fail(err, CZ_EINVALID, "%s: the %s is empty",
-				       name, part_keys[i]);
-	return CZ_OK;
-}
-
-static const char *or_empty(const char *s)
-{
-	return s ? s : "";
-}
-
-char *cli_rpkg_id_name(const char *const parts[5])
-{
-	char *realm = cz_xstrdup(or_empty(parts[2]));
-	char *name;
-
-	for (char *p = realm; *p; p++)
-		if (*p == '/')
-			*p = ':';
-	name = cz_xasprintf("%s.%s.%s.%s.%s", or_empty(parts[0]),
-			    or_empty(parts[1]), realm, or_empty(parts[3]),
-			    or_empty(parts[4]));
-	free(realm);
-	return name;
+			       ":), got %zu part%s%s", name, n, n == 1 ? "" : "s",
+			       strchr(name, '/') ? " and a /" : "");
+	if ((rc = cz_revid_check(&id->id, err)) < 0)
+		cz_error_prefix(err, "%s", name);
+	return rc;
 }
 
 bool cli_rpkg_path_ok(const char *path)
@@ -417,15 +398,6 @@ static const char *spec_str(const json_t *obj, const char *key)
 	return s ? s : "";
 }
 
-static const char *id_str(const json_t *obj, const char *key)
-{
-	const char *s = json_string_value(json_object_get(
-		json_object_get(json_object_get(obj, "spec"), "packageRevID"),
-		key));
-
-	return s ? s : "";
-}
-
 /* ---- get ---------------------------------------------------------------- */
 
 /* "?fieldSelector=..." of the set options, or NULL; malloc'ed. */
@@ -500,16 +472,18 @@ static json_t *pick_items(const json_t *list, char **names, int nnames,
 /* One row of the table; cells borrowed from r. */
 static void table_row(cli_table *t, const json_t *r)
 {
+	cz_revid id;
 	const char *cells[9];
 
+	cz_revid_of(r, &id);
 	cells[0] = cz_meta_str(r, "name");
 	cells[1] = cli_ready_status(r, NULL, NULL);
-	cells[2] = id_str(r, "repository");
-	cells[3] = id_str(r, "target");
-	cells[4] = id_str(r, "realm");
-	cells[5] = id_str(r, "package");
-	cells[6] = id_str(r, "revision");
-	cells[7] = id_str(r, "workspace");
+	cells[2] = id.repository;
+	cells[3] = id.target;
+	cells[4] = id.realm;
+	cells[5] = id.package;
+	cells[6] = id.revision;
+	cells[7] = id.workspace;
 	cells[8] = spec_str(r, "lifecycle");
 	cli_table_row(t, cells);
 }
@@ -571,8 +545,26 @@ cleanup:
 
 /* ---- init and clone ----------------------------------------------------- */
 
-/* The name init and clone create: NAME, or the one the identity options
- * make.  *out malloc'ed. */
+/* The name the identity options make (all of them are needed), as the
+ * server checks it; *out malloc'ed. */
+static int name_of_parts(const cli_command *cmd, const char *const *parts,
+			 char **out)
+{
+	cz_error err = CZ_ERROR_INIT;
+	cz_revid id = { parts[0], parts[1], parts[2], parts[3], parts[4], "" };
+
+	for (size_t i = 0; i < RPKG_NPARTS; i++)
+		if (!parts[i])
+			return cli_usage_error(cmd, "--%s is missing",
+					       part_keys[i]);
+	if (cz_revid_check(&id, &err) < 0)
+		return cli_usage_error(cmd, "%s", err.msg);
+	*out = cz_revid_name(&id);
+	return CLI_EXIT_OK;
+}
+
+/* The name init creates: NAME, or the one the identity options make.
+ * *out malloc'ed. */
 static int target_name(const cli_command *cmd, rpkg_args *a,
 		       const char *name, char **out)
 {
@@ -586,27 +578,22 @@ static int target_name(const cli_command *cmd, rpkg_args *a,
 				       "--workspace, not both");
 	if (!name && !any)
 		return cli_usage_error(cmd, "expected NAME");
-	for (size_t i = 0; !name && i < RPKG_NPARTS; i++)
-		if (!a->fields[i] && i != OPT_REALM - OPT_TARGET)
-			return cli_usage_error(cmd, "--%s is missing",
-					       part_keys[i]);
-	*out = name ? cz_xstrdup(name) : cli_rpkg_id_name(a->fields);
-	return CLI_EXIT_OK;
+	if (name) {
+		*out = cz_xstrdup(name);
+		return CLI_EXIT_OK;
+	}
+	return name_of_parts(cmd, a->fields, out);
 }
 
 /* A new draft PackageRevision named name (a valid id) with one task. */
 static json_t *new_draft(const rpkg_args *a, const char *name,
 			 const cli_rpkg_id *id, const char *task)
 {
-	json_t *rid = json_object();
-	const char *parts[RPKG_NPARTS] = { id->target, id->repository,
-					   id->realm, id->package,
-					   id->workspace };
+	json_t *rid = json_pack("{s:s, s:s, s:s, s:s, s:s}", "target",
+				id->id.target, "repository", id->id.repository,
+				"realm", id->id.realm, "package",
+				id->id.package, "workspace", id->id.workspace);
 
-	for (size_t i = 0; i < RPKG_NPARTS; i++)
-		if (*parts[i])
-			json_object_set_new(rid, part_keys[i],
-					    json_string(parts[i]));
 	return json_pack("{s:s, s:s, s:{s:s, s:s}, s:{s:o, s:s, s:[{s:s}]}}",
 			 "apiVersion", a->revs->group_version, "kind",
 			 a->revs->kind, "metadata", "name", name, "namespace",
@@ -665,20 +652,18 @@ cleanup:
 static int upstream_of(const char *src_name, const json_t *src,
 		       json_t **out, cz_error *err)
 {
-	static const char *const keys[] = { "repository", "realm", "package",
-					    "revision" };
 	const char *life = spec_str(src, "lifecycle");
+	cz_revid sid;
 
 	*out = NULL;
 	if (strcmp(life, "published") != 0)
 		return cz_fail(err, CZ_ECONFLICT, "cannot clone %s: it is %s; "
 			       "only a published revision can be cloned",
 			       src_name, *life ? life : "without a lifecycle");
-	*out = json_object();
-	for (size_t i = 0; i < sizeof(keys) / sizeof(*keys); i++)
-		if (*id_str(src, keys[i]))
-			json_object_set_new(*out, keys[i],
-					    json_string(id_str(src, keys[i])));
+	cz_revid_of(src, &sid);
+	*out = json_pack("{s:s, s:s, s:s, s:s}", "repository", sid.repository,
+			 "realm", sid.realm, "package", sid.package,
+			 "revision", sid.revision);
 	return CZ_OK;
 }
 
@@ -1161,17 +1146,11 @@ static int run_get(const cli_command *cmd, rpkg_args *a, int argc,
 		   char **argv)
 {
 	static const char *const formats[] = { "table", "yaml", "json", NULL };
-	static const char *const lifecycles[] = { "draft", "proposed",
-						  "published",
-						  "deletionProposed", NULL };
 	const char *life = a->fields[OPT_LIFECYCLE - OPT_TARGET];
 	int rc = cli_check_format(cmd, a->format, formats);
-	size_t i;
 
-	for (i = 0; rc == CLI_EXIT_OK && life && lifecycles[i]; i++)
-		if (strcmp(life, lifecycles[i]) == 0)
-			break;
-	if (rc == CLI_EXIT_OK && life && !lifecycles[i])
+	if (rc == CLI_EXIT_OK && life &&
+	    cz_lifecycle_parse(life) == CZ_LC_INVALID)
 		rc = cli_usage_error(cmd, "--lifecycle: expected draft, "
 				     "proposed, published or deletionProposed, "
 				     "got \"%s\"", life);
@@ -1203,7 +1182,7 @@ static const rpkg_verb verbs[] = {
 	{ { .name = "rpkg init",
 	    .summary = "Create a draft PackageRevision from nothing",
 	    .usage = "rpkg init NAME | rpkg init --target T --repository R "
-		     "[--realm R] --package P --workspace W",
+		     "--realm R --package P --workspace W",
 	    .description =
 		    "Creates a draft with one init task.  NAME is "
 		    "TARGET.REPOSITORY.REALM.PACKAGE.WORKSPACE with the "

@@ -4,18 +4,20 @@
 
 RPKG_GIT() { git -c user.email=t@example.com -c user.name=t -c init.defaultBranch=main "$@"; }
 
-# rpkg_catalog: ./srv/cat.git, a catalog repository with packages/ and one
-# commit, registered as the Repository "catalog" and synced.
-rpkg_catalog() {
+# rpkg_repo NAME [--deployment]: ./srv/NAME.git with packages/ and one
+# commit, registered as the Repository NAME and synced.
+rpkg_repo() {
+  local name=$1; shift
   mkdir -p srv
-  RPKG_GIT init -q --bare srv/cat.git
-  RPKG_GIT init -q seed
-  mkdir -p seed/packages
-  echo '# packages' >seed/packages/README.md
-  RPKG_GIT -C seed add -A && RPKG_GIT -C seed commit -qm seed
-  RPKG_GIT -C seed push -q "$PWD/srv/cat.git" main
-  "$COZYPKG" repo register catalog "file://$PWD/srv/cat.git" --directory packages --wait
+  RPKG_GIT init -q --bare "srv/$name.git"
+  RPKG_GIT init -q "seed-$name"
+  mkdir -p "seed-$name/packages"
+  echo '# packages' >"seed-$name/packages/README.md"
+  RPKG_GIT -C "seed-$name" add -A && RPKG_GIT -C "seed-$name" commit -qm seed
+  RPKG_GIT -C "seed-$name" push -q "$PWD/srv/$name.git" main
+  "$COZYPKG" repo register "$name" "file://$PWD/srv/$name.git" --directory packages --wait "$@"
 }
+rpkg_catalog() { rpkg_repo catalog; }
 
 # rpkg_field NAME JQ: one field of the PackageRevision NAME.
 rpkg_field() {
@@ -50,9 +52,11 @@ test_rpkg_usage() {
   contains err 'a.b.c: expected TARGET.REPOSITORY.REALM.PACKAGE.WORKSPACE'
   contains err "Run 'cozypkg rpkg init --help' for usage."
   expect_exit 2 "$COZYPKG" rpkg init catalog.catalog.nf..ws1
-  contains err 'the package is empty'
-  expect_exit 2 "$COZYPKG" rpkg init --target catalog --repository catalog --package p
-  contains err '--workspace is missing'
+  contains err 'spec.packageRevID.package: Invalid value: ""'
+  expect_exit 2 "$COZYPKG" rpkg init --target catalog --repository catalog --package p --workspace w
+  contains err '--realm is missing'
+  expect_exit 2 "$COZYPKG" rpkg init --target catalog --repository catalog --realm nf/Core --package p --workspace w
+  contains err 'spec.packageRevID.realm: Invalid value: "nf/Core"'
   expect_exit 2 "$COZYPKG" rpkg init a.b.c.d.e --package p
   contains err 'not both'
   expect_exit 2 "$COZYPKG" rpkg clone a.b.c.d.e
@@ -79,34 +83,36 @@ t "rpkg: verbs, --help for each, usage errors and unreadable input (exit 2)" tes
 test_rpkg_init_get() {
   start_server
   rpkg_catalog
-  local a=catalog.catalog.nf:core.alpha.ws1
+  local a=catalog.catalog.nf.alpha.ws1 b=catalog.catalog.core.beta.ws1
   expect_exit 0 "$COZYPKG" rpkg init "$a"
   contains err "✓ PackageRevision default/$a created (draft)"
   # The same from the parts.
   expect_exit 0 "$COZYPKG" rpkg init --target catalog --repository catalog \
-    --realm nf --package beta --workspace ws1
-  contains err '✓ PackageRevision default/catalog.catalog.nf.beta.ws1 created (draft)'
+    --realm core --package beta --workspace ws1
+  contains err "✓ PackageRevision default/$b created (draft)"
   expect_exit 1 "$COZYPKG" rpkg init "$a"
   contains err 'already exists'
+  # Only into a Repository that exists.
+  expect_exit 1 "$COZYPKG" rpkg init catalog.nowhere.nf.alpha.ws1
   equals "$(rpkg_field "$a" '.spec.packageRevID | [.target, .repository, .realm, .package, .workspace] | join(" ")')" \
-    "catalog catalog nf/core alpha ws1"
+    "catalog catalog nf alpha ws1"
   equals "$(rpkg_field "$a" '.spec.lifecycle + " " + (.spec.tasks | map(.type) | join(","))')" "draft init"
   expect_exit 0 "$COZYPKG" rpkg get
   head -1 out >head.txt
   grep -q '^NAME  *READY  *REPOSITORY  *TARGET  *REALM  *PACKAGE  *REVISION  *WORKSPACE  *LIFECYCLE$' head.txt ||
     fail "table header: $(cat head.txt)"
-  grep -q "^$a  *[A-Za-z]*  *catalog  *catalog  *nf/core  *alpha  *ws1  *draft\$" out || fail "no row for $a: $(cat out)"
-  # Sorted by name: alpha's row before beta's.
-  equals "$(awk 'NR > 1 {print $1}' out | tr '\n' ' ')" "$a catalog.catalog.nf.beta.ws1 "
+  grep -q "^$a  *[A-Za-z]*  *catalog  *catalog  *nf  *alpha  *ws1  *draft\$" out || fail "no row for $a: $(cat out)"
+  # Sorted by name: beta's row (core) before alpha's (nf).
+  equals "$(awk 'NR > 1 {print $1}' out | tr '\n' ' ')" "$b $a "
   # The options select on the server, all at once.
   expect_exit 0 "$COZYPKG" rpkg get --package beta --lifecycle draft
-  equals "$(awk 'NR > 1 {print $1}' out)" "catalog.catalog.nf.beta.ws1"
-  expect_exit 0 "$COZYPKG" rpkg get --package beta --realm nf/core
+  equals "$(awk 'NR > 1 {print $1}' out)" "$b"
+  expect_exit 0 "$COZYPKG" rpkg get --package beta --realm nf
   equals "$(wc -l <out)" 1
-  expect_exit 0 "$COZYPKG" rpkg get --repository catalog --realm nf/core --workspace ws1 -o json
+  expect_exit 0 "$COZYPKG" rpkg get --repository catalog --target catalog --realm nf --workspace ws1 -o json
   equals "$(jq -r '[.items[].metadata.name] | join(" ")' out)" "$a"
   expect_exit 0 "$COZYPKG" rpkg get --lifecycle published -o json
-  equals "$(jq '[.items[] | select(.spec.lifecycle != "published")] | length' out)" 0
+  equals "$(jq '.items | length' out)" 0
   # Names: one is an object, a missing one is an error after the others.
   expect_exit 0 "$COZYPKG" rpkg get "$a" -o yaml
   contains out 'kind: PackageRevision'
@@ -155,14 +161,15 @@ test_rpkg_pull_push() {
 t "rpkg: push a directory (.git and links left out), pull to a directory and to stdout, push stdin back" test_rpkg_pull_push
 
 test_rpkg_lifecycle() {
-  echo 'viewtoken123,viewer,u2,"cozypkg:viewers"' >tokens.csv
+  echo 'authortoken123,author,u2,"cozypkg:authors"' >tokens.csv
   start_server --token-file "$PWD/tokens.csv"
   rpkg_catalog
+  rpkg_repo deploy --deployment
   local a=catalog.catalog.nf.alpha.ws1
   "$COZYPKG" rpkg init "$a" 2>/dev/null
   printf -- '--- path: Kptfile\napiVersion: kpt.dev/v1\n' | "$COZYPKG" rpkg push "$a" 2>/dev/null
   # Only a published revision can be cloned.
-  expect_exit 1 "$COZYPKG" rpkg clone catalog.catalog.nf.copy.ws1 "$a"
+  expect_exit 1 "$COZYPKG" rpkg clone edge.deploy.nf.alpha.ws1 "$a"
   contains err "cannot clone $a: it is draft; only a published revision can be cloned"
   expect_exit 1 "$COZYPKG" rpkg approve "$a"
   contains err "cannot approve $a: it is draft"
@@ -176,30 +183,35 @@ test_rpkg_lifecycle() {
   expect_exit 0 "$COZYPKG" rpkg reject "$a"
   contains err "✓ default/$a: proposed → draft"
   expect_exit 0 "$COZYPKG" rpkg propose "$a"
-  # A viewer may not approve: the server's refusal, exit 1.
-  sed 's/^\( *token:\).*/\1 viewtoken123/' "$KUBECONFIG" >viewer.kubeconfig
-  grep -q 'token: viewtoken123' viewer.kubeconfig || fail "no token in the kubeconfig"
-  expect_exit 1 "$COZYPKG" rpkg approve "$a" --kubeconfig viewer.kubeconfig
+  # An author may write revisions but not publish them: the server's
+  # refusal, exit 1, and nothing changed.
+  sed 's/^\( *token:\).*/\1 authortoken123/' "$KUBECONFIG" >author.kubeconfig
+  grep -q 'token: authortoken123' author.kubeconfig || fail "no token in the kubeconfig"
+  expect_exit 1 "$COZYPKG" rpkg approve "$a" --kubeconfig author.kubeconfig
+  contains err "cozypkg: approve default/$a: "
   contains err 'forbidden'
   equals "$(rpkg_field "$a" .spec.lifecycle)" proposed
   expect_exit 0 "$COZYPKG" rpkg approve "$a"
   contains err "✓ default/$a: proposed → published"
   equals "$(rpkg_field "$a" .spec.lifecycle)" published
-  # A clone of the published revision names it upstream.
-  expect_exit 0 "$COZYPKG" rpkg clone catalog.catalog.nf.copy.ws1 "$a"
-  "$COZYPKG" rpkg get catalog.catalog.nf.copy.ws1 -o json >copy.json
+  # A clone of the published revision, into a deployment repository,
+  # names it upstream and starts from its files.
+  expect_exit 0 "$COZYPKG" rpkg clone edge.deploy.nf.alpha.ws1 "$a"
+  "$COZYPKG" rpkg get edge.deploy.nf.alpha.ws1 -o json >copy.json
   equals "$(jq -r '.spec.lifecycle + " " + (.spec.tasks | map(.type) | join(","))' copy.json)" "draft clone"
   equals "$(jq -r '.spec.upstream | [.repository, .realm, .package] | join(" ")' copy.json)" "catalog nf alpha"
   equals "$(jq -r '.spec.upstream.revision' copy.json)" "$(rpkg_field "$a" .spec.packageRevID.revision)"
+  expect_exit 0 "$COZYPKG" rpkg pull edge.deploy.nf.alpha.ws1
+  contains out 'apiVersion: kpt.dev/v1'
   # Deleting a published revision is proposed first; reject undoes that.
   expect_exit 0 "$COZYPKG" rpkg propose-delete "$a"
   contains err "✓ default/$a: published → deletionProposed"
   expect_exit 0 "$COZYPKG" rpkg reject "$a"
   contains err "✓ default/$a: deletionProposed → published"
   expect_exit 0 "$COZYPKG" rpkg propose-delete "$a"
-  expect_exit 0 "$COZYPKG" rpkg del "$a" catalog.catalog.nf.copy.ws1
+  expect_exit 0 "$COZYPKG" rpkg del "$a" edge.deploy.nf.alpha.ws1
   contains err "✓ PackageRevision default/$a deleted"
-  contains err "✓ PackageRevision default/catalog.catalog.nf.copy.ws1 deleted"
+  contains err "✓ PackageRevision default/edge.deploy.nf.alpha.ws1 deleted"
   expect_exit 1 "$COZYPKG" rpkg get "$a"
   expect_exit 1 "$COZYPKG" rpkg del "$a"
   contains err 'not found'
