@@ -64,6 +64,14 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBCZ)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBCZ) $(LIBS) $(TESTLIBS)
 
+# test_rpkg tests helpers of the CLI: it links the CLI's objects (but
+# main.o) from an archive, so that only what the helpers use is pulled in.
+CLI_TEST_OBJS := $(filter-out $(BUILD)/src/cli/main.o,$(CLI_OBJS))
+$(BUILD)/tests/test_rpkg: $(BUILD)/tests/unit/test_rpkg.o $(CLI_TEST_OBJS) $(LIBCZ)
+	@rm -f $(BUILD)/tests/unit/cli.a
+	ar rcs $(BUILD)/tests/unit/cli.a $(CLI_TEST_OBJS)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/tests/unit/cli.a $(LIBCZ) $(LIBS) $(TESTLIBS)
+
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIBCZ)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBCZ) $(LIBS)
 

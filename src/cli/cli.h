@@ -22,6 +22,7 @@
 #include "model/catalog.h"
 #include "oci/client.h"
 #include "oci/ref.h"
+#include "revision/revid.h"
 #include "market/validate.h"
 #include "object/meta.h"
 #include "util/buf.h"
@@ -78,6 +79,7 @@ extern const cli_command cmd_upgrade;
 extern const cli_command cmd_rollback;
 extern const cli_command cmd_unpin;
 extern const cli_command cmd_repo;
+extern const cli_command cmd_rpkg;
 extern const cli_command cmd_suspend;
 extern const cli_command cmd_resume;
 extern const cli_command cmd_keygen;
@@ -344,6 +346,35 @@ int cli_set_suspended(cli_conn *c, const char *pkg, bool on);
 typedef int (*cli_one_fn)(cli_conn *c, const char *arg, void *ctx);
 int cli_run_on_one(const cli_command *cmd, int argc, char **argv,
 		   const char *what, cli_one_fn fn, void *ctx);
+
+/* ---- package revisions (cmd_rpkg.c) ------------------------------------- */
+
+/* A PackageRevision's name, TARGET.REPOSITORY.REALM.PACKAGE.WORKSPACE
+ * with the realm's "/" written ":" (cz_revid_name() makes it), read back
+ * into its identity. */
+typedef struct cli_rpkg_id {
+	char *buf;  /* owned; the parts of id point into it */
+	cz_revid id; /* revision "" */
+} cli_rpkg_id;
+/* Splits name into id and checks the parts as the server does
+ * (cz_revid_check); release id whatever the result.  CZ_EINVALID names
+ * the name and what is wrong with it. */
+int cli_rpkg_id_parse(const char *name, cli_rpkg_id *id, cz_error *err);
+void cli_rpkg_id_release(cli_rpkg_id *id);
+/* True when path may name a file of a package: relative, with no empty,
+ * ".", ".." or ".git" segment and no control character. */
+bool cli_rpkg_path_ok(const char *path);
+/* Appends resources ({path: content}) to out as `rpkg pull` prints them:
+ * in path order, each after a line "--- path: PATH"; a content line that
+ * starts with that or a backslash gets a backslash in front, and content
+ * without a final newline is followed by "\n\\ No newline at end of
+ * file\n".  CZ_EINVALID for a bad path or a value that is not a string. */
+int cli_rpkg_text_write(const json_t *resources, cz_buf *out, cz_error *err);
+/* Reads that text back into *out, a new object (NULL on failure);
+ * CZ_EINVALID names the line, a bad or repeated path, or content that is
+ * not UTF-8 text. */
+int cli_rpkg_text_read(const char *text, size_t len, json_t **out,
+		       cz_error *err);
 
 /* ---- the terminal (term.c) ---------------------------------------------- */
 

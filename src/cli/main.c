@@ -28,6 +28,7 @@ static const cli_command *const commands[] = {
 	&cmd_rollback,
 	&cmd_unpin,
 	&cmd_repo,
+	&cmd_rpkg,
 	&cmd_suspend,
 	&cmd_resume,
 	&cmd_version,
