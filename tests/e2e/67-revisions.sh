@@ -181,7 +181,13 @@ test_revision_discovery_and_rules() {
   # is the identity, a Repository that exists, no revision.
   rv_draft catalog.catalog.nf.example.Bad catalog catalog nf example Bad >bad.yaml
   expect_exit 1 k apply -f bad.yaml
-  contains err 'metadata.name: Invalid value'
+  contains err 'spec.packageRevID.workspace: Invalid value: "Bad"'
+  # Names are path segments, as pkgserver's aggregated API has them.
+  jq -n '{apiVersion: "pkg.pkgserver.dev/v1alpha1", kind: "PackageRevision", metadata: {name: "..", namespace: "default"},
+    spec: {packageRevID: {target: "catalog", repository: "catalog", realm: "nf", package: "example", workspace: "ws1"}}}' >bad.json
+  equals "$(api_code POST "$RV_PR" -H 'Content-Type: application/json' --data-binary @bad.json)" 422
+  contains body '"field":"metadata.name"'
+  contains body "may not be '..'"
   rv_draft catalog.catalog.nf.example.ws9 catalog catalog nf example ws_9 >bad.yaml
   expect_exit 1 k apply -f bad.yaml
   contains err 'spec.packageRevID.workspace: Invalid value: "ws_9"'
@@ -216,6 +222,20 @@ test_revision_discovery_and_rules() {
   equals "$code" 413
   # Resources are made and removed with their revision.
   equals "$(api_code DELETE "$RV_PRR/catalog.catalog.nf.example.ws1")" 405
+  # A realm of several segments: "/" is ":" in the name.
+  rv_draft catalog.catalog.nf:core.example.ws1 catalog catalog nf/core example ws1 | k apply -f - >/dev/null
+  git --git-dir=srv/cat.git rev-parse -q --verify refs/heads/packages/nf/core/example/ws1 >/dev/null || fail "no branch for nf/core"
+  # A clone from the same repository (its mirror is already open).
+  k apply -f - >/dev/null <<'Y'
+apiVersion: pkg.pkgserver.dev/v1alpha1
+kind: PackageRevision
+metadata: {name: catalog.catalog.nf.copy.ws1, namespace: default}
+spec:
+  packageRevID: {target: catalog, repository: catalog, realm: nf, package: copy, workspace: ws1}
+  tasks: [{type: clone}]
+  upstream: {repository: catalog, realm: nf, package: example, revision: v3}
+Y
+  equals "$(git --git-dir=srv/cat.git show packages/nf/copy/ws1:packages/nf/copy/values.yaml)" 'replicas: 5'
   # A draft's deletion removes its branch.
   k delete packagerevision -n default catalog.catalog.nf.example.ws1 >/dev/null
   if git --git-dir=srv/cat.git rev-parse -q --verify refs/heads/packages/nf/example/ws1 >/dev/null; then fail "branch left"; fi

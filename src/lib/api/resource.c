@@ -194,12 +194,12 @@ static const cz_resource resources[] = {
 	  CZ_STORAGE_STORE },
 	{ PKG, "packagerevisions", "packagerevision", "PackageRevision",
 	  "PackageRevisionList", true, true, false, NULL, NULL,
-	  c_pkg_revision, k_common, CZ_NAME_SUBDOMAIN, false, sub_approval,
+	  c_pkg_revision, k_common, CZ_NAME_SEGMENT, false, sub_approval,
 	  f_pkg_revision, CZ_STORAGE_REVISIONS },
 	{ PKG, "packagerevisionresourceses", "packagerevisionresources",
 	  "PackageRevisionResources", "PackageRevisionResourcesList", true,
 	  true, false, NULL, NULL, c_pkg_resources, k_common,
-	  CZ_NAME_SUBDOMAIN, false, NULL, f_pkg_revision,
+	  CZ_NAME_SEGMENT, false, NULL, f_pkg_revision,
 	  CZ_STORAGE_REVISION_RESOURCES },
 };
 

@@ -15,6 +15,7 @@
 typedef enum cz_name_rule {
 	CZ_NAME_SUBDOMAIN, /* RFC 1123 subdomain (most kinds) */
 	CZ_NAME_LABEL,     /* RFC 1123 label (namespaces) */
+	CZ_NAME_SEGMENT,   /* a path segment (package revisions) */
 } cz_name_rule;
 
 typedef struct cz_printer_column {

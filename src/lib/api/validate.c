@@ -215,6 +215,19 @@ static void check_strings(cz_problems *out, const char *field,
 	rule(value, emit_invalid, &sink);
 }
 
+typedef void (*name_rule_check)(const char *, cz_name_msg_fn, void *);
+
+static name_rule_check name_rule_fn(cz_name_rule rule)
+{
+	static const name_rule_check rules[] = {
+		[CZ_NAME_SUBDOMAIN] = cz_name_subdomain_msgs,
+		[CZ_NAME_LABEL] = cz_name_label_msgs,
+		[CZ_NAME_SEGMENT] = cz_name_segment_msgs,
+	};
+
+	return rules[rule];
+}
+
 /* generateName is checked as a prefix: a trailing '-' is allowed. */
 static void check_generate_name(cz_problems *out, const char *prefix,
 				cz_name_rule rule)
@@ -225,10 +238,7 @@ static void check_generate_name(cz_problems *out, const char *prefix,
 
 	if (n && masked[n - 1] == '-')
 		masked[n - 1] = 'a';
-	if (rule == CZ_NAME_LABEL)
-		cz_name_label_msgs(masked, emit_invalid, &sink);
-	else
-		cz_name_subdomain_msgs(masked, emit_invalid, &sink);
+	name_rule_fn(rule)(masked, emit_invalid, &sink);
 	free(masked);
 }
 
@@ -248,9 +258,7 @@ static void check_names(const cz_resource *r, json_t *meta, cz_problems *out)
 					"is required");
 	} else {
 		check_strings(out, "metadata.name", name,
-			      r->name_rule == CZ_NAME_LABEL
-				      ? cz_name_label_msgs
-				      : cz_name_subdomain_msgs);
+			      name_rule_fn(r->name_rule));
 	}
 	if (r->namespaced && ns && *ns)
 		check_strings(out, "metadata.namespace", ns, cz_name_label_msgs);

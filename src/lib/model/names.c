@@ -199,3 +199,17 @@ bool cz_is_dns_subdomain(const char *name)
 
 	return n <= SUBDOMAIN_MAX && subdomain_shape(name, n);
 }
+
+void cz_name_segment_msgs(const char *s, cz_name_msg_fn emit, void *ctx)
+{
+	if (strcmp(s, ".") == 0 || strcmp(s, "..") == 0) {
+		char msg[64];
+
+		snprintf(msg, sizeof(msg), "may not be '%s'", s);
+		emit(ctx, msg);
+	}
+	if (strchr(s, '/'))
+		emit(ctx, "may not contain '/'");
+	if (strchr(s, '%'))
+		emit(ctx, "may not contain '%'");
+}

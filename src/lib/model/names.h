@@ -17,6 +17,9 @@ typedef void (*cz_name_msg_fn)(void *ctx, const char *msg);
 void cz_name_label_msgs(const char *s, cz_name_msg_fn emit, void *ctx);
 /* IsDNS1123Subdomain (most object names). */
 void cz_name_subdomain_msgs(const char *s, cz_name_msg_fn emit, void *ctx);
+/* Path segment names (kube's IsValidPathSegmentName, the rule of
+ * aggregated APIs such as pkgserver's): not "." or "..", no '/' or '%'. */
+void cz_name_segment_msgs(const char *s, cz_name_msg_fn emit, void *ctx);
 /* IsQualifiedName (label and annotation keys): [prefix/]name. */
 void cz_name_qualified_msgs(const char *s, cz_name_msg_fn emit, void *ctx);
 /* IsValidLabelValue. */

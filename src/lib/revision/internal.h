@@ -35,6 +35,7 @@ typedef struct rev_repo {
 	cz_pkgrepo *repo;
 	char *name;
 	char *dir; /* spec.git.directory, trimmed */
+	char *url; /* spec.git.url: one mirror per remote */
 	char *key; /* url and dir: the high-water entry */
 	bool deployment;
 	char *username, *password, *token;
@@ -56,6 +57,8 @@ int rev_repo_open(cz_revstore *rs, cz_store *store, const char *ns,
 int rev_repo_open_object(cz_revstore *rs, cz_store *store, const json_t *repo,
 			 rev_repo *h, cz_error *err);
 void rev_repo_close(rev_repo *h);
+/* A Repository object's spec.git.url ("" when missing). */
+const char *rev_repo_url(const json_t *repo);
 
 /* status.conditions becomes [Ready=True reason message]. */
 void rev_set_ready(json_t *obj, const char *reason, const char *message);

@@ -121,6 +121,14 @@ static int read_credentials(cz_store *store, const char *ns,
 	return CZ_OK;
 }
 
+const char *rev_repo_url(const json_t *repo)
+{
+	const char *url = json_string_value(json_object_get(
+		json_object_get(json_object_get(repo, "spec"), "git"), "url"));
+
+	return url ? url : "";
+}
+
 int rev_repo_open_object(cz_revstore *rs, cz_store *store, const json_t *repo,
 			 rev_repo *h, cz_error *err)
 {
@@ -155,6 +163,7 @@ int rev_repo_open_object(cz_revstore *rs, cz_store *store, const json_t *repo,
 	o.git.bearer_token = h->token;
 	if (rc == CZ_OK)
 		rc = cz_pkgrepo_open(&o, &h->repo, err);
+	h->url = cz_xstrdup(o.git.url);
 	h->key = cz_xasprintf("%s\n%s", o.git.url, h->dir);
 	return rc;
 }
@@ -184,6 +193,7 @@ void rev_repo_close(rev_repo *h)
 	free(h->name);
 	free(h->dir);
 	free(h->key);
+	free(h->url);
 	free(h->username);
 	wipe(h->password);
 	wipe(h->token);

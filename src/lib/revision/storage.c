@@ -136,51 +136,77 @@ static int check_new(cz_api_call *c, json_t *obj, const cz_revid *id)
 	return rc;
 }
 
+/* The files of the upstream revision of a clone.  When the upstream
+ * Repository has the same remote as the draft's, its open mirror is used:
+ * the mirror is locked while open, and a second open would wait for
+ * itself. */
+static int upstream_files(cz_api_call *c, rev_repo *h, const json_t *up,
+			  json_t **files, cz_error *err)
+{
+	cz_revid uid = { "catalog", "", "", "", "", "" };
+	const cz_resource *repos = cz_resource_find(
+		"config.pkg.pkgserver.dev", "v1alpha1", "repositories");
+	json_t *repo = NULL;
+	rev_repo uh;
+	rev_repo *use = h;
+	char *udir = NULL, *upath = NULL, *ref = NULL;
+	int rc;
+
+	memset(&uh, 0, sizeof(uh));
+	uid.repository = json_string_value(json_object_get(up, "repository"));
+	uid.realm = json_string_value(json_object_get(up, "realm"));
+	uid.package = json_string_value(json_object_get(up, "package"));
+	uid.revision = json_string_value(json_object_get(up, "revision"));
+	if (!uid.repository || !uid.realm || !uid.package || !uid.revision)
+		return cz_fail(err, CZ_EINVALID,
+			       "spec.upstream: repository, realm, package and "
+			       "revision are required");
+	rc = rev_load_named(c->store, repos, c->ns, uid.repository, &repo,
+			    NULL);
+	if (rc != CZ_OK)
+		rc = cz_fail(err, CZ_EINVALID, "spec.upstream.repository: Not "
+			     "found: \"%s\"", uid.repository);
+	if (rc == CZ_OK && strcmp(rev_repo_url(repo), h->url) != 0) {
+		rc = rev_repo_open_object(c->revisions, c->store, repo, &uh,
+					  err);
+		use = &uh;
+	}
+	if (rc == CZ_OK) {
+		udir = cz_pkgrepo_directory(json_string_value(json_object_get(
+			json_object_get(json_object_get(repo, "spec"), "git"),
+			"directory")));
+		upath = cz_revid_path(&uid, udir);
+		ref = cz_xasprintf("refs/tags/%s/%s", upath, uid.revision);
+		rc = cz_pkgrepo_sync_package(use->repo, upath, err);
+	}
+	if (rc == CZ_OK)
+		rc = cz_pkgrepo_read(use->repo, ref, upath, files, err);
+	if (rc == CZ_ENOTFOUND)
+		rc = cz_fail(err, CZ_EINVALID, "spec.upstream: revision %s of "
+			     "%s not found in Repository %s",
+			     uid.revision, upath, uid.repository);
+	rev_repo_close(&uh);
+	json_decref(repo);
+	free(udir);
+	free(upath);
+	free(ref);
+	return rc;
+}
+
 /* The files a new draft starts from: the upstream revision's for a
  * clone, else the package's latest published revision, else a Kptfile. */
 static int initial_files(cz_api_call *c, rev_repo *h, const json_t *obj,
 			 const char *path, json_t **files, cz_error *err)
 {
-	const json_t *spec = json_object_get(obj, "spec");
-	const json_t *up = json_object_get(spec, "upstream");
+	const json_t *up = json_object_get(json_object_get(obj, "spec"),
+					   "upstream");
 	json_t *list = NULL;
 	char *ref = NULL;
 	int rc;
 
 	*files = NULL;
-	if (up) {
-		cz_revid uid = { "catalog", "", "", "", "", "" };
-		rev_repo uh;
-		char *upath;
-
-		uid.repository = json_string_value(json_object_get(
-			up, "repository"));
-		uid.realm = json_string_value(json_object_get(up, "realm"));
-		uid.package = json_string_value(json_object_get(up, "package"));
-		uid.revision = json_string_value(json_object_get(up,
-								 "revision"));
-		if (!uid.repository || !uid.realm || !uid.package ||
-		    !uid.revision)
-			return cz_fail(err, CZ_EINVALID,
-				       "spec.upstream: repository, realm, "
-				       "package and revision are required");
-		rc = rev_repo_open(c->revisions, c->store, c->ns,
-				   uid.repository, &uh, err);
-		upath = cz_revid_path(&uid, uh.dir);
-		ref = cz_xasprintf("refs/tags/%s/%s", upath, uid.revision);
-		if (rc == CZ_OK)
-			rc = cz_pkgrepo_sync_package(uh.repo, upath, err);
-		if (rc == CZ_OK)
-			rc = cz_pkgrepo_read(uh.repo, ref, upath, files, err);
-		if (rc == CZ_ENOTFOUND)
-			rc = cz_fail(err, CZ_EINVALID, "spec.upstream: "
-				     "revision %s of %s not found in "
-				     "Repository %s",
-				     uid.revision, upath, uid.repository);
-		free(upath);
-		rev_repo_close(&uh);
-		goto cleanup;
-	}
+	if (up)
+		return upstream_files(c, h, up, files, err);
 	rc = cz_pkgrepo_list(h->repo, path, &list, err);
 	if (rc == CZ_OK && rev_highest_tag(list, path)) {
 		ref = cz_xasprintf("refs/tags/%s/v%lu", path,
@@ -199,7 +225,6 @@ static int initial_files(cz_api_call *c, rev_repo *h, const json_t *obj,
 				     pkg ? pkg + 1 : path,
 				     pkg ? pkg + 1 : path));
 	}
-cleanup:
 	json_decref(list);
 	free(ref);
 	return rc;
