@@ -373,8 +373,8 @@ int cz_ctl_start_inprocess(cz_server *srv, cz_ctl_config *c, cz_manager **out,
 	static char uid[] = "cozypkg-controllers";
 	const cz_user user = { name, uid, groups, 1 };
 	cz_kube *kube = NULL;
-	int rc = cz_kube_open_direct(srv->store, &user, srv->url, NULL, &kube,
-				     err);
+	int rc = cz_kube_open_direct(srv->store, srv->revisions, &user,
+				     srv->url, NULL, &kube, err);
 
 	*out = NULL;
 	if (rc != CZ_OK)

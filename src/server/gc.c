@@ -94,6 +94,7 @@ static void delete_key(gc_state *gc, const char *key, const char *policy)
 		json_decref(options);
 		return;
 	}
+	c.revisions = gc->srv->revisions;
 	rc = cz_api_delete(&c, options);
 	if (rc == CZ_OK)
 		cz_log("info", "garbage collected", "key=%s policy=%s", key,
@@ -116,6 +117,7 @@ static void write_step(gc_state *gc, const char *key, const json_t *cur,
 
 	if (cz_api_call_init_key(&c, gc->srv->store, key) != CZ_OK)
 		return;
+	c.revisions = gc->srv->revisions;
 	rc = cz_api_update_from(&c, cur, next, rv);
 	if (rc != CZ_OK && rc != CZ_ECONFLICT && rc != CZ_ENOTFOUND)
 		cz_log("warning", "garbage collection step failed",

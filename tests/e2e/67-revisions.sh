@@ -239,6 +239,17 @@ Y
   # A draft's deletion removes its branch.
   k delete packagerevision -n default catalog.catalog.nf.example.ws1 >/dev/null
   if git --git-dir=srv/cat.git rev-parse -q --verify refs/heads/packages/nf/example/ws1 >/dev/null; then fail "branch left"; fi
+  # The garbage collector deletes a draft whose owner went, with its branch.
+  k create configmap owner -n default >/dev/null
+  local uid
+  uid=$(k get configmap owner -n default -o jsonpath='{.metadata.uid}')
+  rv_draft catalog.catalog.nf.owned.ws1 catalog catalog nf owned ws1 |
+    sed "s/^metadata: {name: \([^,]*\), namespace: default}/metadata: {name: \1, namespace: default, ownerReferences: [{apiVersion: v1, kind: ConfigMap, name: owner, uid: $uid}]}/" |
+    k apply -f - >/dev/null
+  git --git-dir=srv/cat.git rev-parse -q --verify refs/heads/packages/nf/owned/ws1 >/dev/null || fail "no owned branch"
+  k delete configmap owner -n default >/dev/null
+  wait_until 20 rv_gone catalog.catalog.nf.owned.ws1
+  if git --git-dir=srv/cat.git rev-parse -q --verify refs/heads/packages/nf/owned/ws1 >/dev/null; then fail "owned branch left"; fi
   # The server kept serving throughout.
   k get packagerevisions -n default >/dev/null
 }

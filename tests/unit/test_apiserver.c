@@ -271,7 +271,7 @@ static void test_inprocess_authorisation(void **state)
 	env_open(&e);
 	run(&e, "create", NULL, NULL, package("a", "v1"), &out, &code);
 	json_decref(out);
-	assert_int_equal(cz_kube_open_direct(e.store, &user, "in-process", NULL,
+	assert_int_equal(cz_kube_open_direct(e.store, NULL, &user, "in-process", NULL,
 					     &k, NULL),
 			 CZ_OK);
 	path = cz_kube_path(packages(), NULL, "a", NULL, NULL);

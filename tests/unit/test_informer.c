@@ -155,7 +155,7 @@ static void fixture_open(fixture *f, size_t window)
 	so.event_window = window;
 	assert_int_equal(cz_store_open(&so, &f->store, NULL), CZ_OK);
 	free(db);
-	assert_int_equal(cz_kube_open_direct(f->store, &admin, "in-process",
+	assert_int_equal(cz_kube_open_direct(f->store, NULL, &admin, "in-process",
 					     NULL, &f->kube, NULL),
 			 CZ_OK);
 	pthread_mutex_init(&f->mu, NULL);

@@ -32,6 +32,7 @@
 /* Shared by every handle duplicated from one another. */
 typedef struct direct_shared {
 	cz_store *store;
+	struct cz_revstore *revisions;
 	cz_user user;
 	char *user_agent; /* the field manager's source, as over HTTP */
 	unsigned refs; /* guarded by lock */
@@ -322,6 +323,7 @@ static int direct_request(void *ctx, const char *method, const char *path,
 	c.query_ctx = &r.q;
 	c.user_agent = sh->user_agent;
 	c.user = &sh->user;
+	c.revisions = sh->revisions;
 	/* The verbs shape the object they are given: the caller's stays. */
 	copy = body ? json_deep_copy(body) : NULL;
 	rc = call_verb(&c, r.verb, content_type ? content_type
@@ -562,7 +564,8 @@ static const cz_kube_transport direct_transport = {
 	direct_free,
 };
 
-int cz_kube_open_direct(cz_store *store, const cz_user *user,
+int cz_kube_open_direct(cz_store *store, struct cz_revstore *revisions,
+			const cz_user *user,
 			const char *name, const cz_kube_opts *opts,
 			cz_kube **out, cz_error *err)
 {
@@ -570,6 +573,7 @@ int cz_kube_open_direct(cz_store *store, const cz_user *user,
 	direct_ctx *ctx = cz_xcalloc(1, sizeof(*ctx));
 
 	sh->store = store;
+	sh->revisions = revisions;
 	sh->user_agent = cz_xstrdup(opts && opts->user_agent
 					    ? opts->user_agent
 					    : "cozypkg/" CZ_VERSION);

@@ -12,10 +12,12 @@
 #include "apiserver/apiserver.h"
 #include "kube/client.h"
 
-/* A client for store as user (copied).  name is what messages call the
- * server.  The handle is freed with cz_kube_free(); the store must
- * outlive it and every handle duplicated from it. */
-int cz_kube_open_direct(cz_store *store, const cz_user *user,
+/* A client for store as user (copied), with the git storage of package
+ * revisions (may be NULL: they are not served).  name is what messages
+ * call the server.  The handle is freed with cz_kube_free(); the store
+ * and revisions must outlive it and every handle duplicated from it. */
+int cz_kube_open_direct(cz_store *store, struct cz_revstore *revisions,
+			const cz_user *user,
 			const char *name, const cz_kube_opts *opts,
 			cz_kube **out, cz_error *err);
 
