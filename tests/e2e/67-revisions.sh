@@ -430,3 +430,73 @@ H
   equals "$(cat prrrev)" "$rev"
 }
 t "revisions: kill -9 during a publish, restart: published exactly when the tag exists, completed from git" test_revision_kill_during_publish
+
+rv_variant_ready() {
+  [[ $(k get packagevariant -n default "$1" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null) == "$2" ]]
+}
+# rv_owned PV: the names of the revisions PV owns, sorted.
+rv_owned() {
+  local uid
+  uid=$(k get packagevariant -n default "$1" -o jsonpath='{.metadata.uid}')
+  k get packagerevisions -n default -o json |
+    jq -r --arg u "$uid" '.items[] | select(any(.metadata.ownerReferences[]?; .uid == $u)) | .metadata.name' | sort
+}
+
+test_revision_package_variant() {
+  rv_catalog
+  RV_GIT init -q --bare srv/deploy.git
+  RV_GIT -C srv/deploy.git config receive.denyNonFastForwards true
+  RV_GIT -C work push -q "$PWD/srv/deploy.git" main
+  start_server --repository-interval 1h
+  rv_register catalog "file://$PWD/srv/cat.git"
+  rv_register deploy "file://$PWD/srv/deploy.git" true
+  wait_until 20 rv_exists catalog.catalog.nf.example.v2
+  rv_pv() {
+    k apply -f - >/dev/null <<Y
+apiVersion: config.pkg.pkgserver.dev/v1alpha1
+kind: PackageVariant
+metadata: {name: example, namespace: default}
+spec:
+  upstream: {repository: catalog, realm: nf, package: example, revision: $1}
+  downstream: {target: dummy, repository: deploy, realm: nf, package: example}
+  packageContext:
+    annotations: {policy.example.com/approval: initial}
+    readinessGates: [{conditionType: pkg.pkgserver.dev/process}]
+Y
+  }
+  # An upstream that is not published says so.
+  rv_pv v9
+  wait_until 20 rv_variant_ready example False
+  k get packagevariant -n default example -o jsonpath='{.status.conditions[0].message}' >m
+  contains m 'upstream catalog/nf/example@v9 is not a published revision'
+  # The downstream draft: cloned from v2, owned by the variant, with its
+  # context.
+  rv_pv v2
+  wait_until 20 rv_variant_ready example True
+  local first
+  first=$(rv_owned example)
+  [[ $first == dummy.deploy.nf.example.pv-* ]] || fail "owned: $first"
+  k get packagerevision -n default "$first" -o json >pr.json
+  equals "$(jq -r '.spec.tasks[0].type + " " + .spec.upstream.revision + " " + .metadata.annotations."policy.example.com/approval"' pr.json)" 'clone v2 initial'
+  equals "$(jq -r '.spec.readinessGates[0].conditionType' pr.json)" 'pkg.pkgserver.dev/process'
+  local ws=${first##*.}
+  equals "$(git --git-dir=srv/deploy.git show "packages/dummy/nf/example/$ws:packages/dummy/nf/example/values.yaml")" 'replicas: 2'
+  rv_publish "$first"
+  rv_lifecycle_is "$first" "published v1"
+  # A changed spec: a new draft from v1; the published one is proposed
+  # for deletion.
+  rv_pv v1
+  wait_until 20 rv_lifecycle_is "$first" "deletionProposed v1"
+  wait_until 20 eval '[[ $(rv_owned example | wc -l) == 2 ]]'
+  local second
+  second=$(rv_owned example | grep -v "^$first$")
+  rv_lifecycle_is "$second" "draft "
+  if git --git-dir=srv/deploy.git show "packages/dummy/nf/example/${second##*.}:packages/dummy/nf/example/values.yaml" >/dev/null 2>&1; then
+    fail "v1 has no values.yaml"
+  fi
+  # Deleting the variant deletes what it owns, the draft's branch too.
+  k delete packagevariant -n default example >/dev/null
+  wait_until 20 rv_gone "$second"
+  if git --git-dir=srv/deploy.git rev-parse -q --verify "refs/heads/packages/dummy/nf/example/${second##*.}" >/dev/null; then fail "branch left"; fi
+}
+t "revisions: PackageVariant keeps a downstream draft cloned from its upstream, replaces it when the spec changes, owns what it made" test_revision_package_variant

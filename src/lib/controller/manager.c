@@ -62,6 +62,8 @@ static const struct controller_def {
 	  cz_platform_controller_setup, 1 },
 	{ CZ_C_REPOSITORY, "repository", cz_repository_reconcile,
 	  cz_repository_controller_setup, 1 },
+	{ CZ_C_VARIANT, "packagevariant", cz_variant_reconcile,
+	  cz_variant_controller_setup, 1 },
 };
 
 #define NCONTROLLERS (sizeof(controllers) / sizeof(controllers[0]))
@@ -81,6 +83,8 @@ static const struct watch_def {
 	{ CZ_W_REVISIONS, "apps", "v1", "controllerrevisions" },
 	{ CZ_W_REPOSITORIES, "config.pkg.pkgserver.dev", "v1alpha1",
 	  "repositories" },
+	{ CZ_W_VARIANTS, "config.pkg.pkgserver.dev", "v1alpha1",
+	  "packagevariants" },
 };
 
 static int start_informers(cz_manager *m, cz_error *err)
@@ -93,7 +97,8 @@ static int start_informers(cz_manager *m, cz_error *err)
 		cz_informer_opts io;
 
 		/* A server without pkgserver's group would never sync it. */
-		if (watches[i].id == CZ_W_REPOSITORIES &&
+		if ((watches[i].id == CZ_W_REPOSITORIES ||
+		     watches[i].id == CZ_W_VARIANTS) &&
 		    !m->opts.sync_repositories)
 			continue;
 		memset(&io, 0, sizeof(io));
