@@ -68,6 +68,13 @@ static json_t *resource_list(const char *group_version)
 			json_array_append_new(list,
 					      api_resource(&all[i], "status",
 							   status_verbs));
+		for (size_t j = 0; all[i].subresources &&
+				   all[i].subresources[j];
+		     j++)
+			json_array_append_new(
+				list, api_resource(&all[i],
+						   all[i].subresources[j],
+						   status_verbs));
 	}
 	return json_pack("{s:s, s:s, s:s, s:o}", "kind", "APIResourceList",
 			 "apiVersion", "v1", "groupVersion", group_version,

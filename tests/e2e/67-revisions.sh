@@ -95,6 +95,9 @@ test_revision_lifecycle() {
   contains out 'catalog.catalog.nf.example.v2   True    catalog      catalog   nf      example   v2         v2          published'
   k get packagerevisionresourceses -n default catalog.catalog.nf.example.v2 -o json >prr.json
   equals "$(jq -r '.spec.resources."values.yaml"' prr.json)" 'replicas: 2'
+  # Discovery names the approval subresource, as Porch's does.
+  k get --raw /apis/pkg.pkgserver.dev/v1alpha1 | jq -r '.resources[].name' | sort >res
+  equals "$(tr '\n' ' ' <res)" 'packagerevisionresourceses packagerevisionresourceses/status packagerevisions packagerevisions/approval packagerevisions/status '
 
   # A draft: the branch packages/nf/example/ws1 in the remote, starting
   # from the latest published content.

@@ -204,8 +204,10 @@ static int write_ready(cz_kube *kube, const json_t *pv, bool ok,
 		"{s:[o]}", "conditions",
 		cz_condition_new(cz_condition(pv, "Ready"), "Ready",
 				 ok ? "True" : "False", reason, message, gen));
+	int rc = cz_write_status(kube, res_variants(), pv, status, NULL, err);
 
-	return cz_write_status(kube, res_variants(), pv, status, NULL, err);
+	json_decref(status);
+	return rc;
 }
 
 /* The downstream draft exists (created when missing); its name in *name. */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "git/source.h"
 #include "object/meta.h"
 #include "util/base64.h"
 #include "util/duration.h"
@@ -21,6 +22,11 @@ int cz_revstore_open(const cz_revstore_opts *o, cz_revstore **out,
 	if (!o->cache_dir || !*o->cache_dir)
 		return cz_fail(err, CZ_EINVALID, "revisions: no cache "
 			       "directory");
+	/* libgit2 stays up while revisions are served, whatever else
+	 * starts or stops (the garbage collector may delete a revision
+	 * after the controllers are gone). */
+	if (cz_git_init(err) != CZ_OK)
+		return CZ_EIO;
 	rs = cz_xcalloc(1, sizeof(*rs));
 	rs->cache_dir = cz_xstrdup(o->cache_dir);
 	rs->max_bytes = o->max_bytes ? o->max_bytes : REV_DEFAULT_MAX_BYTES;
@@ -40,6 +46,7 @@ void cz_revstore_close(cz_revstore *rs)
 	json_decref(rs->high_water);
 	free(rs->cache_dir);
 	free(rs);
+	cz_git_shutdown();
 }
 
 /* ---- resources and keys ------------------------------------------------ */
