@@ -397,6 +397,9 @@ void cli_table_init(cli_table *t, size_t ncols);
 void cli_table_row(cli_table *t, const char *const *cells);
 void cli_table_write(const cli_table *t, cz_buf *out);
 void cli_table_release(cli_table *t);
+/* Writes t to standard output and releases it; cli_write_stdout's
+ * result. */
+int cli_table_print(cli_table *t);
 /* s cut to keep characters plus "..." when longer than limit bytes, as
  * the reference list does; malloc'ed. */
 char *cli_truncate(const char *s, size_t limit, size_t keep);

@@ -68,7 +68,6 @@ static int write_table(const json_t *revisions)
 	static const char *const head[] = { "REVISION", "CHANGED-AT",
 					    "CHANGED-BY", "SUMMARY" };
 	cli_table t;
-	cz_buf out;
 	size_t i;
 	json_t *r;
 	int rc;
@@ -89,11 +88,7 @@ static int write_table(const json_t *revisions)
 		cli_table_row(&t, cells);
 		free(sum);
 	}
-	cz_buf_init(&out, CZ_BUF_UNLIMITED);
-	cli_table_write(&t, &out);
-	rc = cli_write_stdout(out.data, out.len);
-	cz_buf_release(&out);
-	cli_table_release(&t);
+	rc = cli_table_print(&t);
 	return rc;
 }
 

@@ -198,7 +198,6 @@ static int write_table(const list_args *a, const cz_catalog *cat,
 	static const char *const package_head[] = { "NAME", "VARIANT", "READY",
 						    "STATUS", "REASON" };
 	cli_table t;
-	cz_buf out;
 	int rc;
 
 	/* wide adds a fifth column: the Flux source, or the Ready reason. */
@@ -209,11 +208,7 @@ static int write_table(const list_args *a, const cz_catalog *cat,
 	else
 		source_rows(&t, a, cat);
 	available_rows(&t, a, avail, navail);
-	cz_buf_init(&out, CZ_BUF_UNLIMITED);
-	cli_table_write(&t, &out);
-	rc = cli_write_stdout(out.data, out.len);
-	cz_buf_release(&out);
-	cli_table_release(&t);
+	rc = cli_table_print(&t);
 	return rc;
 }
 

@@ -193,7 +193,6 @@ static int do_get(repo_args *a, const char *name)
 	cz_error err = CZ_ERROR_INIT;
 	char *path = cz_kube_path(res_repos(), a->ns, name, NULL, NULL);
 	cli_table t;
-	cz_buf out;
 	size_t i;
 	json_t *r;
 	int rc;
@@ -215,11 +214,7 @@ static int do_get(repo_args *a, const char *name)
 		row(&t, list);
 	json_array_foreach (items, i, r)
 		row(&t, r);
-	cz_buf_init(&out, CZ_BUF_UNLIMITED);
-	cli_table_write(&t, &out);
-	rc = cli_write_stdout(out.data, out.len);
-	cz_buf_release(&out);
-	cli_table_release(&t);
+	rc = cli_table_print(&t);
 	json_decref(list);
 	return rc;
 }

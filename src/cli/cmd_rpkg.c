@@ -495,7 +495,6 @@ static int write_table(const json_t *items)
 		"PACKAGE", "REVISION", "WORKSPACE",  "LIFECYCLE",
 	};
 	cli_table t;
-	cz_buf out;
 	size_t i;
 	json_t *r;
 	int rc;
@@ -504,11 +503,7 @@ static int write_table(const json_t *items)
 	cli_table_row(&t, head);
 	json_array_foreach (items, i, r)
 		table_row(&t, r);
-	cz_buf_init(&out, CZ_BUF_UNLIMITED);
-	cli_table_write(&t, &out);
-	rc = cli_write_stdout(out.data, out.len);
-	cz_buf_release(&out);
-	cli_table_release(&t);
+	rc = cli_table_print(&t);
 	return rc;
 }
 

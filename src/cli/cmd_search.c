@@ -194,7 +194,6 @@ static int write_table(const cz_market_entry **res, size_t n,
 	static const char *const head[] = { "NAME",   "VERSION", "MAINTAINER",
 					     "SIGNED", "TAPPED",  "DESCRIPTION" };
 	cli_table t;
-	cz_buf out;
 	int rc;
 
 	cli_table_init(&t, 6);
@@ -210,11 +209,7 @@ static int write_table(const cz_market_entry **res, size_t n,
 		cli_table_row(&t, cells);
 		free(desc);
 	}
-	cz_buf_init(&out, CZ_BUF_UNLIMITED);
-	cli_table_write(&t, &out);
-	rc = cli_write_stdout(out.data, out.len);
-	cz_buf_release(&out);
-	cli_table_release(&t);
+	rc = cli_table_print(&t);
 	return rc;
 }
 

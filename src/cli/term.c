@@ -102,3 +102,16 @@ char *cli_truncate(const char *s, size_t limit, size_t keep)
 		return cz_xstrdup(s);
 	return cz_xasprintf("%.*s...", (int)keep, s);
 }
+
+int cli_table_print(cli_table *t)
+{
+	cz_buf out;
+	int rc;
+
+	cz_buf_init(&out, CZ_BUF_UNLIMITED);
+	cli_table_write(t, &out);
+	rc = cli_write_stdout(out.data, out.len);
+	cz_buf_release(&out);
+	cli_table_release(t);
+	return rc;
+}

@@ -168,10 +168,6 @@ int cz_handle_resource(cz_req *req)
 		return cz_reply_status(req, 405, "MethodNotAllowed", NULL,
 				       "the server does not allow this method "
 				       "on the requested resource");
-	if (t->sub && strcmp(t->sub, "status") == 0 && !t->res->has_status)
-		return cz_reply_status(req, 404, "NotFound", NULL,
-				       "the server could not find the "
-				       "requested resource");
 	cz_api_call_init(&c, req->srv->store, t->res, t->ns, t->name, t->sub);
 	c.values = req->srv->values;
 	c.user = req->user;

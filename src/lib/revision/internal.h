@@ -43,6 +43,7 @@ typedef struct rev_repo {
 
 const cz_resource *rev_res(void);
 const cz_resource *rev_res_resources(void);
+const cz_resource *rev_res_repositories(void);
 
 int rev_load(cz_store *store, const char *key, json_t **out, int64_t *rv,
 	     cz_error *err);

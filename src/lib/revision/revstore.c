@@ -63,7 +63,7 @@ const cz_resource *rev_res_resources(void)
 				"packagerevisionresourceses");
 }
 
-static const cz_resource *res_repositories(void)
+const cz_resource *rev_res_repositories(void)
 {
 	return cz_resource_find("config.pkg.pkgserver.dev", "v1alpha1",
 				"repositories");
@@ -179,7 +179,7 @@ int rev_repo_open(cz_revstore *rs, cz_store *store, const char *ns,
 		  const char *name, rev_repo *h, cz_error *err)
 {
 	json_t *repo = NULL;
-	int rc = rev_load_named(store, res_repositories(), ns, name, &repo,
+	int rc = rev_load_named(store, rev_res_repositories(), ns, name, &repo,
 				NULL);
 
 	memset(h, 0, sizeof(*h));

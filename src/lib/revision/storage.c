@@ -144,8 +144,6 @@ static int upstream_files(cz_api_call *c, rev_repo *h, const json_t *up,
 			  json_t **files, cz_error *err)
 {
 	cz_revid uid = { "catalog", "", "", "", "", "" };
-	const cz_resource *repos = cz_resource_find(
-		"config.pkg.pkgserver.dev", "v1alpha1", "repositories");
 	json_t *repo = NULL;
 	rev_repo uh;
 	rev_repo *use = h;
@@ -161,8 +159,8 @@ static int upstream_files(cz_api_call *c, rev_repo *h, const json_t *up,
 		return cz_fail(err, CZ_EINVALID,
 			       "spec.upstream: repository, realm, package and "
 			       "revision are required");
-	rc = rev_load_named(c->store, repos, c->ns, uid.repository, &repo,
-			    NULL);
+	rc = rev_load_named(c->store, rev_res_repositories(), c->ns,
+			    uid.repository, &repo, NULL);
 	if (rc != CZ_OK)
 		rc = cz_fail(err, CZ_EINVALID, "spec.upstream.repository: Not "
 			     "found: \"%s\"", uid.repository);
@@ -322,8 +320,6 @@ static int rev_create(cz_api_call *c, const char *key, json_t *obj,
 	rc = check_new(c, obj, &id);
 	if (rc != CZ_OK)
 		return rc;
-	if (cz_api_query(c, "dryRun"))
-		return CZ_OK;
 	pthread_mutex_lock(&c->revisions->lock);
 	rc = create_draft(c, key, obj, &id, out, err);
 	pthread_mutex_unlock(&c->revisions->lock);
