@@ -39,6 +39,7 @@ enum {
 	OPT_REVISION,
 	OPT_LIFECYCLE,
 	OPT_END,
+	OPT_TO, /* rollback */
 };
 #define RPKG_NFIELDS (OPT_END - OPT_TARGET)
 #define RPKG_NPARTS 5 /* target to workspace */
@@ -82,6 +83,20 @@ static const cli_opt init_opts[] = {
 	CLI_CLUSTER_OPTIONS,
 	{ 0, NULL, NULL, NULL },
 };
+static const cli_opt history_opts[] = {
+	RPKG_NS_OPTION,
+	{ 'o', "output", "FORMAT", "table (default), yaml or json" },
+	CLI_CLUSTER_OPTIONS,
+	{ 0, NULL, NULL, NULL },
+};
+static const cli_opt rollback_opts[] = {
+	RPKG_NS_OPTION,
+	{ OPT_TO, "to", "V", "the revision whose content to publish again" },
+	{ OPT_WORKSPACE, "workspace", "W",
+	  "the draft's workspace (default rollback-V-from-LATEST)" },
+	CLI_CLUSTER_OPTIONS,
+	{ 0, NULL, NULL, NULL },
+};
 static const cli_opt plain_opts[] = {
 	RPKG_NS_OPTION,
 	CLI_CLUSTER_OPTIONS,
@@ -89,7 +104,7 @@ static const cli_opt plain_opts[] = {
 };
 
 typedef struct rpkg_args {
-	const char *ns, *format;
+	const char *ns, *format, *to;
 	const char *fields[RPKG_NFIELDS]; /* by option, borrowed from argv */
 	cli_conn conn;
 	const cz_resource *revs; /* packagerevisions */
@@ -342,6 +357,8 @@ static int on_opt(void *ctx, int id, const char *arg)
 		a->ns = arg;
 	else if (id == 'o')
 		a->format = arg;
+	else if (id == OPT_TO)
+		a->to = arg;
 	else if (!cli_conn_option(&a->conn, id, arg))
 		return CLI_EXIT_USAGE;
 	return CLI_EXIT_OK;
@@ -1126,6 +1143,287 @@ static int run_del(const cli_command *cmd, rpkg_args *a, int argc,
 	return rc;
 }
 
+/* ---- history and rollback ----------------------------------------------- */
+
+static int cmp_by_revision(const void *x, const void *y)
+{
+	cz_revid a, b;
+	unsigned long na, nb;
+
+	cz_revid_of(*(json_t *const *)x, &a);
+	cz_revid_of(*(json_t *const *)y, &b);
+	na = cz_revid_number(a.revision);
+	nb = cz_revid_number(b.revision);
+	return na < nb ? -1 : na > nb;
+}
+
+/* "?fieldSelector=" of the package of the revision obj; malloc'ed. */
+static char *package_query(const json_t *obj)
+{
+	cz_revid id;
+	cz_buf sel;
+	char *esc, *query;
+
+	cz_revid_of(obj, &id);
+	cz_buf_init(&sel, CZ_BUF_UNLIMITED);
+	cz_buf_printf(&sel,
+		      "spec.packageRevID.target=%s,spec.packageRevID."
+		      "repository=%s,spec.packageRevID.realm=%s,"
+		      "spec.packageRevID.package=%s",
+		      id.target, id.repository, id.realm, id.package);
+	esc = cz_kube_escape(sel.data);
+	query = cz_xasprintf("fieldSelector=%s", esc);
+	free(esc);
+	cz_buf_release(&sel);
+	return query;
+}
+
+/* The revisions of the package of the revision name that have a number
+ * (published or proposed for deletion), oldest first, in *out (a new
+ * array); the revision name itself in *self. */
+static int package_revisions(rpkg_args *a, const char *name, json_t **self,
+			     json_t **out, cz_error *err)
+{
+	json_t *list = NULL, *it, **v = NULL;
+	char *query = NULL, *path = NULL;
+	size_t i, n = 0;
+	int rc;
+
+	*out = NULL;
+	if ((rc = get_object(a, a->revs, name, self, err)) < 0)
+		goto cleanup;
+	query = package_query(*self);
+	path = cz_kube_path(a->revs, a->ns, NULL, NULL, query);
+	if ((rc = cz_kube_get(a->conn.kube, path, &list, err)) < 0)
+		goto cleanup;
+	v = cz_xcalloc(json_array_size(json_object_get(list, "items")) + 1,
+		       sizeof(*v));
+	json_array_foreach (json_object_get(list, "items"), i, it) {
+		cz_revid id;
+
+		cz_revid_of(it, &id);
+		if (cz_revid_number(id.revision))
+			v[n++] = it;
+	}
+	cz_sort(v, n, sizeof(*v), cmp_by_revision);
+	*out = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append(*out, v[i]);
+cleanup:
+	free(v);
+	json_decref(list);
+	free(query);
+	free(path);
+	return rc;
+}
+
+static const char *status_str(const json_t *obj, const char *key)
+{
+	const char *s = json_string_value(
+		json_object_get(json_object_get(obj, "status"), key));
+
+	return s && *s ? s : "-";
+}
+
+static int write_history(const json_t *items)
+{
+	static const char *const head[] = {
+		"REVISION",  "LIFECYCLE", "PUBLISHED-BY", "PUBLISHED",
+		"COMMIT",    "INSTALLED", "NAME",
+	};
+	cli_table t;
+	size_t i;
+	json_t *r;
+
+	cli_table_init(&t, 7);
+	cli_table_row(&t, head);
+	json_array_foreach (items, i, r) {
+		const json_t *gate = cz_condition(r, CZ_GATE_INSTALL);
+		const char *installed = json_string_value(
+			json_object_get(gate, "status"));
+		char commit[13];
+		const char *cells[7];
+		cz_revid id;
+
+		cz_revid_of(r, &id);
+		snprintf(commit, sizeof(commit), "%s",
+			 status_str(r, "commit"));
+		cells[0] = id.revision;
+		cells[1] = spec_str(r, "lifecycle");
+		cells[2] = status_str(r, "publishedBy");
+		cells[3] = status_str(r, "publishTimestamp");
+		cells[4] = commit;
+		cells[5] = installed ? installed : "-";
+		cells[6] = cz_meta_str(r, "name");
+		cli_table_row(&t, cells);
+	}
+	return cli_table_print(&t);
+}
+
+static int run_history(const cli_command *cmd, rpkg_args *a, int argc,
+		       char **argv)
+{
+	static const char *const formats[] = { "table", "yaml", "json", NULL };
+	cz_error err = CZ_ERROR_INIT;
+	json_t *self = NULL, *items = NULL, *list = NULL;
+	int rc = cli_check_format(cmd, a->format, formats);
+
+	(void)argc;
+	if (rc == CLI_EXIT_OK)
+		rc = rpkg_connect(a);
+	if (rc != CLI_EXIT_OK)
+		goto cleanup;
+	if (package_revisions(a, argv[0], &self, &items, &err) < 0) {
+		rc = cli_fail(&err);
+		goto cleanup;
+	}
+	if (strcmp(a->format, "table") == 0) {
+		rc = write_history(items);
+		goto cleanup;
+	}
+	list = json_pack("{s:s, s:s, s:{}, s:O}", "apiVersion",
+			 a->revs->group_version, "kind", "PackageRevisionList",
+			 "metadata", "items", items);
+	rc = cli_write_object(list, a->format);
+cleanup:
+	json_decref(list);
+	json_decref(items);
+	json_decref(self);
+	return rc;
+}
+
+/* The revision numbered rev among items (borrowed), or NULL. */
+static json_t *find_revision(const json_t *items, const char *rev)
+{
+	size_t i;
+	json_t *r;
+
+	json_array_foreach (items, i, r) {
+		cz_revid id;
+
+		cz_revid_of(r, &id);
+		if (strcmp(id.revision, rev) == 0)
+			return r;
+	}
+	return NULL;
+}
+
+/* The draft rollback makes: the package of self in a new workspace
+ * "rollback-<to>-from-<latest>" (unique: the latest number moves with
+ * every publish), unless a --workspace was given, with the latest
+ * revision's readiness gates; *name malloc'ed. */
+static json_t *rollback_draft(rpkg_args *a, const json_t *self,
+			      const json_t *items, const char *to,
+			      char **name)
+{
+	cz_revid id;
+	cli_rpkg_id rid;
+	char ws[64];
+	const char *given = a->fields[OPT_WORKSPACE - OPT_TARGET];
+	json_t *latest = json_array_get(items, json_array_size(items) - 1);
+	json_t *obj;
+
+	cz_revid_of(latest, &id);
+	snprintf(ws, sizeof(ws), "rollback-%s-from-%s", to, id.revision);
+	cz_revid_of(self, &rid.id);
+	rid.id.workspace = given ? given : ws;
+	rid.id.revision = "";
+	*name = cz_revid_name(&rid.id);
+	obj = new_draft(a, *name, &rid, "init");
+	/* The gates decide what happens once published (install): the
+	 * rollback goes the way the latest revision went. */
+	if (obj && json_object_get(json_object_get(latest, "spec"),
+				   "readinessGates"))
+		json_object_set(json_object_get(obj, "spec"), "readinessGates",
+				json_object_get(json_object_get(latest, "spec"),
+						"readinessGates"));
+	return obj;
+}
+
+/* Publishes the content of revision to of the package of self as a new
+ * revision, through a draft that goes the usual way (propose, approve):
+ * history stays linear and the approval rule holds. */
+static int roll_back(rpkg_args *a, const json_t *self, const json_t *items,
+		     const char *to, cz_error *err)
+{
+	const json_t *src = find_revision(items, to);
+	json_t *prr = NULL, *draft = NULL, *done = NULL;
+	char *name = NULL;
+	cz_revid id;
+	int rc = CZ_OK;
+
+	if (!src) {
+		rc = cz_fail(err, CZ_ENOTFOUND, "%s: its package has no "
+			     "revision %s (see cozypkg rpkg history %s)",
+			     cz_meta_str(self, "name"), to,
+			     cz_meta_str(self, "name"));
+		goto cleanup;
+	}
+	cz_revid_of(json_array_get(items, json_array_size(items) - 1), &id);
+	if (strcmp(id.revision, to) == 0) {
+		fprintf(stderr, "✓ %s is the latest revision already: nothing "
+			"to roll back\n", to);
+		goto cleanup;
+	}
+	if ((rc = get_object(a, a->prrs, cz_meta_str(src, "name"), &prr,
+			     err)) < 0)
+		goto cleanup;
+	draft = rollback_draft(a, self, items, to, &name);
+	if (create_draft(a, name, draft) != CLI_EXIT_OK) {
+		rc = cz_fail(err, CZ_EIO, "rollback stopped: no draft");
+		goto cleanup;
+	}
+	if (push_files(a, name, json_object_get(json_object_get(prr, "spec"),
+						"resources")) != CLI_EXIT_OK) {
+		rc = cz_fail(err, CZ_EIO, "rollback stopped: the draft %s/%s "
+			     "keeps its initial files", a->ns, name);
+		goto cleanup;
+	}
+	rc = move_once(a, name, &move_propose, "propose", err);
+	if (rc == CZ_OK)
+		rc = move_once(a, name, &move_approve, "approve", err);
+	if (rc == CZ_OK)
+		rc = get_object(a, a->revs, name, &done, err);
+	if (rc == CZ_OK) {
+		cz_revid_of(done, &id);
+		fprintf(stderr, "✓ %s/%s published as %s with the content of "
+			"%s\n", a->ns, name, id.revision, to);
+	}
+cleanup:
+	json_decref(done);
+	json_decref(draft);
+	json_decref(prr);
+	free(name);
+	return rc;
+}
+
+static int run_rollback(const cli_command *cmd, rpkg_args *a, int argc,
+			char **argv)
+{
+	cz_error err = CZ_ERROR_INIT;
+	json_t *self = NULL, *items = NULL;
+	const char *ws = a->fields[OPT_WORKSPACE - OPT_TARGET];
+	cz_revid check = { "t", "r", "r", "p", ws, "" };
+	int rc = CLI_EXIT_OK;
+
+	(void)argc;
+	if (!a->to || !cz_revid_number(a->to))
+		rc = cli_usage_error(cmd, "--to: expected a revision vN");
+	else if (ws && cz_revid_check(&check, &err) < 0)
+		rc = cli_usage_error(cmd, "--workspace: %s", err.msg);
+	if (rc == CLI_EXIT_OK)
+		rc = rpkg_connect(a);
+	if (rc != CLI_EXIT_OK)
+		goto cleanup;
+	if (package_revisions(a, argv[0], &self, &items, &err) < 0 ||
+	    roll_back(a, self, items, a->to, &err) < 0)
+		rc = cli_fail(&err);
+cleanup:
+	json_decref(items);
+	json_decref(self);
+	return rc;
+}
+
 /* ---- the verbs ---------------------------------------------------------- */
 
 /* A verb: its help (cmd, named "rpkg VERB" so that usage errors point at
@@ -1287,6 +1585,35 @@ static const rpkg_verb verbs[] = {
 	    .opts = plain_opts,
 	    .examples = "  cozypkg rpkg del catalog.catalog.nf.example.ws1\n" },
 	  1, -1, run_del },
+	{ { .name = "rpkg history",
+	    .summary = "List the published revisions of a package",
+	    .usage = "rpkg history NAME [-o table|yaml|json]",
+	    .description =
+		    "Lists every numbered revision (published or proposed for "
+		    "deletion) of the package of the revision NAME, oldest "
+		    "first: who published it and when, its commit, and "
+		    "whether it is installed (the " CZ_GATE_INSTALL
+		    " condition of a deployment revision)." RPKG_EXIT_CODES,
+	    .opts = history_opts,
+	    .examples = "  cozypkg rpkg history "
+			"edge1.deploy.nf.platform.v3\n" },
+	  1, 1, run_history },
+	{ { .name = "rpkg rollback",
+	    .summary = "Publish an earlier revision's content again",
+	    .usage = "rpkg rollback NAME --to V [--workspace W]",
+	    .description =
+		    "Publishes the content of revision V of the package of "
+		    "the revision NAME as the package's next revision: a "
+		    "draft in a new workspace gets V's files, is proposed "
+		    "and approved.  Nothing in git is rewritten: history "
+		    "stays linear, and a deployment revision with the "
+		    "install gate rolls the cluster back when it is "
+		    "published.  Approving needs an approver; otherwise the "
+		    "draft stays proposed for one." RPKG_EXIT_CODES,
+	    .opts = rollback_opts,
+	    .examples = "  cozypkg rpkg rollback edge1.deploy.nf.platform.v4 "
+			"--to v2\n" },
+	  1, 1, run_rollback },
 };
 
 static const rpkg_verb *find_verb(const char *name)
@@ -1338,7 +1665,8 @@ static int run(const cli_command *cmd, int argc, char **argv)
 	if (!(v = find_verb(sub)))
 		return cli_usage_error(cmd, "unknown verb \"%s\" (get, init, "
 				       "clone, pull, push, propose, reject, "
-				       "approve, propose-delete or del)", sub);
+				       "approve, propose-delete, del, history or "
+				       "rollback)", sub);
 	return run_verb(v, argc - 1, argv + 1);
 }
 
@@ -1347,7 +1675,7 @@ const cli_command cmd_rpkg = {
 	.run = run,
 	.summary = "Create, edit and publish package revisions",
 	.usage = "rpkg get|init|clone|pull|push|propose|reject|approve|"
-		 "propose-delete|del ... [-n NS]",
+		 "propose-delete|del|history|rollback ... [-n NS]",
 	.description =
 		"Package revisions are pkgserver's PackageRevision objects "
 		"(pkg.pkgserver.dev/v1alpha1), each a package of a "
@@ -1356,7 +1684,9 @@ const cli_command cmd_rpkg = {
 		"in pkgctl: get lists them; init and clone create drafts; "
 		"pull and push read and replace a revision's files; propose, "
 		"reject, approve and propose-delete move it through the "
-		"lifecycle; del deletes it.  A name is "
+		"lifecycle; del deletes it; history lists a package's "
+		"published revisions and rollback publishes an earlier one's "
+		"content again.  A name is "
 		"TARGET.REPOSITORY.REALM.PACKAGE.WORKSPACE with the realm's / "
 		"written : (the target of a catalog package is catalog).  "
 		"'cozypkg rpkg VERB --help' shows a verb's arguments and "

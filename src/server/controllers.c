@@ -364,6 +364,19 @@ static void revoke_session(void *ctx, const char *token)
 	cz_sessions_revoke(srv->sessions, token);
 }
 
+/* The install gate's own in-process connection (auth/token.h). */
+static int open_installer(cz_server *srv, cz_kube **out, cz_error *err)
+{
+	static char group[] = CZ_GROUP_INSTALLERS;
+	static char *groups[] = { group };
+	static char name[] = "system:cozypkg-installer";
+	static char uid[] = "cozypkg-installer";
+	const cz_user user = { name, uid, groups, 1 };
+
+	return cz_kube_open_direct(srv->store, srv->revisions, &user, srv->url,
+				   NULL, out, err);
+}
+
 int cz_ctl_start_inprocess(cz_server *srv, cz_ctl_config *c, cz_manager **out,
 			   cz_error *err)
 {
@@ -393,6 +406,11 @@ int cz_ctl_start_inprocess(cz_server *srv, cz_ctl_config *c, cz_manager **out,
 	if (srv->values) {
 		c->mgr.check_values = check_package_values;
 		c->mgr.values_ctx = srv;
+	}
+	rc = open_installer(srv, &c->mgr.install_kube, err);
+	if (rc != CZ_OK) {
+		cz_kube_free(kube);
+		return rc;
 	}
 	rc = cz_manager_start(kube, &c->mgr, out, err);
 	if (rc == CZ_OK)

@@ -43,7 +43,7 @@ test_rpkg_usage() {
   expect_exit 0 "$COZYPKG" rpkg --help
   contains out 'TARGET.REPOSITORY.REALM.PACKAGE.WORKSPACE'
   local v
-  for v in get init clone pull push propose reject approve propose-delete del; do
+  for v in get init clone pull push propose reject approve propose-delete del history rollback; do
     expect_exit 0 "$COZYPKG" rpkg "$v" --help
     contains out "cozypkg rpkg $v"
     contains out 'Examples:'
@@ -359,3 +359,154 @@ test_rpkg_races() {
     "spec.packageRevID.repository=catalog,spec.packageRevID.realm=nf/core,spec.lifecycle=published"
 }
 t "rpkg: a lost race is read and written again once, then an error naming the object; approval subresource; one field selector" test_rpkg_races
+
+# ---- GitOps: the install gate, history, rollback, pruning ---------------
+
+RPKG_EX="$ROOT/examples/platform"
+RPKG_PLATFORM=edge.deploy.platform.example
+
+# rpkg_platform_dir DIR: the example platform as a deployment package, its
+# PackageSources and Packages.
+rpkg_platform_dir() {
+  mkdir -p "$1/sources"
+  printf 'apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata: {name: example}\n' >"$1/Kptfile"
+  cp "$RPKG_EX"/packages/core/platform/sources/*.yaml "$1/sources/"
+  cp "$RPKG_EX/packages.yaml" "$1/packages.yaml"
+  echo 'a README is not an object' >"$1/README.md"
+}
+
+# rpkg_release WS DIR: the draft RPKG_PLATFORM.WS with DIR's files and the
+# install gate, proposed and approved; prints nothing.
+rpkg_release() {
+  local name=$RPKG_PLATFORM.$1
+  "$COZYPKG" rpkg init "$name" 2>/dev/null
+  k patch packagerevision "$name" --type=merge \
+    -p '{"spec":{"readinessGates":[{"conditionType":"pkg.pkgserver.dev/install"}]}}' >/dev/null
+  "$COZYPKG" rpkg push "$name" "$2" 2>/dev/null
+  "$COZYPKG" rpkg propose "$name" 2>/dev/null
+  "$COZYPKG" rpkg approve "$name" 2>/dev/null
+}
+
+# rpkg_installed NAME: "status reason message" of NAME's install condition.
+rpkg_installed() {
+  k get packagerevision "$1" -o json |
+    jq -r '.status.conditions[]? | select(.type == "pkg.pkgserver.dev/install") | "\(.status) \(.reason) \(.message)"'
+}
+rpkg_installed_is() { [[ $(rpkg_installed "$1") == "$2" ]]; }
+rpkg_variant_is() {
+  [[ $(k get package "$1" -o jsonpath='{.spec.variant}' 2>/dev/null) == "$2" ]]
+}
+rpkg_install_failed() { [[ $(rpkg_installed "$1") == False* ]]; }
+rpkg_no_package() { ! k get package "$1" >/dev/null 2>&1; }
+rpkg_hr_exists() { k get hr -n "$1" "$2" >/dev/null 2>&1; }
+
+test_rpkg_gitops() {
+  start_server
+  rpkg_repo deploy --deployment
+  rpkg_platform_dir v1
+  # v1: the platform is installed from git and converges.
+  rpkg_release ws1 v1
+  wait_until 30 rpkg_installed_is "$RPKG_PLATFORM.ws1" "True Installed v1: 8 objects applied, 0 pruned"
+  equals "$(k get packages -o name | sort | tr '\n' ' ')" \
+    "package.cozystack.io/example.certs package.cozystack.io/example.crds package.cozystack.io/example.networking package.cozystack.io/example.webapp "
+  contains_cmd() { k get package example.networking -o jsonpath='{.metadata.managedFields[*].manager}'; }
+  contains_cmd | grep -qw cozypkg-install || fail "not applied by cozypkg-install: $(contains_cmd)"
+  equals "$(k get package example.webapp -o jsonpath='{.metadata.annotations.pkg\.pkgserver\.dev/installed-by}')" \
+    "default/$RPKG_PLATFORM"
+  wait_until 30 rpkg_hr_exists tenant-demo webapp
+  wait_until 30 rpkg_hr_exists example-cni cni
+  # v2 changes a variant: the cluster follows.
+  cp -r v1 v2
+  sed -i 's/variant: cni/variant: noop/' v2/packages.yaml
+  rpkg_release ws2 v2
+  wait_until 30 rpkg_installed_is "$RPKG_PLATFORM.ws2" "True Installed v2: 8 objects applied, 0 pruned"
+  wait_until 30 rpkg_variant_is example.networking noop
+  wait_until 30 rpkg_installed_is "$RPKG_PLATFORM.ws1" "False Superseded v2 is installed"
+  # v3 drops a Package: pruned, and only that one.
+  cp -r v2 v3
+  python3 - v3/packages.yaml <<'PY'
+import sys
+p = sys.argv[1]
+docs = open(p).read().split('---\n')
+open(p, 'w').write('---\n'.join(d for d in docs if 'name: example.webapp' not in d))
+PY
+  rpkg_release ws3 v3
+  wait_until 30 rpkg_installed_is "$RPKG_PLATFORM.ws3" "True Installed v3: 7 objects applied, 1 pruned"
+  wait_until 30 rpkg_no_package example.webapp
+  k get package example.certs >/dev/null
+  # An object someone else now owns is not pruned: the mark is gone.
+  k annotate package example.certs pkg.pkgserver.dev/installed-by- >/dev/null
+  # Rollback to v1 publishes v4 with v1's content: variant and Package back.
+  expect_exit 0 "$COZYPKG" rpkg rollback "$RPKG_PLATFORM.ws3" --to v1
+  contains err "✓ default/$RPKG_PLATFORM.rollback-v1-from-v3 published as v4 with the content of v1"
+  wait_until 30 rpkg_installed_is "$RPKG_PLATFORM.rollback-v1-from-v3" "True Installed v4: 8 objects applied, 0 pruned"
+  wait_until 30 rpkg_variant_is example.networking cni
+  k get package example.webapp >/dev/null
+  "$COZYPKG" rpkg pull "$RPKG_PLATFORM.ws1" >v1.txt
+  "$COZYPKG" rpkg pull "$RPKG_PLATFORM.rollback-v1-from-v3" >v4.txt
+  cmp v1.txt v4.txt || fail "v4 is not v1's content"
+  # History: linear in git, the install condition per revision.
+  expect_exit 0 "$COZYPKG" rpkg history "$RPKG_PLATFORM.ws2"
+  equals "$(awk 'NR > 1 {print $1, $2, $6}' out | tr '\n' ' ')" \
+    "v1 published False v2 published False v3 published False v4 published True "
+  expect_exit 0 "$COZYPKG" rpkg history "$RPKG_PLATFORM.ws2" -o json
+  equals "$(jq -r '[.items[].spec.packageRevID.revision] | join(",")' out)" "v1,v2,v3,v4"
+  equals "$(git --git-dir srv/deploy.git rev-list --merges main | wc -l)" 0
+  equals "$(git --git-dir srv/deploy.git log --format=%s main | grep -c '^Publish packages/edge/platform/example v')" 4
+  expect_exit 0 "$COZYPKG" rpkg rollback "$RPKG_PLATFORM.ws2" --to v4
+  contains err 'v4 is the latest revision already'
+  expect_exit 1 "$COZYPKG" rpkg rollback "$RPKG_PLATFORM.ws2" --to v9
+  contains err 'has no revision v9'
+  expect_exit 2 "$COZYPKG" rpkg rollback "$RPKG_PLATFORM.ws2" --to latest
+  contains err '--to: expected a revision vN'
+  expect_exit 2 "$COZYPKG" rpkg rollback "$RPKG_PLATFORM.ws2" --to v1 --workspace Bad_WS
+  # A broken revision is not installed, and the cluster keeps v4.
+  cp -r v1 v5
+  printf -- '---\napiVersion: cozystack.io/v1alpha1\nkind: Package\nmetadata: {name: [oops\n' >>v5/packages.yaml
+  rpkg_release ws5 v5
+  wait_until 30 rpkg_install_failed "$RPKG_PLATFORM.ws5"
+  rpkg_installed "$RPKG_PLATFORM.ws5" | grep -q '^False InvalidResources v5: packages.yaml:[0-9]*:[0-9]*: ' ||
+    fail "install condition: $(rpkg_installed "$RPKG_PLATFORM.ws5")"
+  k get package example.webapp >/dev/null
+  rpkg_installed_is "$RPKG_PLATFORM.rollback-v1-from-v3" "True Installed v4: 8 objects applied, 0 pruned"
+}
+t "rpkg: GitOps: a deployment package installed, v2 changes a variant, v3 prunes a Package, rollback to v1, history, a broken revision" test_rpkg_gitops
+
+test_rpkg_install_refused() {
+  start_server
+  rpkg_repo notdeploy
+  mkdir pkg
+  printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: from-git}\ndata: {a: "1"}\n' >pkg/cm.yaml
+  # A catalog revision is never installed, whatever its gates say.
+  local name=edge.notdeploy.platform.cm.ws1
+  "$COZYPKG" rpkg init "$name" 2>/dev/null
+  k patch packagerevision "$name" --type=merge \
+    -p '{"spec":{"readinessGates":[{"conditionType":"pkg.pkgserver.dev/approve"},{"conditionType":"pkg.pkgserver.dev/install"}]}}' >/dev/null
+  "$COZYPKG" rpkg push "$name" pkg 2>/dev/null
+  "$COZYPKG" rpkg propose "$name" 2>/dev/null
+  "$COZYPKG" rpkg approve "$name" 2>/dev/null
+  wait_until 30 rpkg_installed_is "$name" "False NotDeployment Repository notdeploy is not a deployment repository: only deployment revisions are installed"
+  ! k get configmap from-git >/dev/null 2>&1 || fail "installed from a repository that is not a deployment"
+  # In a deployment repository the gate before install must be True first.
+  rpkg_repo deploy --deployment
+  name=edge.deploy.platform.cm.ws1
+  "$COZYPKG" rpkg init "$name" 2>/dev/null
+  k patch packagerevision "$name" --type=merge \
+    -p '{"spec":{"readinessGates":[{"conditionType":"pkg.pkgserver.dev/approve"},{"conditionType":"pkg.pkgserver.dev/install"}]}}' >/dev/null
+  "$COZYPKG" rpkg push "$name" pkg 2>/dev/null
+  "$COZYPKG" rpkg propose "$name" 2>/dev/null
+  "$COZYPKG" rpkg approve "$name" 2>/dev/null
+  wait_until 30 rpkg_installed_is "$name" "False Waiting waiting for pkg.pkgserver.dev/approve"
+  ! k get configmap from-git >/dev/null 2>&1 || fail "installed before its gate"
+  k get packagerevision "$name" -o json |
+    jq '.status.conditions += [{"type":"pkg.pkgserver.dev/approve","status":"True","reason":"Approved","message":"ok","lastTransitionTime":"2026-01-01T00:00:00Z"}]' >st.json
+  k replace --subresource=status -f st.json >/dev/null
+  wait_until 30 rpkg_installed_is "$name" "True Installed v1: 1 object applied, 0 pruned"
+  equals "$(k get configmap from-git -o jsonpath='{.data.a}')" 1
+  # The whole package proposed for deletion and deleted: nothing stays.
+  "$COZYPKG" rpkg propose-delete "$name" 2>/dev/null
+  "$COZYPKG" rpkg del "$name" 2>/dev/null
+  wait_until 30 rpkg_no_configmap from-git
+}
+rpkg_no_configmap() { ! k get configmap "$1" >/dev/null 2>&1; }
+t "rpkg: the install gate waits for the gate before it, refuses repositories that are not deployments, and uninstalls a deleted package" test_rpkg_install_refused

@@ -610,6 +610,8 @@ bool cz_authorize(const cz_user *user, const char *verb, const char *group,
 		return true;
 	if (has_resource && cz_user_in_group(user, CZ_GROUP_MIGRATIONS))
 		return true;
+	if (has_resource && cz_user_in_group(user, CZ_GROUP_INSTALLERS))
+		return strcmp(verb, "deletecollection") != 0;
 	if (has_resource && cz_user_in_group(user, CZ_GROUP_CONTROLLERS))
 		return controllers_may(verb, resource);
 	if (has_resource && authors_may(user, verb, group, resource))

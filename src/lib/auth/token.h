@@ -42,6 +42,10 @@
 /* The in-process controllers' identity: they read and write what they
  * reconcile, and delete only what they own. */
 #define CZ_GROUP_CONTROLLERS "cozypkg:controllers"
+/* The install gate's identity (docs/revisions.md): it applies whatever
+ * kinds a published deployment revision holds and prunes what it applied:
+ * every verb on every resource but deletecollection and approval. */
+#define CZ_GROUP_INSTALLERS "cozypkg:installers"
 /* Package revision authors: read like viewers, and create, edit and
  * delete package revisions, but not publish them. */
 #define CZ_GROUP_AUTHORS "cozypkg:authors"

@@ -28,6 +28,7 @@ enum cz_watched {
 	CZ_W_REVISIONS,
 	CZ_W_REPOSITORIES, /* NULL unless opts.sync_repositories */
 	CZ_W_VARIANTS,     /* NULL unless opts.sync_repositories */
+	CZ_W_PKGREVISIONS, /* NULL unless opts.sync_repositories */
 	CZ_W_COUNT,
 };
 
@@ -43,6 +44,7 @@ enum cz_controller_id {
 	CZ_C_PLATFORM,
 	CZ_C_REPOSITORY,
 	CZ_C_VARIANT,
+	CZ_C_INSTALL,
 	CZ_C_COUNT,
 };
 
@@ -154,6 +156,9 @@ int cz_platform_reconcile(cz_manager *m, cz_kube *kube, const char *key,
 json_t *cz_platform_condition(cz_manager *m, const char *source_name,
 			      const json_t *previous, int64_t generation);
 void cz_repository_controller_setup(cz_manager *m);
+void cz_install_controller_setup(cz_manager *m);
+int cz_install_reconcile(cz_manager *m, cz_kube *kube, const char *key,
+			 cz_error *err);
 void cz_variant_controller_setup(cz_manager *m);
 int cz_variant_reconcile(cz_manager *m, cz_kube *kube, const char *key,
 			 cz_error *err);

@@ -64,6 +64,8 @@ static const struct controller_def {
 	  cz_repository_controller_setup, 1 },
 	{ CZ_C_VARIANT, "packagevariant", cz_variant_reconcile,
 	  cz_variant_controller_setup, 1 },
+	{ CZ_C_INSTALL, "install", cz_install_reconcile,
+	  cz_install_controller_setup, 1 },
 };
 
 #define NCONTROLLERS (sizeof(controllers) / sizeof(controllers[0]))
@@ -85,6 +87,8 @@ static const struct watch_def {
 	  "repositories" },
 	{ CZ_W_VARIANTS, "config.pkg.pkgserver.dev", "v1alpha1",
 	  "packagevariants" },
+	{ CZ_W_PKGREVISIONS, "pkg.pkgserver.dev", "v1alpha1",
+	  "packagerevisions" },
 };
 
 static int start_informers(cz_manager *m, cz_error *err)
@@ -98,7 +102,8 @@ static int start_informers(cz_manager *m, cz_error *err)
 
 		/* A server without pkgserver's group would never sync it. */
 		if ((watches[i].id == CZ_W_REPOSITORIES ||
-		     watches[i].id == CZ_W_VARIANTS) &&
+		     watches[i].id == CZ_W_VARIANTS ||
+		     watches[i].id == CZ_W_PKGREVISIONS) &&
 		    !m->opts.sync_repositories)
 			continue;
 		memset(&io, 0, sizeof(io));
@@ -182,7 +187,10 @@ static void *worker_main(void *arg)
 	cz_error err = CZ_ERROR_INIT;
 	char *key;
 
-	if (cz_kube_dup(m->kube, &kube, &err) != CZ_OK) {
+	if (cz_kube_dup(c == &m->ctl[CZ_C_INSTALL] && m->opts.install_kube
+				? m->opts.install_kube
+				: m->kube,
+			&kube, &err) != CZ_OK) {
 		cz_ctl_log(m, "error", c->name, "", "%s", err.msg);
 		return NULL;
 	}
@@ -392,6 +400,7 @@ void cz_manager_stop(cz_manager *m)
 	for (size_t i = 0; i < CZ_C_COUNT; i++)
 		cz_queue_free(m->ctl[i].queue);
 	cz_kube_free(m->kube);
+	cz_kube_free(m->opts.install_kube);
 	cz_artifacts_free(m);
 	cz_fluxsource_controller_free(m);
 	cz_tap_controller_free(m);

@@ -99,6 +99,11 @@ typedef struct cz_manager_opts {
 	cz_issue_kubeconfig_fn issue_kubeconfig;
 	cz_revoke_token_fn revoke_token;
 	void *credentials_ctx;
+	/* The install gate's connection, taken by the manager as kube is;
+	 * NULL: it uses kube.  It applies and prunes any kind, so in
+	 * process it has an identity of its own (cozypkg:installers) rather
+	 * than the controllers' narrower one. */
+	cz_kube *install_kube;
 } cz_manager_opts;
 
 void cz_manager_opts_default(cz_manager_opts *opts);

@@ -28,6 +28,31 @@ void cz_revid_of(const json_t *obj, cz_revid *id)
 	id->revision = str_or_empty(r, "revision");
 }
 
+unsigned long cz_revid_number(const char *revision)
+{
+	char *end = NULL;
+	unsigned long n;
+
+	if (!revision || revision[0] != 'v' ||
+	    !isdigit((unsigned char)revision[1]))
+		return 0;
+	n = strtoul(revision + 1, &end, 10);
+	return *end ? 0 : n;
+}
+
+bool cz_revid_has_gate(const json_t *obj, const char *gate)
+{
+	size_t i;
+	json_t *g;
+
+	json_array_foreach (json_object_get(json_object_get(obj, "spec"),
+					    "readinessGates"),
+			    i, g)
+		if (strcmp(str_or_empty(g, "conditionType"), gate) == 0)
+			return true;
+	return false;
+}
+
 static bool label_ok(const char *s, size_t n)
 {
 	if (n == 0 || n > 63 || s[0] == '-' || s[n - 1] == '-')

@@ -55,6 +55,15 @@ void cz_revid_parts_free(cz_revid_parts *p);
 /* Whether two identities agree on every part but the revision. */
 bool cz_revid_same_package(const cz_revid *a, const cz_revid *b);
 
+/* N of a published revision "vN" (N > 0); 0 for anything else. */
+unsigned long cz_revid_number(const char *revision);
+
+/* The readiness gate of deployment revisions that cozypkgd applies to the
+ * cluster once published (docs/revisions.md), and its condition type. */
+#define CZ_GATE_INSTALL "pkg.pkgserver.dev/install"
+/* Whether obj's spec.readinessGates lists gate. */
+bool cz_revid_has_gate(const json_t *obj, const char *gate);
+
 cz_lifecycle cz_lifecycle_parse(const char *s); /* NULL or "": draft */
 const char *cz_lifecycle_name(cz_lifecycle lc);
 /* Whether from -> to is allowed (pkgserver's ValidateUpdateLifeCycle). */

@@ -212,7 +212,8 @@ void rev_repo_close(rev_repo *h)
 void rev_set_ready(json_t *obj, const char *reason, const char *message)
 {
 	json_t *status = json_object_get(obj, "status");
-	json_t *cond;
+	json_t *cond, *conds, *c;
+	size_t i;
 
 	if (!json_is_object(status)) {
 		status = json_object();
@@ -220,7 +221,15 @@ void rev_set_ready(json_t *obj, const char *reason, const char *message)
 	}
 	cond = cz_condition_new(cz_condition(obj, "Ready"), "Ready", "True",
 				reason, message, -1);
-	json_object_set_new(status, "conditions", json_pack("[o]", cond));
+	conds = json_pack("[o]", cond);
+	/* The readiness gates' conditions are the controllers': kept. */
+	json_array_foreach (json_object_get(status, "conditions"), i, c) {
+		const char *type = json_string_value(json_object_get(c, "type"));
+
+		if (type && strcmp(type, "Ready") != 0)
+			json_array_append(conds, c);
+	}
+	json_object_set_new(status, "conditions", conds);
 }
 
 json_t *rev_resources_new(const json_t *pr, const json_t *files,
