@@ -360,6 +360,42 @@ static void test_number_claimed(void **state)
 	cz_pkgrepo_close(r);
 }
 
+/* Our own publish whose tag push was refused after its branch push
+ * landed: the retry tags that commit, it does not give the number up. */
+static void test_tag_refused_once(void **state)
+{
+	cz_pkgrepo *r = open_repo_at(daemon_url, "cache-once");
+	cz_error err = CZ_ERROR_INIT;
+	json_t *files = json_pack("{s:s}", "Kptfile", "mine\n");
+	char *out;
+
+	(void)state;
+	out = run_out("cd %s/remote.git && printf '#!/bin/sh\\nwhile read "
+		      "o n ref; do [ \"$ref\" = refs/tags/race/once/v1 ] && "
+		      "[ ! -e ../refused ] && touch ../refused && exit 1; "
+		      "done\\nexit 0\\n' >hooks/pre-receive && chmod +x "
+		      "hooks/pre-receive && echo ok",
+		      base_dir);
+	assert_string_equal(out, "ok");
+	free(out);
+	assert_int_equal(cz_pkgrepo_write_draft(r, "race/once", "ws", NULL,
+						files, &alice, "edit", NULL,
+						&err),
+			 CZ_OK);
+	if (cz_pkgrepo_publish(r, "race/once", "ws", "v1", &alice, NULL,
+			       &err) != CZ_OK)
+		fail_msg("publish: %s", err.msg);
+	out = run_out("cd %s && rm remote.git/hooks/pre-receive && ls refused "
+		      "&& git --git-dir=remote.git log --format=%%s main | "
+		      "grep -c race/once && git --git-dir=remote.git rev-parse "
+		      "race/once/v1 main | uniq | wc -l",
+		      base_dir);
+	assert_string_equal(out, "refused\n1\n1");
+	free(out);
+	json_decref(files);
+	cz_pkgrepo_close(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -368,6 +404,7 @@ int main(void)
 		cmocka_unit_test(test_two_writers),
 		cmocka_unit_test(test_tag_never_moved),
 		cmocka_unit_test(test_number_claimed),
+		cmocka_unit_test(test_tag_refused_once),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -717,10 +717,11 @@ static bool tip_has(cz_pkgrepo *r, git_commit *tip, const char *path,
 }
 
 /* Whether a commit on tip and not on since says claim ("Publish <path>
- * vN ("): another writer's publish of the same number that pushed the
- * branch and not yet its tag. */
+ * vN (") and is not ours (message): another writer's publish of the same
+ * number that pushed the branch and not yet its tag.  Ours is one whose
+ * tag push failed after its branch push; it only needs the tag. */
 static bool claimed(cz_pkgrepo *r, git_commit *tip, const git_oid *since,
-		    const char *claim)
+		    const char *claim, const char *message)
 {
 	git_revwalk *walk = NULL;
 	git_oid id;
@@ -738,7 +739,10 @@ static bool claimed(cz_pkgrepo *r, git_commit *tip, const git_oid *since,
 
 		if (git_commit_lookup(&c, r->repo, &id) < 0)
 			continue;
-		found = strncmp(git_commit_message(c), claim, strlen(claim)) == 0;
+		found = strncmp(git_commit_message(c), claim,
+				strlen(claim)) == 0 &&
+			strncmp(git_commit_message(c), message,
+				strlen(message)) != 0;
 		git_commit_free(c);
 	}
 	git_revwalk_free(walk);
@@ -775,7 +779,7 @@ static int publish_once(cz_pkgrepo *r, const char *path, const char *draft,
 	 * "Publish ... vN" commit whose tag push would then fail. */
 	if (rc == CZ_OK && tip && !git_oid_is_zero(seen) &&
 	    !git_oid_equal(seen, git_commit_id(tip)) &&
-	    claimed(r, tip, seen, claim))
+	    claimed(r, tip, seen, claim, message))
 		rc = cz_fail(err, CZ_EEXISTS, "%s is being published by "
 			     "another writer", tag);
 	if (rc == CZ_OK && tip)
