@@ -1,6 +1,7 @@
 /* Package repositories in git against real bare repositories: drafts,
  * publishing onto the tip without force (receive.denyNonFastForwards),
- * two writers racing, listing, reading, and bad input. */
+ * two writers racing, another client's tag never moved, a number another
+ * writer claimed given up, listing, reading, and bad input. */
 
 #include "helpers.h"
 #include "tmpdir.h"
@@ -272,12 +273,138 @@ static void test_two_writers(void **state)
 	free(out);
 }
 
+/* Another client's clone of the remote in base_dir/other, at the remote's
+ * main; cmd runs in it after that and its output is returned. */
+static char *other_client(const char *cmd)
+{
+	return run_out("cd %s && { [ -d other ] || git clone -q remote.git "
+		       "other 2>/dev/null; } && cd other && git fetch -q "
+		       "origin && { git reset -q --hard origin/main "
+		       "2>/dev/null || true; } && git -c user.name=o -c "
+		       "user.email=o@example.com %s",
+		       base_dir, cmd);
+}
+
+/* A tag is never moved: another client tags the number on a commit we
+ * then build on (libgit2 would send ours as a fast-forward of theirs,
+ * and receive.denyNonFastForwards guards branches only). */
+static void test_tag_never_moved(void **state)
+{
+	cz_pkgrepo *r = open_repo_at(daemon_url, "cache-tag");
+	cz_error err = CZ_ERROR_INIT;
+	json_t *files = json_pack("{s:s}", "Kptfile", "mine\n");
+	char *theirs, *tag;
+
+	(void)state;
+	assert_int_equal(cz_pkgrepo_write_draft(r, "race/tag", "ws", NULL,
+						files, &alice, "edit", NULL,
+						&err),
+			 CZ_OK);
+	theirs = other_client("commit -q --allow-empty -m other && git push "
+			      "-q origin HEAD:main && git rev-parse HEAD");
+	assert_int_equal(cz_pkgrepo_sync_package(r, "race/tag", &err), CZ_OK);
+	free(other_client("tag race/tag/v1 && git push -q origin "
+			  "race/tag/v1"));
+	assert_int_equal(cz_pkgrepo_publish(r, "race/tag", "ws", "v1", &alice,
+					    NULL, &err),
+			 CZ_EEXISTS);
+	tag = run_out("git --git-dir=%s/remote.git rev-parse race/tag/v1",
+		      base_dir);
+	assert_string_equal(tag, theirs);
+	free(tag);
+	free(theirs);
+	json_decref(files);
+	cz_pkgrepo_close(r);
+}
+
+/* A lost race to a writer that published the same number (its branch
+ * pushed, its tag not yet): the number is given up, not published a
+ * second time on top of theirs. */
+static void test_number_claimed(void **state)
+{
+	cz_pkgrepo *r = open_repo_at(daemon_url, "cache-claim");
+	cz_error err = CZ_ERROR_INIT;
+	json_t *files = json_pack("{s:s}", "Kptfile", "mine\n");
+	char *theirs, *out;
+
+	(void)state;
+	assert_int_equal(cz_pkgrepo_write_draft(r, "race/claim", "ws", NULL,
+						files, &alice, "edit", NULL,
+						&err),
+			 CZ_OK);
+	assert_int_equal(cz_pkgrepo_sync_package(r, "race/claim", &err),
+			 CZ_OK);
+	theirs = other_client("commit -q --allow-empty -m 'Publish race/claim "
+			      "v1 (workspace theirs)' && git push -q origin "
+			      "HEAD:main && git rev-parse HEAD");
+	assert_int_equal(cz_pkgrepo_publish(r, "race/claim", "ws", "v1",
+					    &alice, NULL, &err),
+			 CZ_EEXISTS);
+	out = run_out("git --git-dir=%s/remote.git rev-parse main", base_dir);
+	assert_string_equal(out, theirs);
+	free(out);
+	/* The next number goes on top of theirs, named for itself. */
+	assert_int_equal(cz_pkgrepo_publish(r, "race/claim", "ws", "v2",
+					    &alice, NULL, &err),
+			 CZ_OK);
+	out = run_out("git --git-dir=%s/remote.git log -2 --format=%%s main "
+		      "&& git --git-dir=%s/remote.git rev-parse race/claim/v2 "
+		      "main | uniq | wc -l",
+		      base_dir, base_dir);
+	assert_string_equal(out, "Publish race/claim v2 (workspace ws)\n"
+				 "Publish race/claim v1 (workspace theirs)\n"
+				 "1");
+	free(out);
+	free(theirs);
+	json_decref(files);
+	cz_pkgrepo_close(r);
+}
+
+/* Our own publish whose tag push was refused after its branch push
+ * landed: the retry tags that commit, it does not give the number up. */
+static void test_tag_refused_once(void **state)
+{
+	cz_pkgrepo *r = open_repo_at(daemon_url, "cache-once");
+	cz_error err = CZ_ERROR_INIT;
+	json_t *files = json_pack("{s:s}", "Kptfile", "mine\n");
+	char *out;
+
+	(void)state;
+	out = run_out("cd %s/remote.git && printf '#!/bin/sh\\nwhile read "
+		      "o n ref; do [ \"$ref\" = refs/tags/race/once/v1 ] && "
+		      "[ ! -e ../refused ] && touch ../refused && exit 1; "
+		      "done\\nexit 0\\n' >hooks/pre-receive && chmod +x "
+		      "hooks/pre-receive && echo ok",
+		      base_dir);
+	assert_string_equal(out, "ok");
+	free(out);
+	assert_int_equal(cz_pkgrepo_write_draft(r, "race/once", "ws", NULL,
+						files, &alice, "edit", NULL,
+						&err),
+			 CZ_OK);
+	if (cz_pkgrepo_publish(r, "race/once", "ws", "v1", &alice, NULL,
+			       &err) != CZ_OK)
+		fail_msg("publish: %s", err.msg);
+	out = run_out("cd %s && rm remote.git/hooks/pre-receive && ls refused "
+		      "&& git --git-dir=remote.git log --format=%%s main | "
+		      "grep -c race/once && git --git-dir=remote.git rev-parse "
+		      "race/once/v1 main | uniq | wc -l",
+		      base_dir);
+	assert_string_equal(out, "refused\n1\n1");
+	free(out);
+	json_decref(files);
+	cz_pkgrepo_close(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_draft_publish_read),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_two_writers),
+		cmocka_unit_test(test_tag_never_moved),
+		cmocka_unit_test(test_number_claimed),
+		cmocka_unit_test(test_tag_refused_once),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

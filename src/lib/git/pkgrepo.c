@@ -227,14 +227,51 @@ int cz_pkgrepo_sync_package(cz_pkgrepo *r, const char *path, cz_error *err)
 	return rc;
 }
 
-/* Pushes specs (never forced); *rejected when the remote refused one,
- * which the caller may fetch and retry. */
+/* The tag one of specs ("src:dst") would move on the remote, or NULL.
+ * A tag is only ever created: receive.denyNonFastForwards guards
+ * branches only, and libgit2 sends a tag on a descendant of the commit
+ * the remote's tag names as a fast-forward, so another writer's tag
+ * would silently be taken over.  git push refuses that ("already
+ * exists"); so do we.  A tag the remote lacks is sent with a zero old
+ * value, which receive-pack creates only if it still does not exist. */
+static const char *moves_tag(cz_pkgrepo *r, git_remote *remote, char **specs,
+			     size_t n)
+{
+	const git_remote_head **heads;
+	size_t nh;
+
+	if (git_remote_ls(&heads, &nh, remote) < 0)
+		return NULL; /* the push itself reports it */
+	for (size_t i = 0; i < n; i++) {
+		const char *colon = strchr(specs[i], ':');
+		const char *dst = colon ? colon + 1 : specs[i];
+		char *src;
+		git_oid local;
+		int have;
+
+		if (specs[i][0] == ':' || strncmp(dst, "refs/tags/", 10) != 0)
+			continue;
+		src = colon ? cz_xstrndup(specs[i], (size_t)(colon - specs[i]))
+			    : cz_xstrdup(specs[i]);
+		have = git_reference_name_to_id(&local, r->repo, src);
+		free(src);
+		for (size_t j = 0; j < nh; j++)
+			if (strcmp(heads[j]->name, dst) == 0 &&
+			    (have < 0 || !git_oid_equal(&heads[j]->oid, &local)))
+				return dst;
+	}
+	return NULL;
+}
+
+/* Pushes specs (never forced, and never moving a tag); *rejected when
+ * the remote refused one, which the caller may fetch and retry. */
 static int push(cz_pkgrepo *r, char **specs, size_t n, bool *rejected,
 		cz_error *err)
 {
 	git_strarray arr = { specs, n };
 	git_push_options po;
 	git_remote *remote = NULL;
+	const char *moved = NULL;
 	int rc;
 
 	budget_reset(r);
@@ -250,7 +287,9 @@ static int push(cz_pkgrepo *r, char **specs, size_t n, bool *rejected,
 	if (rc == 0 &&
 	    cz_gctx_connect(&r->c, remote, GIT_DIRECTION_PUSH, NULL) != CZ_OK)
 		rc = -1;
-	if (rc == 0)
+	if (rc == 0 && (moved = moves_tag(r, remote, specs, n)) != NULL)
+		r->push_status = cz_xasprintf("%s: already exists", moved);
+	else if (rc == 0)
 		rc = git_remote_push(remote, &arr, &po);
 	/* The remote moved since our fetch: found before sending. */
 	if (rc == GIT_ENONFASTFORWARD)
@@ -677,10 +716,47 @@ static bool tip_has(cz_pkgrepo *r, git_commit *tip, const char *path,
 	return same;
 }
 
+/* Whether a commit on tip and not on since says claim ("Publish <path>
+ * vN (") and is not ours (message): another writer's publish of the same
+ * number that pushed the branch and not yet its tag.  Ours is one whose
+ * tag push failed after its branch push; it only needs the tag. */
+static bool claimed(cz_pkgrepo *r, git_commit *tip, const git_oid *since,
+		    const char *claim, const char *message)
+{
+	git_revwalk *walk = NULL;
+	git_oid id;
+	bool found = false;
+
+	if (git_revwalk_new(&walk, r->repo) < 0 ||
+	    git_revwalk_push(walk, git_commit_id(tip)) < 0) {
+		git_revwalk_free(walk);
+		return false;
+	}
+	if (git_revwalk_hide(walk, since) < 0)
+		git_error_clear(); /* history rewritten: all of it is new */
+	while (!found && git_revwalk_next(&id, walk) == 0) {
+		git_commit *c = NULL;
+
+		if (git_commit_lookup(&c, r->repo, &id) < 0)
+			continue;
+		found = strncmp(git_commit_message(c), claim,
+				strlen(claim)) == 0 &&
+			strncmp(git_commit_message(c), message,
+				strlen(message)) != 0;
+		git_commit_free(c);
+	}
+	git_revwalk_free(walk);
+	return found;
+}
+
+/* One attempt at a publish.  *seen: the tip the last attempt built on
+ * (zero before the first); the commits that came since are checked for
+ * another writer's publish of the same revision. */
 static int publish_once(cz_pkgrepo *r, const char *path, const char *draft,
 			const char *tag, const char *message,
-			const cz_pkgrepo_who *who, git_oid *commit,
-			bool *rejected, cz_error *err)
+			const char *claim, const cz_pkgrepo_who *who,
+			git_oid *seen, git_oid *commit, bool *rejected,
+			cz_error *err)
 {
 	git_commit *ws = NULL, *tip = NULL;
 	git_tree *sub = NULL;
@@ -698,6 +774,16 @@ static int publish_once(cz_pkgrepo *r, const char *path, const char *draft,
 			     draft, path);
 	if (rc == CZ_OK && lookup_commit(r, r->branch_ref, &tip) < 0)
 		tip = NULL;
+	/* A retry after a lost race: if the winner published this very
+	 * number, the caller takes the next one instead of a second
+	 * "Publish ... vN" commit whose tag push would then fail. */
+	if (rc == CZ_OK && tip && !git_oid_is_zero(seen) &&
+	    !git_oid_equal(seen, git_commit_id(tip)) &&
+	    claimed(r, tip, seen, claim, message))
+		rc = cz_fail(err, CZ_EEXISTS, "%s is being published by "
+			     "another writer", tag);
+	if (rc == CZ_OK && tip)
+		git_oid_cpy(seen, git_commit_id(tip));
 	if (rc == CZ_OK && tip_has(r, tip, path, git_tree_id(sub)))
 		git_oid_cpy(commit, git_commit_id(tip));
 	else if (rc == CZ_OK &&
@@ -728,9 +814,12 @@ int cz_pkgrepo_publish(cz_pkgrepo *r, const char *path, const char *workspace,
 	char *tag = cz_xasprintf("refs/tags/%s/%s", path, revision);
 	char *message = cz_xasprintf("Publish %s %s (workspace %s)", path,
 				     revision, workspace);
+	char *claim = cz_xasprintf("Publish %s %s (", path, revision);
 	bool rejected = true;
-	git_oid commit;
+	git_oid commit, seen;
 	int rc = CZ_OK;
+
+	memset(&seen, 0, sizeof(seen));
 
 	if (!cz_pkgrepo_path_ok(path) || !cz_pkgrepo_workspace_ok(workspace) ||
 	    !cz_pkgrepo_revision_ok(revision))
@@ -738,8 +827,8 @@ int cz_pkgrepo_publish(cz_pkgrepo *r, const char *path, const char *workspace,
 			     "revision \"%s\": invalid", path, workspace,
 			     revision);
 	for (unsigned i = 0; rc == CZ_OK && rejected && i <= tries; i++) {
-		rc = publish_once(r, path, draft, tag, message, who, &commit,
-				  &rejected, err);
+		rc = publish_once(r, path, draft, tag, message, claim, who,
+				  &seen, &commit, &rejected, err);
 		if (rejected && i < tries)
 			rc = CZ_OK;
 	}
@@ -747,6 +836,7 @@ int cz_pkgrepo_publish(cz_pkgrepo *r, const char *path, const char *workspace,
 		rc = cz_pkgrepo_delete_ref(r, draft, err);
 	if (rc == CZ_OK && commit_out)
 		git_oid_tostr(commit_out, GIT_OID_HEXSZ + 1, &commit);
+	free(claim);
 	free(message);
 	free(tag);
 	free(draft);
