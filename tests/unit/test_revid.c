@@ -149,6 +149,28 @@ static void test_who_may_approve(void **state)
 	cz_user_release(&v);
 }
 
+/* The install gate applies and prunes any kind, but never a collection,
+ * and never publishes. */
+static void test_installers(void **state)
+{
+	static const char *const installers[] = { CZ_GROUP_INSTALLERS, NULL };
+	cz_user u;
+
+	(void)state;
+	cz_user_init(&u, "system:cozypkg-installer", NULL, installers);
+	assert_true(cz_authorize(&u, "patch", "cozystack.io", "packages",
+				 NULL));
+	assert_true(cz_authorize(&u, "delete", "cozystack.io", "packages",
+				 NULL));
+	assert_true(cz_authorize(&u, "get", "", "secrets", NULL));
+	assert_false(cz_authorize(&u, "deletecollection", "", "configmaps",
+				  NULL));
+	assert_false(cz_authorize(&u, "update", "pkg.pkgserver.dev",
+				  "packagerevisions", "approval"));
+	assert_false(cz_authorize(&u, "get", NULL, NULL, NULL));
+	cz_user_release(&u);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -157,6 +179,7 @@ int main(void)
 		cmocka_unit_test(test_check),
 		cmocka_unit_test(test_lifecycle_table),
 		cmocka_unit_test(test_who_may_approve),
+		cmocka_unit_test(test_installers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -861,14 +861,21 @@ int cz_informer_start(cz_informer *inf, cz_error *err)
 	return CZ_OK;
 }
 
-void cz_informer_stop(cz_informer *inf)
+void cz_informer_request_stop(cz_informer *inf)
 {
-	if (!inf->running)
+	if (!inf || !inf->running)
 		return;
 	pthread_mutex_lock(&inf->mu);
 	inf->stop = 1;
 	pthread_cond_broadcast(&inf->cond);
 	pthread_mutex_unlock(&inf->mu);
+}
+
+void cz_informer_stop(cz_informer *inf)
+{
+	if (!inf->running)
+		return;
+	cz_informer_request_stop(inf);
 	pthread_join(inf->thread, NULL);
 	if (inf->resync_running)
 		pthread_join(inf->resync_thread, NULL);

@@ -62,6 +62,9 @@ void cz_informer_free(cz_informer *inf);
 void cz_informer_on_change(cz_informer *inf, cz_informer_fn fn, void *ctx);
 
 int cz_informer_start(cz_informer *inf, cz_error *err);
+/* Asks the thread to stop without waiting: a watch notices within a
+ * second, so stopping many informers asks them all first.  NULL: none. */
+void cz_informer_request_stop(cz_informer *inf);
 /* Asks the thread to stop and joins it. */
 void cz_informer_stop(cz_informer *inf);
 /* True once the first list has been loaded into the cache. */

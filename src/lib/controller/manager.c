@@ -393,6 +393,9 @@ void cz_manager_stop(cz_manager *m)
 		return;
 	m->stopping = 1;
 	stop_workers(m);
+	/* All at once: each watch takes up to a second to notice. */
+	for (size_t i = 0; i < CZ_W_COUNT; i++)
+		cz_informer_request_stop(m->inf[i]);
 	if (m->leader)
 		cz_leader_stop(m->leader);
 	for (size_t i = 0; i < CZ_W_COUNT; i++)
