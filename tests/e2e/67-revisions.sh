@@ -501,5 +501,24 @@ Y
   k delete packagevariant -n default example >/dev/null
   wait_until 20 rv_gone "$second"
   if git --git-dir=srv/deploy.git rev-parse -q --verify "refs/heads/packages/dummy/nf/example/${second##*.}" >/dev/null; then fail "branch left"; fi
+  # No revision named: the latest published upstream, and a new draft
+  # when a newer one is published (here by another git client).
+  rv_pv '""'
+  wait_until 20 rv_variant_ready example True
+  local third
+  third=$(rv_owned example)
+  equals "$(k get packagerevision -n default "$third" -o jsonpath='{.spec.upstream.revision}')" v2
+  echo 'replicas: 3' >work/packages/nf/example/values.yaml
+  RV_GIT -C work commit -qam v3
+  RV_GIT -C work tag packages/nf/example/v3
+  RV_GIT -C work push -q "$PWD/srv/cat.git" main --tags
+  rv_resync catalog
+  wait_until 20 rv_exists catalog.catalog.nf.example.v3
+  wait_until 20 rv_gone "$third"
+  local fourth
+  fourth=$(rv_owned example)
+  equals "$(k get packagerevision -n default "$fourth" -o jsonpath='{.spec.upstream.revision}')" v3
+  k get packagevariant -n default example -o jsonpath='{.status.conditions[0].message}' >m
+  contains m "downstream draft $fourth of v3"
 }
-t "revisions: PackageVariant keeps a downstream draft cloned from its upstream, replaces it when the spec changes, owns what it made" test_revision_package_variant
+t "revisions: PackageVariant keeps a downstream draft cloned from its upstream (named or the latest), replaces it when the spec or the latest changes, owns what it made" test_revision_package_variant

@@ -171,6 +171,24 @@ static void test_installers(void **state)
 	cz_user_release(&u);
 }
 
+/* The controllers delete a PackageVariant's drafts, and no Package. */
+static void test_controllers_delete(void **state)
+{
+	static const char *const controllers[] = { CZ_GROUP_CONTROLLERS,
+						   NULL };
+	cz_user u;
+
+	(void)state;
+	cz_user_init(&u, "system:cozypkg-controllers", NULL, controllers);
+	assert_true(cz_authorize(&u, "delete", "pkg.pkgserver.dev",
+				 "packagerevisions", NULL));
+	assert_false(cz_authorize(&u, "delete", "cozystack.io", "packages",
+				  NULL));
+	assert_false(cz_authorize(&u, "deletecollection", "pkg.pkgserver.dev",
+				  "packagerevisions", NULL));
+	cz_user_release(&u);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -180,6 +198,7 @@ int main(void)
 		cmocka_unit_test(test_lifecycle_table),
 		cmocka_unit_test(test_who_may_approve),
 		cmocka_unit_test(test_installers),
+		cmocka_unit_test(test_controllers_delete),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

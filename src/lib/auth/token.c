@@ -560,7 +560,8 @@ static bool controllers_may(const char *verb, const char *resource)
 					     "externalartifacts",
 					     "packagesources",
 					     "controllerrevisions", "jobs",
-					     NULL };
+					     /* a PackageVariant's drafts */
+					     "packagerevisions", NULL };
 
 	if (strcmp(verb, "deletecollection") == 0)
 		return false;

@@ -47,10 +47,43 @@ static void on_variant(void *ctx, json_t *old, json_t *new_obj)
 	cz_enqueue_object(&m->ctl[CZ_C_VARIANT], new_obj);
 }
 
+/* A catalog revision published (or gone) may be the latest upstream of
+ * a variant that names no revision: the namespace's variants look
+ * again. */
+static void on_revision(void *ctx, json_t *old, json_t *new_obj)
+{
+	cz_manager *m = ctx;
+	const json_t *pr = new_obj ? new_obj : old;
+	cz_revid id;
+	json_t *names;
+	size_t i;
+	json_t *n;
+
+	cz_revid_of(pr, &id);
+	if (strcmp(id.target, "catalog") != 0 || !*id.revision ||
+	    !m->inf[CZ_W_VARIANTS])
+		return;
+	names = cz_informer_list_names(m->inf[CZ_W_VARIANTS],
+				       cz_meta_str(pr, "namespace"), NULL,
+				       NULL);
+	json_array_foreach (names, i, n) {
+		char *key = cz_xasprintf(
+			"%s/%s", json_string_value(json_array_get(n, 0)),
+			json_string_value(json_array_get(n, 1)));
+
+		cz_queue_add(m->ctl[CZ_C_VARIANT].queue, key);
+		free(key);
+	}
+	json_decref(names);
+}
+
 void cz_variant_controller_setup(cz_manager *m)
 {
 	if (m->inf[CZ_W_VARIANTS])
 		cz_informer_on_change(m->inf[CZ_W_VARIANTS], on_variant, m);
+	if (m->inf[CZ_W_PKGREVISIONS])
+		cz_informer_on_change(m->inf[CZ_W_PKGREVISIONS], on_revision,
+				      m);
 }
 
 /* "pv-" and the first 16 hex digits of sha256(spec as compact JSON with
@@ -74,8 +107,8 @@ static const char *str(const json_t *obj, const char *key)
 	return s ? s : "";
 }
 
-/* The downstream draft of variant pv in workspace ws. */
-static json_t *draft_new(const json_t *pv, const char *ws)
+/* The downstream draft of variant pv in workspace ws, cloned from up. */
+static json_t *draft_new(const json_t *pv, const json_t *up, const char *ws)
 {
 	const json_t *spec = json_object_get(pv, "spec");
 	const json_t *down = json_object_get(spec, "downstream");
@@ -104,7 +137,7 @@ static json_t *draft_new(const json_t *pv, const char *ws)
 			"packageRevID", "target", id.target, "repository",
 			id.repository, "realm", id.realm, "package", id.package,
 			"workspace", ws, "lifecycle", "draft", "tasks", "type",
-			"clone", "upstream", json_object_get(spec, "upstream"));
+			"clone", "upstream", up);
 	if (json_object_get(ctx, "readinessGates"))
 		json_object_set(json_object_get(obj, "spec"), "readinessGates",
 				json_object_get(ctx, "readinessGates"));
@@ -115,26 +148,40 @@ static json_t *draft_new(const json_t *pv, const char *ws)
 	return obj;
 }
 
-/* Whether the upstream revision is among items, published. */
-static bool upstream_published(const json_t *items, const json_t *up)
+/* The upstream revision among items, published: the one named, or the
+ * highest when spec.upstream names no revision (pkgserver: latest
+ * published upstream wins).  A new reference to a copy of up with the
+ * revision filled in, or NULL. */
+static json_t *resolve_upstream(const json_t *items, const json_t *up)
 {
+	const char *want = str(up, "revision");
+	unsigned long best = 0;
+	const char *found = NULL;
 	size_t i;
-	json_t *pr;
+	json_t *pr, *out;
 
 	json_array_foreach (items, i, pr) {
 		cz_revid id;
+		unsigned long n;
 
 		cz_revid_of(pr, &id);
-		if (strcmp(id.target, "catalog") == 0 &&
-		    strcmp(id.repository, str(up, "repository")) == 0 &&
-		    strcmp(id.realm, str(up, "realm")) == 0 &&
-		    strcmp(id.package, str(up, "package")) == 0 &&
-		    strcmp(id.revision, str(up, "revision")) == 0 &&
+		n = cz_revid_number(id.revision);
+		if (strcmp(id.target, "catalog") != 0 ||
+		    strcmp(id.repository, str(up, "repository")) != 0 ||
+		    strcmp(id.realm, str(up, "realm")) != 0 ||
+		    strcmp(id.package, str(up, "package")) != 0 ||
 		    strcmp(str(json_object_get(pr, "spec"), "lifecycle"),
-			   "published") == 0)
-			return true;
+			   "published") != 0 ||
+		    (*want && strcmp(id.revision, want) != 0) || n <= best)
+			continue;
+		best = n;
+		found = id.revision;
 	}
-	return false;
+	if (!found)
+		return NULL;
+	out = json_deep_copy(up);
+	json_object_set_new(out, "revision", json_string(found));
+	return out;
 }
 
 static bool owned_by(const json_t *obj, const char *uid)
@@ -211,10 +258,11 @@ static int write_ready(cz_kube *kube, const json_t *pv, bool ok,
 }
 
 /* The downstream draft exists (created when missing); its name in *name. */
-static int ensure_draft(cz_kube *kube, const json_t *pv, const char *ws,
-			const json_t *items, char **name, cz_error *err)
+static int ensure_draft(cz_kube *kube, const json_t *pv, const json_t *up,
+			const char *ws, const json_t *items, char **name,
+			cz_error *err)
 {
-	json_t *draft = draft_new(pv, ws);
+	json_t *draft = draft_new(pv, up, ws);
 	char *path = cz_kube_path(res_revisions(), cz_meta_str(pv, "namespace"),
 				  NULL, NULL, NULL);
 	size_t i;
@@ -243,7 +291,7 @@ int cz_variant_reconcile(cz_manager *m, cz_kube *kube, const char *key,
 			     ? cz_informer_get_key(m->inf[CZ_W_VARIANTS], key)
 			     : NULL;
 	const json_t *spec = json_object_get(pv, "spec");
-	json_t *list = NULL;
+	json_t *list = NULL, *up = NULL, *resolved = NULL;
 	char ws[32];
 	char *name = NULL, *msg = NULL;
 	cz_error why = CZ_ERROR_INIT;
@@ -251,41 +299,47 @@ int cz_variant_reconcile(cz_manager *m, cz_kube *kube, const char *key,
 
 	if (!pv || cz_meta_str(pv, "deletionTimestamp"))
 		goto cleanup;
-	rc = workspace_of(spec, ws, err);
-	if (rc == CZ_OK)
-		rc = cz_kube_list(kube, res_revisions(),
-				  cz_meta_str(pv, "namespace"), NULL, &list,
-				  err);
+	rc = cz_kube_list(kube, res_revisions(), cz_meta_str(pv, "namespace"),
+			  NULL, &list, err);
 	if (rc != CZ_OK)
 		goto cleanup;
-	if (!upstream_published(json_object_get(list, "items"),
-				json_object_get(spec, "upstream"))) {
+	up = resolve_upstream(json_object_get(list, "items"),
+			      json_object_get(spec, "upstream"));
+	if (!up) {
+		const json_t *u = json_object_get(spec, "upstream");
+
 		msg = cz_xasprintf("upstream %s/%s/%s@%s is not a published "
 				   "revision",
-				   str(json_object_get(spec, "upstream"),
-				       "repository"),
-				   str(json_object_get(spec, "upstream"),
-				       "realm"),
-				   str(json_object_get(spec, "upstream"),
-				       "package"),
-				   str(json_object_get(spec, "upstream"),
-				       "revision"));
+				   str(u, "repository"), str(u, "realm"),
+				   str(u, "package"),
+				   *str(u, "revision") ? str(u, "revision")
+						       : "latest");
 		rc = write_ready(kube, pv, false, "UpstreamNotFound", msg, err);
 		cz_queue_add_after(m->ctl[CZ_C_VARIANT].queue, key, RETRY_NS);
 		goto cleanup;
 	}
-	if (ensure_draft(kube, pv, ws, json_object_get(list, "items"), &name,
-			 &why) != CZ_OK) {
+	/* The workspace follows the resolved upstream: a newer latest
+	 * revision makes a new draft. */
+	resolved = json_deep_copy(spec);
+	json_object_set(resolved, "upstream", up);
+	rc = workspace_of(resolved, ws, err);
+	if (rc != CZ_OK)
+		goto cleanup;
+	if (ensure_draft(kube, pv, up, ws, json_object_get(list, "items"),
+			 &name, &why) != CZ_OK) {
 		rc = write_ready(kube, pv, false, "CloneFailed", why.msg, err);
 		cz_queue_add_after(m->ctl[CZ_C_VARIANT].queue, key, RETRY_NS);
 		goto cleanup;
 	}
 	rc = retire_old(kube, pv, json_object_get(list, "items"), ws, err);
-	msg = cz_xasprintf("downstream draft %s", name);
+	msg = cz_xasprintf("downstream draft %s of %s", name,
+			   str(up, "revision"));
 	if (rc == CZ_OK)
 		rc = write_ready(kube, pv, true, "Cloned", msg, err);
 cleanup:
 	json_decref(list);
+	json_decref(up);
+	json_decref(resolved);
 	json_decref(pv);
 	free(name);
 	free(msg);
