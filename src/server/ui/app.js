@@ -67,11 +67,13 @@ function notice(text, kind) {
 // ---- sign-in ----------------------------------------------------------
 
 function tokenFromFragment() {
-  const m = /^#token=([0-9A-Za-z._~-]+)/.exec(location.hash);
+  // #token=T, optionally &view=V (a view to open, e.g. graph).
+  const m = /^#token=([0-9A-Za-z._~-]+)(?:&view=([a-z]+))?/.exec(location.hash);
   if (!m) return null;
   // The token must not stay in the address bar, the history or a
   // bookmark: it is replaced before anything else happens.
-  history.replaceState(null, '', location.pathname + location.search + '#/packages');
+  const next = m[2] && views[m[2]] ? m[2] : 'packages';
+  history.replaceState(null, '', location.pathname + location.search + '#/' + next);
   return m[1];
 }
 
