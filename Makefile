@@ -40,7 +40,7 @@ CLI   := $(BUILD)/cozypkg
 SRV   := $(BUILD)/cozypkgd
 
 .SECONDARY:
-.PHONY: all deps test check unit e2e sanitize fuzz bench run man clean
+.PHONY: all deps test check browser-harness unit e2e sanitize fuzz bench run man clean
 all: $(CLI) $(SRV) $(UNIT_BINS) $(BENCH_BINS) $(DRIVER_BINS)
 
 # Installs the Debian packages when pkg-config cannot find them.
@@ -92,9 +92,16 @@ $(DRIVER_BINS): $(BUILD)/tests/drivers/%: $(BUILD)/tests/drivers/%.o $(LIBCZ)
 # closing line "N passed, N failed".
 test: all
 	@scripts/install-deps.sh
+	@$(MAKE) --no-print-directory browser-harness
 	@tests/run-all.sh $(BUILD)
 
 check: test
+
+# The browser tests' harness (playwright-core, pinned by its lock file),
+# installed once; it drives Debian's chromium, it never downloads a browser.
+browser-harness:
+	@[ -d tests/browser/node_modules/playwright-core ] || \
+	  (cd tests/browser && npm ci --no-audit --no-fund)
 
 unit: all
 	@tests/run-all.sh $(BUILD) unit
