@@ -38,28 +38,14 @@ serve() {
   export SERVER_URL TOKEN
 }
 
-# The real platform's Packages, as tests/e2e/lib.sh makes them.
-real_packages() {
-  local f name variant
-  for f in "$sources"/*.yaml; do
-    name=cozystack.$(basename "$f" .yaml)
-    case $name in
-      cozystack.networking) variant=kubeovn-cilium ;;
-      cozystack.computeplane-application|cozystack.kubernetes-application|\
-      cozystack.kubernetes-nodes-application|cozystack.virtualprivatecloud-application|\
-      cozystack.vm-disk-application|cozystack.vm-instance-application) variant=kubevirt ;;
-      *) variant= ;;
-    esac
-    printf -- '---\napiVersion: cozystack.io/v1alpha1\nkind: Package\nmetadata:\n  name: %s\n' "$name"
-    [[ -n $variant ]] && printf 'spec:\n  variant: %s\n' "$variant"
-  done
-  return 0
-}
+# packages_for_all: the real platform's Packages, as the e2e tests make them.
+SOURCES=$sources
+source "$root/tests/e2e/lib.sh"
 
 echo "dashboard: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(/usr/bin/chromium --version 2>/dev/null | head -1), $(date -u +%Y-%m-%d)"
 serve real
 kubectl apply -f "$sources" >/dev/null
-real_packages | kubectl apply -f - >/dev/null
+packages_for_all | kubectl apply -f - >/dev/null
 sleep 5 # the controllers write every Package's status
 echo "real platform (99 sources, 99 Packages):"
 node "$root/tests/browser/dashboard.mjs" bench 5 | sed 's/^/  /'

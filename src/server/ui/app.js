@@ -162,9 +162,11 @@ function firstRender(what) {
   performance.mark('render-' + what);
 }
 
-function errorBox(cols) {
+// Shows in box why collections could not be read (403, 404), or nothing.
+function showErrors(box, cols) {
+  clear(box);
   const failed = cols.filter((c) => c.error);
-  return failed.length ? h('p', { class: 'error' }, failed.map((c) => c.path + ': ' + c.error.message).join('; ')) : null;
+  if (failed.length) box.appendChild(h('p', { class: 'error' }, failed.map((c) => c.path + ': ' + c.error.message).join('; ')));
 }
 
 // ---- the model shared by views ----------------------------------------
@@ -266,9 +268,7 @@ function viewPackages(view) {
   const draw = () => {
     if (!last) return;
     const [pkgCol, srcCol] = last;
-    clear(box);
-    const err = errorBox(last);
-    if (err) box.appendChild(err);
+    showErrors(box, last);
     const sources = byName(srcCol);
     const needle = filter.value.trim().toLowerCase();
     const rows = packageRows(byName(pkgCol), sources)
@@ -487,6 +487,11 @@ function fluxRows(cols, onlyTapped) {
   return rows;
 }
 
+// A table body's only row when it has nothing to list.
+function emptyRow(body, columns, text) {
+  if (!body.childElementCount) body.appendChild(h('tr', { class: 'empty' }, h('td', { colspan: columns }, text)));
+}
+
 const FLUX_HEAD = ['Kind', 'Namespace', 'Name', 'URL', 'Revision', 'Digest', 'Ready', 'Last update', 'Tap'];
 
 function viewSources(view) {
@@ -500,11 +505,10 @@ function viewSources(view) {
     h('table', { id: 'package-sources' }, h('thead', {}, h('tr', {}, ['Name', 'Source', 'Variants', 'Artifacts', 'Ready', 'Message'].map((t) => h('th', {}, t)))), pks));
   follow(['ocirepositories', 'gitrepositories', 'sources'], (cols) => {
     const [oci, git, src] = cols;
-    clear(box);
-    const err = errorBox(cols);
-    if (err) box.appendChild(err);
+    showErrors(box, cols);
     clear(flux);
     flux.append(...fluxRows([['OCIRepository', oci], ['GitRepository', git]], false));
+    emptyRow(flux, FLUX_HEAD.length, 'No OCIRepository or GitRepository.');
     clear(pks);
     for (const s of src.list().sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1))) {
       const ref = s.spec.sourceRef || {};
@@ -534,9 +538,7 @@ function viewRevisions(view) {
     h('table', { id: 'packagerevisions' }, h('thead', {}, h('tr', {}, ['Namespace', 'Name', 'Package', 'Revision', 'Workspace', 'Lifecycle', 'Ready', ''].map((t) => h('th', {}, t)))), revs));
   follow(['repositories', 'packagerevisions'], (cols) => {
     const [repoCol, revCol] = cols;
-    clear(box);
-    const err = errorBox(cols);
-    if (err) box.appendChild(err);
+    showErrors(box, cols);
     clear(repos);
     for (const r of repoCol.list()) {
       const spec = r.spec || {};
@@ -544,6 +546,7 @@ function viewRevisions(view) {
       repos.appendChild(h('tr', { 'data-name': api.keyOf(r) }, h('td', {}, r.metadata.namespace || ''), h('td', {}, r.metadata.name),
         h('td', {}, spec.type || ''), h('td', {}, git.repo || git.url || spec.address || ''), h('td', {}, readyCell(readyOf(r)))));
     }
+    emptyRow(repos, 5, 'No Repository.');
     clear(revs);
     for (const r of revCol.list().sort((a, b) => (api.keyOf(a) < api.keyOf(b) ? -1 : 1))) {
       const id = (r.spec && r.spec.packageRevID) || {};
@@ -553,6 +556,7 @@ function viewRevisions(view) {
         h('td', { class: 'c-lifecycle' }, lifecycle), h('td', {}, readyCell(readyOf(r))),
         h('td', {}, lifecycle === 'proposed' && can('packagerevisions.approval') ? h('button', { class: 'action approve', onclick: () => approve(r) }, 'Approve') : '')));
     }
+    emptyRow(revs, 8, 'No PackageRevision.');
     firstRender('revisions');
   });
 }
@@ -576,13 +580,10 @@ function viewMarketplace(view) {
     h('p', {}, 'Repositories tapped from the marketplace index (', h('code', {}, 'cozypkg tap NAME'), ' adds one, ', h('code', {}, 'cozypkg untap NAME'), ' removes it; ', h('code', {}, 'cozypkg search'), ' searches the index).'),
     box, h('table', { id: 'taps' }, h('thead', {}, h('tr', {}, FLUX_HEAD.map((t) => h('th', {}, t)))), rows));
   follow(['ocirepositories'], (cols) => {
-    clear(box);
-    const err = errorBox(cols);
-    if (err) box.appendChild(err);
+    showErrors(box, cols);
     clear(rows);
-    const found = fluxRows([['OCIRepository', cols[0]]], true);
-    if (found.length) rows.append(...found);
-    else rows.appendChild(h('tr', {}, h('td', { colspan: FLUX_HEAD.length }, 'Nothing is tapped.')));
+    rows.append(...fluxRows([['OCIRepository', cols[0]]], true));
+    emptyRow(rows, FLUX_HEAD.length, 'Nothing is tapped.');
     firstRender('marketplace');
   });
 }
