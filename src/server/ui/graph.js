@@ -103,14 +103,17 @@ export function layout(graph) {
   }
   const CHAR = 7, PAD = 16, ROW = 34, GAP = 90;
   const place = new Map();
-  let x = 20, height = 0;
+  const tallest = Math.max(1, ...layers.map((l) => l.length));
+  let x = 20;
   for (const l of layers) {
     const width = Math.max(60, ...l.map((n) => n.length * CHAR + PAD));
-    l.forEach((n, j) => place.set(n, { x, y: 20 + j * ROW, w: n.length * CHAR + PAD, h: 24 }));
-    height = Math.max(height, 20 + l.length * ROW);
+    // Each layer centred on the tallest, so that a few shared
+    // dependencies sit level with the many packages that need them.
+    const top = 20 + ((tallest - l.length) * ROW) / 2;
+    l.forEach((n, j) => place.set(n, { x, y: top + j * ROW, w: n.length * CHAR + PAD, h: 24 }));
     x += width + GAP;
   }
-  return { place, width: x, height: height + 20 };
+  return { place, width: x, height: 40 + tallest * ROW };
 }
 
 function el(tag, attrs) {
@@ -162,11 +165,19 @@ export function renderGraph(graph, stateOf, onOpen) {
     t.textContent = name;
     g.appendChild(t);
     g.addEventListener('click', () => onOpen(name));
+    g.addEventListener('mouseenter', () => highlight(svg, name, true));
+    g.addEventListener('mouseleave', () => highlight(svg, name, false));
     g.addEventListener('keydown', (ev) => { if (ev.key === 'Enter') onOpen(name); });
     nodeLayer.appendChild(g);
   }
   svg.appendChild(nodeLayer);
   return svg;
+}
+
+// Marks the edges of one node, to follow them through a dense graph.
+function highlight(svg, name, on) {
+  for (const p of svg.querySelectorAll('.edges path'))
+    if (p.dataset.from === name || p.dataset.to === name) p.classList.toggle('hl', on);
 }
 
 // Recolours the nodes of an existing drawing without laying it out again.
