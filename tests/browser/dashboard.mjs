@@ -176,11 +176,15 @@ const scenarios = {
     console.log('live: the patch showed after ' + ms + ' ms');
     check(ms < 2000, 'the change took ' + ms + ' ms');
     if (restartScript) {
+      const watches = () => page.requests.filter((u) => u.includes('/packages?watch=1')).length;
+      const before = watches();
       execFileSync('bash', [restartScript], { stdio: 'inherit' });
+      console.log('live: the Packages watch was opened ' + (watches() - before) + ' more time(s)');
       const t1 = Date.now();
       kubectl('patch', 'package', name, '--type=merge', '-p', JSON.stringify({ spec: { variant: variant2 } }));
       await waitFor(page, ([sel, v]) => document.querySelector(sel).textContent === v, [cell, variant2], 10000);
-      console.log('live: after the restart the page followed again in ' + (Date.now() - t1) + ' ms');
+      console.log('live: after the stream dropped the page followed again in ' + (Date.now() - t1) + ' ms');
+      check(watches() > before, 'the page never watched again');
     }
     check(page.errors.length === 0, 'page errors: ' + page.errors.join('; '));
     await page.close();
@@ -211,6 +215,17 @@ const scenarios = {
     await admin.waitForSelector('#cascade');
     check((await admin.textContent('#cascade')).includes('Dependent packages (will also be deleted)'), 'cascade not shown');
     await admin.click('#cancel-delete');
+    // Suspend and resume, as the CLI does them: the mark and each release.
+    const suspended = () => kubectl('get', 'package', pkg, '-o', 'jsonpath={.metadata.annotations.cozypkg\\.io/suspended}').trim();
+    const releases = () => kubectl('get', 'hr', '-A', '-l', 'cozystack.io/package=' + pkg, '-o', 'jsonpath={.items[*].spec.suspend}').trim();
+    await admin.click('#suspend');
+    await admin.waitForSelector('#resume', { timeout: 5000 });
+    check(suspended() === 'true', 'the Package is not marked suspended');
+    check(/^true( true)*$/.test(releases()), 'releases not suspended: ' + releases());
+    await admin.click('#resume');
+    await admin.waitForSelector('#suspend', { timeout: 5000 });
+    check(suspended() === '', 'the Package is still marked suspended');
+    check(!releases().includes('true'), 'releases still suspended: ' + releases());
     await admin.close();
   },
 
@@ -236,7 +251,8 @@ const scenarios = {
   async link(browser, url, expectUser, waitExpiryMs) {
     const page = await open(browser);
     await page.goto(url);
-    await page.waitForSelector('tr.pkg-row', { timeout: 15000 });
+    await page.waitForSelector('tr.pkg-row, #login:not([hidden])', { timeout: 15000 });
+    check(await page.isHidden('#login'), 'the link was refused: ' + (await page.textContent('#login-error')) + ' ' + page.errors.join('; '));
     check(!page.url().includes('token='), 'the token stayed in the address bar');
     check((await page.textContent('#whoami')).startsWith(expectUser), 'signed in as ' + (await page.textContent('#whoami')));
     if (Number(waitExpiryMs)) {

@@ -226,11 +226,11 @@ test_dashboard_command() {
   browser link "$url" admin 0
   # A viewer's link signs in as the viewer.
   sed "s/token: .*/token: $VIEWER_TOKEN/" "$KUBECONFIG" >viewer.kubeconfig
-  expect_exit 0 "$COZYPKG" dashboard --kubeconfig viewer.kubeconfig --expire 4s
+  expect_exit 0 "$COZYPKG" dashboard --kubeconfig viewer.kubeconfig --expire 10s
   url=$(cat out)
   curl -sS --cacert "$CA" -H "Authorization: Bearer ${url##*#token=}" "$SERVER_URL/auth/whoami" >who
   contains who '"user":"viewer","groups":["cozypkg:viewers"],"session":true'
-  browser link "$url" viewer 4500
+  browser link "$url" viewer 10000
   equals "$(curl -sS --cacert "$CA" -H "Authorization: Bearer ${url##*#token=}" -o /dev/null -w '%{http_code}' "$SERVER_URL/auth/whoami")" 401
 }
 
