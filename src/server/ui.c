@@ -17,6 +17,7 @@
 #include "util/mem.h"
 
 #define UI_PREFIX "/ui/"
+#define NS_PER_SECOND 1000000000LL
 
 static int not_found(cz_req *req)
 {
@@ -116,18 +117,18 @@ static int requested_ttl(cz_req *req, int64_t *ttl_ns)
 		return CZ_OK;
 	seconds = strtoll(text, &end, 10);
 	if (end == text || *end || seconds < 1 ||
-	    seconds > CZ_UI_SESSION_TTL_NS / 1000000000LL)
+	    seconds > CZ_UI_SESSION_TTL_NS / NS_PER_SECOND)
 		return cz_refuse(req, 400, "BadRequest",
 				 "expirationSeconds must be a whole number "
 				 "from 1 to %lld",
-				 CZ_UI_SESSION_TTL_NS / 1000000000LL);
-	*ttl_ns = seconds * 1000000000LL;
+				 CZ_UI_SESSION_TTL_NS / NS_PER_SECOND);
+	*ttl_ns = seconds * NS_PER_SECOND;
 	return CZ_OK;
 }
 
 static void rfc3339_after(int64_t ns, char out[32])
 {
-	time_t at = time(NULL) + (time_t)(ns / 1000000000LL);
+	time_t at = time(NULL) + (time_t)(ns / NS_PER_SECOND);
 	struct tm tm;
 
 	gmtime_r(&at, &tm);
@@ -154,8 +155,8 @@ int cz_handle_session(cz_req *req)
 		return cz_reply_status(req, 403, "Forbidden", NULL,
 				       "forbidden: a session token cannot issue "
 				       "another session token");
-	if (requested_ttl(req, &ttl_ns) != CZ_OK)
-		return CZ_OK; /* answered */
+	if ((rc = requested_ttl(req, &ttl_ns)) != CZ_OK)
+		return rc; /* answered */
 	groups = cz_xcalloc(u->ngroups + 1, sizeof(*groups));
 	for (size_t i = 0; i < u->ngroups; i++)
 		groups[i] = u->groups[i];

@@ -62,7 +62,7 @@ async function waitFor(page, fn, arg, timeout) {
 async function signedIn(browser, token, view) {
   const page = await open(browser);
   await page.goto(BASE + '/ui/#token=' + token + (view ? '&view=' + view : ''));
-  await page.waitForSelector(view === 'graph' ? '#graph g.node' : 'tr.pkg-row', { timeout: 15000 });
+  await page.waitForSelector(view === 'graph' ? 'body[data-rendered_graph]' : 'body[data-rendered_packages]', { state: 'attached', timeout: 15000 });
   return page;
 }
 
@@ -151,6 +151,16 @@ const scenarios = {
     const wantLabels = want.edges.filter((e) => e[2]).map((e) => e[0] + ' -> ' + e[1] + ' ' + e[2]).sort();
     check(JSON.stringify(labels) === JSON.stringify(wantLabels), 'edge labels differ from cozypkg dot: ' +
       labels.filter((e) => !wantLabels.includes(e)).slice(0, 3).join(', ') + ' / ' + wantLabels.filter((e) => !labels.includes(e)).slice(0, 3).join(', '));
+    // One package's closure: it and everything it needs, transitively.
+    const closure = new Set([clickName]);
+    for (let grew = true; grew;) {
+      grew = false;
+      for (const [from, to] of want.edges) if (closure.has(from) && !closure.has(to)) { closure.add(to); grew = true; }
+    }
+    await page.evaluate((n) => { location.hash = '#/graph/' + n; }, clickName);
+    await waitFor(page, (n) => document.querySelectorAll('#graph g.node').length === n, closure.size, 5000);
+    const shown = await page.$$eval('#graph g.node', (gs) => gs.map((g) => g.dataset.name));
+    check(shown.every((n) => closure.has(n)), 'the closure view shows ' + shown.filter((n) => !closure.has(n)).join(', '));
     await page.click(`#graph g.node[data-name="${clickName}"]`);
     await page.waitForSelector(`#package-detail[data-name="${clickName}"] h2`);
     check(page.url().endsWith('#/package/' + encodeURIComponent(clickName)), 'node click went to ' + page.url());
@@ -227,6 +237,26 @@ const scenarios = {
     check(suspended() === '', 'the Package is still marked suspended');
     check(!releases().includes('true'), 'releases still suspended: ' + releases());
     await admin.close();
+  },
+
+  // A proposed package revision has an Approve button for an approver,
+  // none for an author; a click publishes it and the row follows.
+  async approve(browser, approverToken, authorToken, name) {
+    const author = await signedIn(browser, authorToken);
+    await author.evaluate(() => { location.hash = '#/revisions'; });
+    await author.waitForSelector(`#packagerevisions tr[data-name="default/${name}"]`);
+    check(await author.locator('button.action').count() === 0, 'an author sees an Approve button');
+    await author.close();
+    const page = await signedIn(browser, approverToken);
+    await page.evaluate(() => { location.hash = '#/revisions'; });
+    const row = `#packagerevisions tr[data-name="default/${name}"]`;
+    await page.waitForSelector(row + ' button.approve');
+    check((await page.textContent(row + ' .c-lifecycle')) === 'proposed', 'not shown as proposed');
+    await page.click(row + ' button.approve');
+    await waitFor(page, (sel) => document.querySelector(sel + ' .c-lifecycle').textContent === 'published', row, 10000);
+    check(await page.locator(row + ' button.approve').count() === 0, 'Approve still offered once published');
+    check(page.errors.length === 0, 'page errors: ' + page.errors.join('; '));
+    await page.close();
   },
 
   // Markup in a message is shown as text: nothing runs, no element made.

@@ -202,6 +202,43 @@ test_dashboard_viewer() {
   browser viewer "$VIEWER_TOKEN" cozystack.cert-manager
 }
 
+# A proposed package revision in a git repository (docs/revisions.md):
+# approvers get the Approve button, authors do not.
+test_dashboard_approve() {
+  need_browser
+  local git=(git -c user.email=t@example.com -c user.name=t -c init.defaultBranch=main)
+  "${git[@]}" init -q --bare cat.git
+  "${git[@]}" init -q work
+  mkdir -p work/packages/nf/example
+  printf 'apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata: {name: example}\n' >work/packages/nf/example/Kptfile
+  "${git[@]}" -C work add -A && "${git[@]}" -C work commit -qm v1
+  "${git[@]}" -C work tag packages/nf/example/v1
+  "${git[@]}" -C work push -q "$PWD/cat.git" main --tags
+  cat >tokens.csv <<T
+author-token-0123456789abcdef0123456789,alice,u2,"cozypkg:authors"
+approver-token-0123456789abcdef012345678,bob,u3,"cozypkg:approvers"
+T
+  start_server --controllers=none --token-file "$PWD/tokens.csv"
+  k apply -f - >/dev/null <<Y
+apiVersion: config.pkg.pkgserver.dev/v1alpha1
+kind: Repository
+metadata: {name: catalog, namespace: default}
+spec: {deployment: false, git: {url: "file://$PWD/cat.git", directory: packages}}
+---
+apiVersion: pkg.pkgserver.dev/v1alpha1
+kind: PackageRevision
+metadata: {name: catalog.catalog.nf.example.ws1, namespace: default}
+spec:
+  packageRevID: {target: catalog, repository: catalog, realm: nf, package: example, workspace: ws1}
+  lifecycle: draft
+  tasks: [{type: init}]
+Y
+  k patch packagerevision -n default catalog.catalog.nf.example.ws1 --type=merge -p '{"spec":{"lifecycle":"proposed"}}' >/dev/null
+  browser approve approver-token-0123456789abcdef012345678 author-token-0123456789abcdef0123456789 \
+    catalog.catalog.nf.example.ws1
+  equals "$(k get packagerevision -n default catalog.catalog.nf.example.ws1 -o jsonpath='{.spec.lifecycle} {.spec.packageRevID.revision}')" "published v2"
+}
+
 test_dashboard_markup_is_text() {
   platform_up
   k patch package cozystack.hami --type=merge \
@@ -254,6 +291,7 @@ t "dashboard: the Packages view lists what kubectl lists" test_dashboard_package
 t "dashboard: the graph has the nodes and edges of cozypkg dot; a click opens the Package" test_dashboard_graph
 t "dashboard: a kubectl patch shows within 2 s, also after the watch stream drops" test_dashboard_live
 t "dashboard: a viewer requests no Secret and sees no action button" test_dashboard_viewer
+t "dashboard: approvers approve a proposed package revision; authors get no button" test_dashboard_approve
 t "dashboard: markup in a message is shown as text" test_dashboard_markup_is_text
 t "dashboard: cozypkg dashboard links sign in as the caller and expire" test_dashboard_command
 t "dashboard: screenshots of every view" test_dashboard_screenshots
