@@ -216,7 +216,8 @@ function deleteCascade(name, packages, sources) {
 
 // ---- Packages ----------------------------------------------------------
 
-const sortState = { key: 'ready', dir: 1 };
+// Kept across redraws and visits: sorting redraws the whole view.
+const sortState = { key: 'ready', dir: 1, filter: '' };
 
 function packageRows(packages, sources) {
   return [...packages.values()].map((p) => {
@@ -248,7 +249,7 @@ function compareRows(a, b) {
 }
 
 function viewPackages(view) {
-  const filter = h('input', { id: 'filter', type: 'search', placeholder: 'Filter by name, variant, reason or message', 'aria-label': 'filter' });
+  const filter = h('input', { id: 'filter', type: 'search', placeholder: 'Filter by name, variant, reason or message', 'aria-label': 'filter', value: sortState.filter });
   const count = h('span', { id: 'count' });
   const columns = [['name', 'Name'], ['variant', 'Variant'], ['ready', 'Ready'], ['reason', 'Reason'], ['message', 'Message'], ['deps', 'Dependencies']];
   const head = h('tr', {}, columns.map(([k, label]) => h('th', {
@@ -287,7 +288,7 @@ function viewPackages(view) {
     count.textContent = rows.length + ' of ' + pkgCol.items.size;
     firstRender('packages');
   };
-  filter.addEventListener('input', draw);
+  filter.addEventListener('input', () => { sortState.filter = filter.value; draw(); });
   follow(['packages', 'sources'], (cols) => { last = cols; draw(); });
 }
 
