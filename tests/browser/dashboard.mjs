@@ -236,6 +236,19 @@ const scenarios = {
     await admin.waitForSelector('#suspend', { timeout: 5000 });
     check(suspended() === '', 'the Package is still marked suspended');
     check(!releases().includes('true'), 'releases still suspended: ' + releases());
+    // Delete with the cascade of `cozypkg del`: bootbox needs
+    // bootbox-application, so it goes too, first.
+    await admin.evaluate(() => { location.hash = '#/package/cozystack.bootbox-application'; });
+    await admin.waitForSelector('#package-detail[data-name="cozystack.bootbox-application"] h2');
+    await admin.click('#delete');
+    await admin.waitForSelector('#cascade');
+    const cascade = await admin.textContent('#cascade');
+    check(cascade.includes('Dependent packages (will also be deleted): cozystack.bootbox') && cascade.includes('Total: 2 package(s)'), 'cascade: ' + cascade);
+    await admin.click('#confirm-delete');
+    const left = () => kubectl('get', 'packages', 'cozystack.bootbox', 'cozystack.bootbox-application', '--ignore-not-found', '-o', 'name').trim();
+    for (let i = 0; i < 100 && left(); i++) await admin.waitForTimeout(100);
+    check(left() === '', 'still there after the delete: ' + left());
+    await waitFor(admin, () => location.hash === '#/packages');
     await admin.close();
   },
 
