@@ -189,12 +189,12 @@ const scenarios = {
       const watches = () => page.requests.filter((u) => u.includes('/packages?watch=1')).length;
       const before = watches();
       execFileSync('bash', [restartScript], { stdio: 'inherit' });
-      console.log('live: the Packages watch was opened ' + (watches() - before) + ' more time(s)');
       const t1 = Date.now();
       kubectl('patch', 'package', name, '--type=merge', '-p', JSON.stringify({ spec: { variant: variant2 } }));
       await waitFor(page, ([sel, v]) => document.querySelector(sel).textContent === v, [cell, variant2], 10000);
       console.log('live: after the stream dropped the page followed again in ' + (Date.now() - t1) + ' ms');
       check(watches() > before, 'the page never watched again');
+      console.log('live: the Packages watch was opened ' + (watches() - before) + ' more time(s)');
     }
     check(page.errors.length === 0, 'page errors: ' + page.errors.join('; '));
     await page.close();

@@ -144,8 +144,12 @@ export class Collection {
 
   async follow() {
     const sep = this.path.includes('?') ? '&' : '?';
-    const url = this.path + sep + 'watch=1&allowWatchBookmarks=true&resourceVersion=' +
-      encodeURIComponent(this.rv);
+    // As client-go: the server ends each stream after 5 to 10 minutes, so
+    // a connection a proxy dropped silently is noticed and replaced, and
+    // the page watches again from the last resourceVersion it saw.
+    const timeout = 300 + Math.floor(Math.random() * 300);
+    const url = this.path + sep + 'watch=1&allowWatchBookmarks=true&timeoutSeconds=' + timeout +
+      '&resourceVersion=' + encodeURIComponent(this.rv);
     this.abort = new AbortController();
     const resp = await fetch(url, { headers: headers(), cache: 'no-store', credentials: 'omit', signal: this.abort.signal });
     if (!resp.ok) {
