@@ -28,7 +28,9 @@ DRIVER_SRCS := $(sort $(wildcard tests/drivers/*.c))
 
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 CLI_OBJS  := $(CLI_SRCS:%.c=$(BUILD)/%.o)
-SRV_OBJS  := $(SRV_SRCS:%.c=$(BUILD)/%.o)
+SRV_OBJS  := $(SRV_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/ui_assets.o
+# The dashboard's files, compiled into cozypkgd (docs/dashboard.md).
+UI_FILES  := $(sort $(wildcard src/server/ui/*.html src/server/ui/*.js src/server/ui/*.css))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 DRIVER_BINS := $(DRIVER_SRCS:tests/drivers/%.c=$(BUILD)/tests/drivers/%)
@@ -38,7 +40,7 @@ CLI   := $(BUILD)/cozypkg
 SRV   := $(BUILD)/cozypkgd
 
 .SECONDARY:
-.PHONY: all deps test check unit e2e sanitize fuzz bench run man clean
+.PHONY: all deps test check browser-harness unit e2e sanitize fuzz bench run man clean
 all: $(CLI) $(SRV) $(UNIT_BINS) $(BENCH_BINS) $(DRIVER_BINS)
 
 # Installs the Debian packages when pkg-config cannot find them.
@@ -49,6 +51,13 @@ $(BUILD)/.deps:
 $(BUILD)/%.o: %.c | $(BUILD)/.deps
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/gen/ui_assets.c: $(UI_FILES) scripts/embed-assets.sh
+	@mkdir -p $(@D)
+	scripts/embed-assets.sh $@ $(UI_FILES)
+
+$(BUILD)/gen/ui_assets.o: $(BUILD)/gen/ui_assets.c
+	$(CC) $(ALL_CFLAGS) -Isrc/server -c $< -o $@
 
 $(LIBCZ): $(LIB_OBJS)
 	@rm -f $@
@@ -83,9 +92,16 @@ $(DRIVER_BINS): $(BUILD)/tests/drivers/%: $(BUILD)/tests/drivers/%.o $(LIBCZ)
 # closing line "N passed, N failed".
 test: all
 	@scripts/install-deps.sh
+	@$(MAKE) --no-print-directory browser-harness
 	@tests/run-all.sh $(BUILD)
 
 check: test
+
+# The browser tests' harness (playwright-core, pinned by its lock file),
+# installed once; it drives Debian's chromium, it never downloads a browser.
+browser-harness:
+	@[ -d tests/browser/node_modules/playwright-core ] || \
+	  (cd tests/browser && npm ci --no-audit --no-fund)
 
 unit: all
 	@tests/run-all.sh $(BUILD) unit

@@ -41,3 +41,4 @@ echo "store N=100000: open, GET, LIST, single writes (NORMAL, FULL), fan-out to 
 "$(dirname "$0")/market.sh" "$build" 3
 "$(dirname "$0")/upgrade.sh" "$build" 3
 "$(dirname "$0")/revisions.sh" "$build" 10000 30
+"$(dirname "$0")/dashboard.sh" "$build" 1000

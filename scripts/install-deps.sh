@@ -9,6 +9,7 @@ packages=(
   libcurl4-openssl-dev libgit2-dev libarchive-dev libssl-dev libcmocka-dev
   graphviz valgrind time curl wrk
   docker-registry skopeo apache2-utils git tmux
+  chromium nodejs npm
 )
 
 # The end-to-end tests drive cozypkgd with the real kubectl. Debian's own

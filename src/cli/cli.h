@@ -85,6 +85,7 @@ extern const cli_command cmd_resume;
 extern const cli_command cmd_keygen;
 extern const cli_command cmd_sign;
 extern const cli_command cmd_verify;
+extern const cli_command cmd_dashboard;
 
 /* The table, for help and completion. */
 const cli_command *const *cli_commands(void);

@@ -31,6 +31,7 @@ static const cli_command *const commands[] = {
 	&cmd_rpkg,
 	&cmd_suspend,
 	&cmd_resume,
+	&cmd_dashboard,
 	&cmd_version,
 	&cmd_completion,
 	&cmd_man,

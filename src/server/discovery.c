@@ -6,6 +6,7 @@
 
 #include "api/openapi.h"
 #include "util/mem.h"
+#include "ui.h"
 
 /*
  * Non-resource paths: health, version, discovery, OpenAPI and metrics.
@@ -281,6 +282,9 @@ static const cz_path_route path_routes[] = {
 	{ "/openapi/v2", true, false, false, reply_openapi },
 	{ "/openapi/v3", true, false, false, reply_openapi },
 	{ "/artifacts", true, false, true, cz_handle_artifact },
+	{ "/ui", true, true, false, cz_handle_ui },
+	{ "/auth/whoami", false, false, true, cz_handle_whoami },
+	{ "/auth/session", false, false, true, cz_handle_session },
 	{ "/api", false, false, false, reply_api_versions },
 	{ "/api/", false, false, false, reply_api_versions },
 	{ "/apis", false, false, false, reply_groups },

@@ -151,6 +151,47 @@ int cz_reply_file(cz_req *req, unsigned code, int fd, uint64_t size,
 	return queue(req, code, resp, "application/gzip");
 }
 
+/* What a browser may do with the dashboard's files: run script and
+ * style from this origin only (none inline), fetch only this origin, never
+ * be framed, never guess a content type. */
+#define UI_SECURITY_POLICY                                                   \
+	"default-src 'self'; script-src 'self'; style-src 'self'; "          \
+	"img-src 'self' data:; connect-src 'self'; object-src 'none'; "     \
+	"base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+static void add_ui_headers(struct MHD_Response *resp)
+{
+	MHD_add_response_header(resp, "Content-Security-Policy",
+				UI_SECURITY_POLICY);
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+}
+
+int cz_reply_asset(cz_req *req, const char *content_type,
+		   const unsigned char *data, size_t len)
+{
+	struct MHD_Response *resp = MHD_create_response_from_buffer(
+		len, (void *)data, MHD_RESPMEM_PERSISTENT);
+
+	if (!resp)
+		return CZ_EIO;
+	add_ui_headers(resp);
+	return queue(req, 200, resp, content_type);
+}
+
+int cz_reply_redirect(cz_req *req, const char *location)
+{
+	struct MHD_Response *resp = MHD_create_response_from_buffer(
+		0, (void *)"", MHD_RESPMEM_PERSISTENT);
+
+	if (!resp)
+		return CZ_EIO;
+	add_ui_headers(resp);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, location);
+	return queue(req, 301, resp, "text/plain; charset=utf-8");
+}
+
 int cz_reply_stream(cz_req *req, struct MHD_Response *resp)
 {
 	return queue(req, MHD_HTTP_OK, resp, JSON_TYPE);

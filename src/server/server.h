@@ -127,6 +127,12 @@ int cz_reply_text(cz_req *req, unsigned code, const char *content_type,
  * body, as for 304), size bytes, as application/gzip with that ETag. */
 int cz_reply_file(cz_req *req, unsigned code, int fd, uint64_t size,
 		  const char *etag);
+/* Answers 200 with len bytes of static data (not copied) and the
+ * dashboard's security headers (Content-Security-Policy and others). */
+int cz_reply_asset(cz_req *req, const char *content_type,
+		   const unsigned char *data, size_t len);
+/* Answers 301 to location, with the same headers. */
+int cz_reply_redirect(cz_req *req, const char *location);
 /* Queues a streaming response (watch). */
 int cz_reply_stream(cz_req *req, struct MHD_Response *resp);
 
