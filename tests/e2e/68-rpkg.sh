@@ -472,6 +472,17 @@ PY
 }
 t "rpkg: GitOps: a deployment package installed, v2 changes a variant, v3 prunes a Package, rollback to v1, history, a broken revision" test_rpkg_gitops
 
+# rpkg_publish_gated NAME DIR: the draft NAME with DIR's files and the
+# gates approve then install, proposed and approved.
+rpkg_publish_gated() {
+  "$COZYPKG" rpkg init "$1" 2>/dev/null
+  k patch packagerevision "$1" --type=merge \
+    -p '{"spec":{"readinessGates":[{"conditionType":"pkg.pkgserver.dev/approve"},{"conditionType":"pkg.pkgserver.dev/install"}]}}' >/dev/null
+  "$COZYPKG" rpkg push "$1" "$2" 2>/dev/null
+  "$COZYPKG" rpkg propose "$1" 2>/dev/null
+  "$COZYPKG" rpkg approve "$1" 2>/dev/null
+}
+
 test_rpkg_install_refused() {
   start_server
   rpkg_repo notdeploy
@@ -479,23 +490,13 @@ test_rpkg_install_refused() {
   printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: from-git}\ndata: {a: "1"}\n' >pkg/cm.yaml
   # A catalog revision is never installed, whatever its gates say.
   local name=edge.notdeploy.platform.cm.ws1
-  "$COZYPKG" rpkg init "$name" 2>/dev/null
-  k patch packagerevision "$name" --type=merge \
-    -p '{"spec":{"readinessGates":[{"conditionType":"pkg.pkgserver.dev/approve"},{"conditionType":"pkg.pkgserver.dev/install"}]}}' >/dev/null
-  "$COZYPKG" rpkg push "$name" pkg 2>/dev/null
-  "$COZYPKG" rpkg propose "$name" 2>/dev/null
-  "$COZYPKG" rpkg approve "$name" 2>/dev/null
+  rpkg_publish_gated "$name" pkg
   wait_until 30 rpkg_installed_is "$name" "False NotDeployment Repository notdeploy is not a deployment repository: only deployment revisions are installed"
   ! k get configmap from-git >/dev/null 2>&1 || fail "installed from a repository that is not a deployment"
   # In a deployment repository the gate before install must be True first.
   rpkg_repo deploy --deployment
   name=edge.deploy.platform.cm.ws1
-  "$COZYPKG" rpkg init "$name" 2>/dev/null
-  k patch packagerevision "$name" --type=merge \
-    -p '{"spec":{"readinessGates":[{"conditionType":"pkg.pkgserver.dev/approve"},{"conditionType":"pkg.pkgserver.dev/install"}]}}' >/dev/null
-  "$COZYPKG" rpkg push "$name" pkg 2>/dev/null
-  "$COZYPKG" rpkg propose "$name" 2>/dev/null
-  "$COZYPKG" rpkg approve "$name" 2>/dev/null
+  rpkg_publish_gated "$name" pkg
   wait_until 30 rpkg_installed_is "$name" "False Waiting waiting for pkg.pkgserver.dev/approve"
   ! k get configmap from-git >/dev/null 2>&1 || fail "installed before its gate"
   k get packagerevision "$name" -o json |
