@@ -9,8 +9,16 @@ packages=(
   libcurl4-openssl-dev libgit2-dev libarchive-dev libssl-dev libcmocka-dev
   graphviz valgrind time curl wrk
   docker-registry skopeo apache2-utils git tmux
-  chromium nodejs npm
+  chromium
 )
+
+# The browser tests' harness is installed with npm. A machine whose Node.js
+# comes from elsewhere (NodeSource's nodejs carries its own npm) would have
+# Debian's npm refused as a conflict, so Debian's are added only when
+# there is no npm at all.
+if ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
 
 # The end-to-end tests drive cozypkgd with the real kubectl. Debian's own
 # kubernetes-client is too old (1.20); the kubectl package comes from the
