@@ -86,16 +86,9 @@ static const char *spec_str(const json_t *obj, const char *key)
 	return s ? s : "";
 }
 
-static const char *str(const json_t *obj, const char *key)
-{
-	const char *s = json_string_value(json_object_get(obj, key));
-
-	return s ? s : "";
-}
-
 static const char *status_str(const json_t *obj, const char *key)
 {
-	return str(json_object_get(obj, "status"), key);
+	return cz_json_str(json_object_get(obj, "status"), key);
 }
 
 /* Sets the install condition of pr when it differs. */
@@ -108,9 +101,9 @@ static int set_condition(cz_kube *kube, const json_t *pr, bool ok,
 	size_t i;
 	int rc;
 
-	if (prev && strcmp(str(prev, "status"), ok ? "True" : "False") == 0 &&
-	    strcmp(str(prev, "reason"), reason) == 0 &&
-	    strcmp(str(prev, "message"), message) == 0)
+	if (prev && strcmp(cz_json_str(prev, "status"), ok ? "True" : "False") == 0 &&
+	    strcmp(cz_json_str(prev, "reason"), reason) == 0 &&
+	    strcmp(cz_json_str(prev, "message"), message) == 0)
 		return CZ_OK;
 	status = json_deep_copy(json_object_get(pr, "status"));
 	if (!json_is_object(status)) {
@@ -119,7 +112,7 @@ static int set_condition(cz_kube *kube, const json_t *pr, bool ok,
 	}
 	conds = json_array();
 	json_array_foreach (json_object_get(status, "conditions"), i, c)
-		if (strcmp(str(c, "type"), CZ_GATE_INSTALL) != 0)
+		if (strcmp(cz_json_str(c, "type"), CZ_GATE_INSTALL) != 0)
 			json_array_append(conds, c);
 	json_array_append_new(conds,
 			      cz_condition_new(prev, CZ_GATE_INSTALL,
@@ -177,9 +170,9 @@ static int inventory_read(cz_kube *kube, const char *ns, const char *key,
 		rc = CZ_OK;
 	data = json_object_get(cm, "data");
 	inv->exists = cm != NULL;
-	inv->revision = cz_xstrdup(str(data, "revision"));
-	inv->commit = cz_xstrdup(str(data, "commit"));
-	inv->objects = json_loads(str(data, "objects"), 0, NULL);
+	inv->revision = cz_xstrdup(cz_json_str(data, "revision"));
+	inv->commit = cz_xstrdup(cz_json_str(data, "commit"));
+	inv->objects = json_loads(cz_json_str(data, "objects"), 0, NULL);
 	if (!json_is_array(inv->objects)) {
 		json_decref(inv->objects);
 		inv->objects = json_array();
@@ -227,7 +220,7 @@ static int apply_all(cz_kube *kube, const json_t *objs, const char *key,
 
 	json_array_foreach (objs, i, obj) {
 		const cz_resource *r = cz_resource_by_kind(
-			str(obj, "apiVersion"), str(obj, "kind"));
+			cz_json_str(obj, "apiVersion"), cz_json_str(obj, "kind"));
 		json_t *meta = json_object_get(obj, "metadata");
 		json_t *notes = json_object_get(meta, "annotations");
 
@@ -238,13 +231,11 @@ static int apply_all(cz_kube *kube, const json_t *objs, const char *key,
 		rc = cz_apply_object(kube, r, obj, CZ_INSTALL_MANAGER, NULL,
 				     err);
 		if (rc != CZ_OK) {
-			cz_error_prefix(err, "%s %s%s%s", str(obj, "kind"),
-					cz_meta_str(obj, "namespace")
-						? cz_meta_str(obj, "namespace")
-						: "",
-					cz_meta_str(obj, "namespace") ? "/"
-								      : "",
-					cz_meta_str(obj, "name"));
+			const char *ns = cz_meta_str(obj, "namespace");
+
+			cz_error_prefix(err, "%s %s%s%s",
+					cz_json_str(obj, "kind"), ns ? ns : "",
+					ns ? "/" : "", cz_meta_str(obj, "name"));
 			break;
 		}
 		json_array_append_new(applied, cz_install_ref(obj));
@@ -263,17 +254,17 @@ static int prune(cz_kube *kube, const json_t *refs, const char *key,
 
 	json_array_foreach (refs, i, ref) {
 		const cz_resource *r = cz_resource_by_kind(
-			str(ref, "apiVersion"), str(ref, "kind"));
+			cz_json_str(ref, "apiVersion"), cz_json_str(ref, "kind"));
 		json_t *live = NULL;
 		const char *owner;
 		char *path;
 
 		if (!r)
 			continue; /* no longer served: nothing to delete */
-		path = cz_kube_path(r, *str(ref, "namespace")
-					       ? str(ref, "namespace")
+		path = cz_kube_path(r, *cz_json_str(ref, "namespace")
+					       ? cz_json_str(ref, "namespace")
 					       : NULL,
-				    str(ref, "name"), NULL, NULL);
+				    cz_json_str(ref, "name"), NULL, NULL);
 		rc = cz_kube_get(kube, path, &live, err);
 		owner = cz_annotation(live, CZ_INSTALL_OWNER);
 		if (rc == CZ_OK && owner && strcmp(owner, key) == 0) {
@@ -319,7 +310,7 @@ static const json_t *latest_of(const json_t *items, const char *key,
 			latest = pr;
 		}
 		if (k && strcmp(k, key) == 0 &&
-		    strcmp(str(cz_condition(pr, CZ_GATE_INSTALL), "status"),
+		    strcmp(cz_json_str(cz_condition(pr, CZ_GATE_INSTALL), "status"),
 			   "True") == 0)
 			json_array_append(*installed, pr);
 		free(k);
@@ -354,12 +345,12 @@ static char *not_yet(cz_manager *m, const json_t *pr, const char **reason)
 				   id.repository);
 	}
 	json_array_foreach (gates, i, g) {
-		if (strcmp(str(g, "conditionType"), CZ_GATE_INSTALL) == 0)
+		if (strcmp(cz_json_str(g, "conditionType"), CZ_GATE_INSTALL) == 0)
 			break;
-		prev = str(g, "conditionType");
+		prev = cz_json_str(g, "conditionType");
 	}
 	if (!why && prev &&
-	    strcmp(str(cz_condition(pr, prev), "status"), "True") != 0) {
+	    strcmp(cz_json_str(cz_condition(pr, prev), "status"), "True") != 0) {
 		*reason = "Waiting";
 		why = cz_xasprintf("waiting for %s", prev);
 	}
@@ -505,12 +496,12 @@ int cz_install_reconcile(cz_manager *m, cz_kube *kube, const char *key,
 		rc = set_condition(kube, latest, false, reason, why, err);
 		goto cleanup;
 	}
-	if (strcmp(inv.revision, str(json_object_get(json_object_get(
+	if (strcmp(inv.revision, cz_json_str(json_object_get(json_object_get(
 						     latest, "spec"),
 					     "packageRevID"),
 				     "revision")) != 0 ||
 	    strcmp(inv.commit, status_str(latest, "commit")) != 0 ||
-	    strcmp(str(cz_condition(latest, CZ_GATE_INSTALL), "status"),
+	    strcmp(cz_json_str(cz_condition(latest, CZ_GATE_INSTALL), "status"),
 		   "True") != 0)
 		rc = install(kube, latest, key, &inv, &installed, err);
 	/* The revisions before stay installed until the latest is. */

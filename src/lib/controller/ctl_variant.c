@@ -100,21 +100,14 @@ static int workspace_of(const json_t *spec, char out[32], cz_error *err)
 	return rc;
 }
 
-static const char *str(const json_t *obj, const char *key)
-{
-	const char *s = json_string_value(json_object_get(obj, key));
-
-	return s ? s : "";
-}
-
 /* The downstream draft of variant pv in workspace ws, cloned from up. */
 static json_t *draft_new(const json_t *pv, const json_t *up, const char *ws)
 {
 	const json_t *spec = json_object_get(pv, "spec");
 	const json_t *down = json_object_get(spec, "downstream");
 	const json_t *ctx = json_object_get(spec, "packageContext");
-	cz_revid id = { str(down, "target"), str(down, "repository"),
-			str(down, "realm"), str(down, "package"), ws, "" };
+	cz_revid id = { cz_json_str(down, "target"), cz_json_str(down, "repository"),
+			cz_json_str(down, "realm"), cz_json_str(down, "package"), ws, "" };
 	char *name = cz_revid_name(&id);
 	json_t *meta = json_pack(
 		"{s:s, s:s, s:[{s:s, s:s, s:s, s:s, s:b, s:b}]}", "name", name,
@@ -154,7 +147,7 @@ static json_t *draft_new(const json_t *pv, const json_t *up, const char *ws)
  * revision filled in, or NULL. */
 static json_t *resolve_upstream(const json_t *items, const json_t *up)
 {
-	const char *want = str(up, "revision");
+	const char *want = cz_json_str(up, "revision");
 	unsigned long best = 0;
 	const char *found = NULL;
 	size_t i;
@@ -167,10 +160,10 @@ static json_t *resolve_upstream(const json_t *items, const json_t *up)
 		cz_revid_of(pr, &id);
 		n = cz_revid_number(id.revision);
 		if (strcmp(id.target, "catalog") != 0 ||
-		    strcmp(id.repository, str(up, "repository")) != 0 ||
-		    strcmp(id.realm, str(up, "realm")) != 0 ||
-		    strcmp(id.package, str(up, "package")) != 0 ||
-		    strcmp(str(json_object_get(pr, "spec"), "lifecycle"),
+		    strcmp(id.repository, cz_json_str(up, "repository")) != 0 ||
+		    strcmp(id.realm, cz_json_str(up, "realm")) != 0 ||
+		    strcmp(id.package, cz_json_str(up, "package")) != 0 ||
+		    strcmp(cz_json_str(json_object_get(pr, "spec"), "lifecycle"),
 			   "published") != 0 ||
 		    (*want && strcmp(id.revision, want) != 0) || n <= best)
 			continue;
@@ -192,7 +185,7 @@ static bool owned_by(const json_t *obj, const char *uid)
 	json_array_foreach (json_object_get(json_object_get(obj, "metadata"),
 					    "ownerReferences"),
 			    i, ref)
-		if (strcmp(str(ref, "uid"), uid) == 0)
+		if (strcmp(cz_json_str(ref, "uid"), uid) == 0)
 			return true;
 	return false;
 }
@@ -207,12 +200,12 @@ static int retire_old(cz_kube *kube, const json_t *pv, const json_t *items,
 	json_t *pr;
 	int rc = CZ_OK;
 
-	if (strcmp(str(json_object_get(pv, "spec"), "deletionPolicy"),
+	if (strcmp(cz_json_str(json_object_get(pv, "spec"), "deletionPolicy"),
 		   "orphan") == 0)
 		return CZ_OK;
 	json_array_foreach (items, i, pr) {
 		cz_revid id;
-		const char *lc = str(json_object_get(pr, "spec"), "lifecycle");
+		const char *lc = cz_json_str(json_object_get(pr, "spec"), "lifecycle");
 		char *path;
 
 		cz_revid_of(pr, &id);
@@ -310,9 +303,9 @@ int cz_variant_reconcile(cz_manager *m, cz_kube *kube, const char *key,
 
 		msg = cz_xasprintf("upstream %s/%s/%s@%s is not a published "
 				   "revision",
-				   str(u, "repository"), str(u, "realm"),
-				   str(u, "package"),
-				   *str(u, "revision") ? str(u, "revision")
+				   cz_json_str(u, "repository"), cz_json_str(u, "realm"),
+				   cz_json_str(u, "package"),
+				   *cz_json_str(u, "revision") ? cz_json_str(u, "revision")
 						       : "latest");
 		rc = write_ready(kube, pv, false, "UpstreamNotFound", msg, err);
 		cz_queue_add_after(m->ctl[CZ_C_VARIANT].queue, key, RETRY_NS);
@@ -333,7 +326,7 @@ int cz_variant_reconcile(cz_manager *m, cz_kube *kube, const char *key,
 	}
 	rc = retire_old(kube, pv, json_object_get(list, "items"), ws, err);
 	msg = cz_xasprintf("downstream draft %s of %s", name,
-			   str(up, "revision"));
+			   cz_json_str(up, "revision"));
 	if (rc == CZ_OK)
 		rc = write_ready(kube, pv, true, "Cloned", msg, err);
 cleanup:

@@ -61,6 +61,7 @@ typedef struct cz_controller {
 	cz_reconcile_fn reconcile;
 	unsigned nworkers;
 	cz_queue *queue;
+	cz_kube *kube; /* what each worker dups (borrowed) */
 	pthread_t *threads;
 	cz_manager *m;
 } cz_controller;

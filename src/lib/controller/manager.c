@@ -187,10 +187,7 @@ static void *worker_main(void *arg)
 	cz_error err = CZ_ERROR_INIT;
 	char *key;
 
-	if (cz_kube_dup(c == &m->ctl[CZ_C_INSTALL] && m->opts.install_kube
-				? m->opts.install_kube
-				: m->kube,
-			&kube, &err) != CZ_OK) {
+	if (cz_kube_dup(c->kube, &kube, &err) != CZ_OK) {
 		cz_ctl_log(m, "error", c->name, "", "%s", err.msg);
 		return NULL;
 	}
@@ -287,6 +284,10 @@ static int start_workers(cz_manager *m, cz_error *err)
 	for (size_t i = 0; i < NCONTROLLERS; i++) {
 		cz_controller *c = &m->ctl[controllers[i].id];
 
+		/* The install gate alone talks with an identity of its own. */
+		c->kube = c == &m->ctl[CZ_C_INSTALL] && m->opts.install_kube
+				  ? m->opts.install_kube
+				  : m->kube;
 		c->threads = cz_xcalloc(c->nworkers, sizeof(*c->threads));
 		for (unsigned w = 0; w < c->nworkers; w++)
 			if (pthread_create(&c->threads[w], NULL, worker_main,

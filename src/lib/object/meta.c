@@ -8,6 +8,13 @@
 #include "util/base64.h"
 #include "util/duration.h"
 
+const char *cz_json_str(const json_t *obj, const char *key)
+{
+	const char *s = json_string_value(json_object_get(obj, key));
+
+	return s ? s : "";
+}
+
 const char *cz_meta_str(const json_t *obj, const char *field)
 {
 	return json_string_value(

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* obj[key] as a string; "" when absent or not a string. */
+const char *cz_json_str(const json_t *obj, const char *key);
 /* metadata.<field> as a string, or NULL. */
 const char *cz_meta_str(const json_t *obj, const char *field);
 /* metadata.labels[key] / metadata.annotations[key], or NULL. */

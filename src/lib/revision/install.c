@@ -14,16 +14,9 @@
 
 enum { CLASS_NAMESPACE, CLASS_CRD, CLASS_CONFIG, CLASS_OTHER, CLASS_PACKAGE };
 
-static const char *str(const json_t *obj, const char *key)
-{
-	const char *s = json_string_value(json_object_get(obj, key));
-
-	return s ? s : "";
-}
-
 static int class_of(const json_t *obj)
 {
-	const char *kind = str(obj, "kind");
+	const char *kind = cz_json_str(obj, "kind");
 
 	if (strcmp(kind, "Namespace") == 0)
 		return CLASS_NAMESPACE;
@@ -33,7 +26,7 @@ static int class_of(const json_t *obj)
 	    strcmp(kind, "ServiceAccount") == 0)
 		return CLASS_CONFIG;
 	if (strcmp(kind, "Package") == 0 &&
-	    strncmp(str(obj, "apiVersion"), "cozystack.io/", 13) == 0)
+	    strncmp(cz_json_str(obj, "apiVersion"), "cozystack.io/", 13) == 0)
 		return CLASS_PACKAGE;
 	return CLASS_OTHER;
 }
@@ -57,7 +50,7 @@ static bool same_ref(const json_t *a, const json_t *b)
 					    "name" };
 
 	for (size_t i = 0; i < 4; i++)
-		if (strcmp(str(a, keys[i]), str(b, keys[i])) != 0)
+		if (strcmp(cz_json_str(a, keys[i]), cz_json_str(b, keys[i])) != 0)
 			return false;
 	return true;
 }
@@ -78,7 +71,7 @@ json_t *cz_install_ref(const json_t *obj)
 	const char *ns = cz_meta_str(obj, "namespace");
 
 	return json_pack("{s:s, s:s, s:s, s:s}", "apiVersion",
-			 str(obj, "apiVersion"), "kind", str(obj, "kind"),
+			 cz_json_str(obj, "apiVersion"), "kind", cz_json_str(obj, "kind"),
 			 "namespace", ns ? ns : "", "name",
 			 cz_meta_str(obj, "name") ? cz_meta_str(obj, "name")
 						  : "");
@@ -93,15 +86,15 @@ static int check_object(json_t *obj, const char *ns, const char *where,
 	const char *name = cz_meta_str(obj, "name");
 	const char *obj_ns = cz_meta_str(obj, "namespace");
 
-	if (!json_is_object(obj) || !*str(obj, "apiVersion") ||
-	    !*str(obj, "kind") || !json_is_object(meta) || !name || !*name)
+	if (!json_is_object(obj) || !*cz_json_str(obj, "apiVersion") ||
+	    !*cz_json_str(obj, "kind") || !json_is_object(meta) || !name || !*name)
 		return cz_fail(err, CZ_EINVALID, "%s: expected an object with "
 			       "apiVersion, kind and metadata.name", where);
-	r = cz_resource_by_kind(str(obj, "apiVersion"), str(obj, "kind"));
+	r = cz_resource_by_kind(cz_json_str(obj, "apiVersion"), cz_json_str(obj, "kind"));
 	if (!r)
 		return cz_fail(err, CZ_EINVALID, "%s: %s %s is not a kind the "
-			       "server serves", where, str(obj, "apiVersion"),
-			       str(obj, "kind"));
+			       "server serves", where, cz_json_str(obj, "apiVersion"),
+			       cz_json_str(obj, "kind"));
 	if (!r->namespaced && obj_ns && *obj_ns)
 		return cz_fail(err, CZ_EINVALID, "%s: metadata.namespace: "
 			       "%s is cluster-scoped", where, r->kind);
@@ -116,8 +109,8 @@ static char *ref_key(const json_t *obj)
 {
 	const char *ns = cz_meta_str(obj, "namespace");
 
-	return cz_xasprintf("%s %s %s %s", str(obj, "apiVersion"),
-			    str(obj, "kind"), ns ? ns : "",
+	return cz_xasprintf("%s %s %s %s", cz_json_str(obj, "apiVersion"),
+			    cz_json_str(obj, "kind"), ns ? ns : "",
 			    cz_meta_str(obj, "name"));
 }
 
@@ -147,7 +140,7 @@ static int file_objects(const char *path, const char *text, const char *ns,
 		rc = check_object(obj, ns, where, err);
 		if (rc == CZ_OK && json_object_get(seen, key = ref_key(obj)))
 			rc = cz_fail(err, CZ_EINVALID, "%s: %s %s is defined "
-				     "twice", where, str(obj, "kind"),
+				     "twice", where, cz_json_str(obj, "kind"),
 				     cz_meta_str(obj, "name"));
 		if (rc == CZ_OK) {
 			json_object_set_new(seen, key, json_true());

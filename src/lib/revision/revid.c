@@ -6,26 +6,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "object/meta.h"
 #include "util/mem.h"
-
-static const char *str_or_empty(const json_t *obj, const char *key)
-{
-	const char *s = json_string_value(json_object_get(obj, key));
-
-	return s ? s : "";
-}
 
 void cz_revid_of(const json_t *obj, cz_revid *id)
 {
 	const json_t *r = json_object_get(json_object_get(obj, "spec"),
 					  "packageRevID");
 
-	id->target = str_or_empty(r, "target");
-	id->repository = str_or_empty(r, "repository");
-	id->realm = str_or_empty(r, "realm");
-	id->package = str_or_empty(r, "package");
-	id->workspace = str_or_empty(r, "workspace");
-	id->revision = str_or_empty(r, "revision");
+	id->target = cz_json_str(r, "target");
+	id->repository = cz_json_str(r, "repository");
+	id->realm = cz_json_str(r, "realm");
+	id->package = cz_json_str(r, "package");
+	id->workspace = cz_json_str(r, "workspace");
+	id->revision = cz_json_str(r, "revision");
 }
 
 unsigned long cz_revid_number(const char *revision)
@@ -48,7 +42,7 @@ bool cz_revid_has_gate(const json_t *obj, const char *gate)
 	json_array_foreach (json_object_get(json_object_get(obj, "spec"),
 					    "readinessGates"),
 			    i, g)
-		if (strcmp(str_or_empty(g, "conditionType"), gate) == 0)
+		if (strcmp(cz_json_str(g, "conditionType"), gate) == 0)
 			return true;
 	return false;
 }

@@ -297,7 +297,7 @@ unsigned long rev_highest_tag(const json_t *list, const char *path)
 
 		if (!rev || strcmp(p, path) != 0)
 			continue;
-		n = strtoul(rev + 1, NULL, 10);
+		n = cz_revid_number(rev);
 		if (n > max)
 			max = n;
 	}
