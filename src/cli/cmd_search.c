@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "kube/kubeconfig.h"
+#include "market/cache.h"
 #include "util/buf.h"
 #include "util/mem.h"
 
@@ -61,10 +62,12 @@ int cli_index_load(const char *flag, bool insecure, cz_market_index *idx)
 	cz_error err = CZ_ERROR_INIT;
 	cz_diags d;
 	char *loc = NULL, *config = cz_market_config_path();
+	char *cache = cz_market_cache_default_dir();
 	int rc;
 
 	memset(&o, 0, sizeof(o));
 	o.insecure = insecure;
+	o.cache_dir = cache;
 	cz_diags_init(&d);
 	rc = cz_market_location(flag, &loc, &origin, &err);
 	if (rc == CZ_OK)
@@ -86,6 +89,7 @@ int cli_index_load(const char *flag, bool insecure, cz_market_index *idx)
 	cli_registry_close(&reg);
 	cz_diags_release(&d);
 	free(config);
+	free(cache);
 	free(loc);
 	return rc;
 }

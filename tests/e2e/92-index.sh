@@ -135,10 +135,28 @@ test_search_oci() {
   idx_good ix
   expect_exit 0 "$COZYPKG" index push ix "oci://$REG/cozystack/packages-index:latest" --insecure
   [[ $(cat out) == sha256:* ]] || fail "no digest printed: $(cat out)"
-  export HOME=$PWD KUBECONFIG=$PWD/none
+  export HOME=$PWD KUBECONFIG=$PWD/none XDG_CACHE_HOME=$PWD/cache
   expect_exit 0 "$COZYPKG" search --insecure --index "oci://$REG/cozystack/packages-index:latest" -o json
   equals "$(python3 -c 'import json; print(" ".join(e["name"] for e in json.load(open("out"))["items"]))')" \
     "acme.redis beta.pg redis"
+  # the loaded index is cached under its manifest digest: the next search
+  # reads the cache (an edit of the cached bytes shows), and a new push to
+  # the same tag is a new digest, read afresh
+  equals "$(ls cache/cozypkg/index | wc -l)" 1
+  python3 - cache/cozypkg/index/* <<'P'
+import sys
+p = sys.argv[1]; b = open(p, 'rb').read()
+open(p, 'wb').write(b.replace(b'The beta.pg packages', b'THE beta.pg packages'))
+P
+  expect_exit 0 "$COZYPKG" search --insecure --index "oci://$REG/cozystack/packages-index:latest" beta.pg
+  contains out 'THE beta.pg packages'
+  idx_entry ix gamma.yaml gamma.kv
+  expect_exit 0 "$COZYPKG" index push ix "oci://$REG/cozystack/packages-index:latest" --insecure
+  expect_exit 0 "$COZYPKG" search --insecure --index "oci://$REG/cozystack/packages-index:latest"
+  equals "$(awk 'NR>1 {print $1}' out | tr '\n' ' ')" "acme.redis beta.pg gamma.kv redis "
+  contains out 'The beta.pg packages'
+  equals "$(ls cache/cozypkg/index | wc -l)" 2
+  rm ix/entries/gamma.yaml
   # by digest, too
   local digest; digest=$("$COZYPKG" index push ix "oci://$REG/cozystack/packages-index:v2" --insecure 2>/dev/null)
   expect_exit 0 "$COZYPKG" search --insecure --index "oci://$REG/cozystack/packages-index@$digest" beta

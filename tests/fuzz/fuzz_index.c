@@ -1,13 +1,16 @@
 /* libFuzzer target: one marketplace index entry file.  Whatever the
  * bytes, parsing must either give a valid entry or report at least one
  * problem, and a valid entry must survive the searches and references
- * built from it. */
+ * built from it and a trip through the index cache.  The same bytes are
+ * also read as an index cache file (market/cache.h), with the key they
+ * carry: anything decoded must encode back to the same bytes. */
 
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "market/cache.h"
 #include "market/index.h"
 #include "util/mem.h"
 
@@ -21,6 +24,42 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argv;
 	cz_json_use_project_allocator();
 	return 0;
+}
+
+static const unsigned char KEY[CZ_MARKET_CACHE_KEY_LEN] = { 7 };
+
+static void cache_trip(const cz_market_index *idx)
+{
+	cz_market_index back = CZ_MARKET_INDEX_INIT;
+	size_t len = 0;
+	char *bytes = cz_market_cache_encode(idx, KEY, &len);
+
+	if (cz_market_cache_decode(bytes, len, KEY, &back) != CZ_OK ||
+	    back.len != 1 || strcmp(back.entries[0].name, idx->entries[0].name))
+		abort();
+	cz_market_index_release(&back);
+	free(bytes);
+}
+
+/* The input as a cache file, under whatever key it names after the
+ * 22-byte magic line. */
+static void decode_as_cache(const uint8_t *data, size_t size)
+{
+	cz_market_index idx = CZ_MARKET_INDEX_INIT;
+	unsigned char key[CZ_MARKET_CACHE_KEY_LEN];
+	size_t len = 0;
+	char *again;
+
+	if (size < 22 + CZ_MARKET_CACHE_KEY_LEN)
+		return;
+	memcpy(key, data + 22, sizeof(key));
+	if (cz_market_cache_decode((const char *)data, size, key, &idx) != CZ_OK)
+		return;
+	again = cz_market_cache_encode(&idx, key, &len);
+	if (len != size || memcmp(again, data, size) != 0)
+		abort();
+	free(again);
+	cz_market_index_release(&idx);
 }
 
 static void use_entry(const cz_market_entry *e)
@@ -39,6 +78,7 @@ static void use_entry(const cz_market_entry *e)
 	free(res);
 	free(ref);
 	free(url);
+	cache_trip(&idx);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -47,6 +87,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cz_diags d;
 	int rc;
 
+	decode_as_cache(data, size);
 	cz_diags_init(&d);
 	rc = cz_market_entry_parse((const char *)data, size, "fuzz.yaml",
 				   size < 4096, &e, &d);

@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include "market/cache.h"
 #include "market/index.h"
+#include "util/fileio.h"
 #include "tmpdir.h"
 #include "util/mem.h"
 
@@ -279,6 +281,186 @@ static void add_entry(const char *dir, const char *file, const char *name,
 	free(text);
 }
 
+/* ---- the index cache ------------------------------------------------------ */
+
+static const unsigned char KEY_A[CZ_MARKET_CACHE_KEY_LEN] = { 1, 2, 3 };
+static const unsigned char KEY_B[CZ_MARKET_CACHE_KEY_LEN] = { 1, 2, 4 };
+
+static void assert_same_entry(const cz_market_entry *a,
+			      const cz_market_entry *b)
+{
+	assert_string_equal(a->file, b->file);
+	assert_string_equal(a->name, b->name);
+	assert_string_equal(a->oci_ref, b->oci_ref);
+	assert_string_equal(a->version, b->version);
+	assert_string_equal(a->description, b->description);
+	assert_int_equal(a->signing, b->signing);
+	assert_int_equal(a->ntags, b->ntags);
+	for (size_t t = 0; t < a->ntags; t++)
+		assert_string_equal(a->tags[t], b->tags[t]);
+	assert_true((a->homepage == NULL) == (b->homepage == NULL));
+	assert_true((a->signing_identity == NULL) ==
+		    (b->signing_identity == NULL));
+	if (a->signing_identity)
+		assert_string_equal(a->signing_identity, b->signing_identity);
+}
+
+/* Loads dir (with the cache in cache when not NULL), expecting success. */
+static void load(const char *dir, const char *cache, cz_market_index *idx,
+		 cz_diags *d)
+{
+	cz_market_load_opts o;
+	cz_error err = CZ_ERROR_INIT;
+
+	memset(&o, 0, sizeof(o));
+	o.cache_dir = cache;
+	assert_int_equal(cz_market_load_dir(dir, &o, idx, d, &err), CZ_OK);
+}
+
+static size_t count_files(const char *dir)
+{
+	DIR *dh = opendir(dir);
+	struct dirent *de;
+	size_t n = 0;
+
+	while (dh && (de = readdir(dh)))
+		n += de->d_name[0] != '.';
+	if (dh)
+		closedir(dh);
+	return n;
+}
+
+static void test_cache_codec(void **state)
+{
+	char *dir = index_dir();
+	cz_market_index idx = CZ_MARKET_INDEX_INIT, back = CZ_MARKET_INDEX_INIT;
+	cz_diags d;
+	char *bytes, *swapped;
+	size_t len = 0;
+
+	(void)state;
+	cz_diags_init(&d);
+	write_file(dir, "a.yaml", GOOD);
+	add_entry(dir, "b.yaml", "acme.db", "a database", "db, sql");
+	add_entry(dir, "c.yaml", "acme.zz", "last", "kv");
+	load(dir, NULL, &idx, &d);
+	assert_int_equal(idx.len, 3);
+	bytes = cz_market_cache_encode(&idx, KEY_A, &len);
+	assert_int_equal(cz_market_cache_decode(bytes, len, KEY_A, &back),
+			 CZ_OK);
+	assert_int_equal(back.len, 3);
+	assert_int_equal(back.nfiles, 3);
+	for (size_t i = 0; i < 3; i++)
+		assert_same_entry(&idx.entries[i], &back.entries[i]);
+	assert_non_null(cz_market_find(&back, "acme.db"));
+	cz_market_index_release(&back);
+	/* Another key, every truncation and trailing bytes are misses. */
+	assert_int_equal(cz_market_cache_decode(bytes, len, KEY_B, &back),
+			 CZ_EINVALID);
+	for (size_t cut = 0; cut < len; cut++) {
+		assert_int_equal(cz_market_cache_decode(bytes, cut, KEY_A,
+							&back),
+				 CZ_EINVALID);
+		assert_int_equal(back.len, 0);
+		assert_null(back.entries);
+	}
+	swapped = cz_xmalloc(len + 1);
+	memcpy(swapped, bytes, len);
+	swapped[len] = 'x';
+	assert_int_equal(cz_market_cache_decode(swapped, len + 1, KEY_A, &back),
+			 CZ_EINVALID);
+	/* Names out of order would break lookups by bisection. */
+	for (size_t i = 0; i + 7 <= len; i++)
+		if (memcmp(swapped + i, "acme.zz", 7) == 0)
+			memcpy(swapped + i, "acme.aa", 7);
+	assert_int_equal(cz_market_cache_decode(swapped, len, KEY_A, &back),
+			 CZ_EINVALID);
+	free(swapped);
+	free(bytes);
+	cz_market_index_release(&idx);
+	cz_diags_release(&d);
+	tmpdir_remove(dir);
+	free(dir);
+}
+
+/* Replaces the first occurrence of from in the file at path with to (same
+ * length). */
+static void patch_file(const char *path, const char *from, const char *to)
+{
+	char *data = NULL, *at;
+	size_t len = 0;
+	cz_error err = CZ_ERROR_INIT;
+
+	assert_int_equal(cz_file_read(path, 1 << 20, &data, &len, &err), CZ_OK);
+	/* The cache holds NUL bytes (lengths), so no str* search. */
+	for (at = data; at + strlen(from) <= data + len; at++)
+		if (memcmp(at, from, strlen(from)) == 0)
+			break;
+	assert_true(at + strlen(from) <= data + len);
+	memcpy(at, to, strlen(to));
+	assert_int_equal(cz_file_write_atomic(path, data, len, 0600, &err),
+			 CZ_OK);
+	free(data);
+}
+
+static void test_cache_dir(void **state)
+{
+	char *dir = index_dir(), *cache = cz_xasprintf("%s/cache", dir);
+	char *file = NULL, *entry = cz_xasprintf("%s/entries/a.yaml", dir);
+	cz_market_index idx = CZ_MARKET_INDEX_INIT;
+	cz_diags d;
+	DIR *dh;
+	struct dirent *de;
+
+	(void)state;
+	cz_diags_init(&d);
+	add_entry(dir, "a.yaml", "acme.db", "a database", "db");
+	add_entry(dir, "b.yaml", "acme.kv", "a store", "kv");
+	/* Files changed in the last two seconds are read, not cached. */
+	load(dir, cache, &idx, &d);
+	assert_int_equal(count_files(cache), 0);
+	cz_market_index_release(&idx);
+	sleep(3);
+	load(dir, cache, &idx, &d);
+	assert_int_equal(count_files(cache), 1);
+	cz_market_index_release(&idx);
+	/* The next load is the cache's: an edit of its bytes shows. */
+	dh = opendir(cache);
+	while ((de = readdir(dh)))
+		if (de->d_name[0] != '.')
+			file = cz_xasprintf("%s/%s", cache, de->d_name);
+	closedir(dh);
+	patch_file(file, "a database", "A DATABASE");
+	load(dir, cache, &idx, &d);
+	assert_string_equal(cz_market_find(&idx, "acme.db")->description,
+			    "A DATABASE");
+	cz_market_index_release(&idx);
+	/* An edited entry of the same size is read again. */
+	patch_file(entry, "a database", "b database");
+	load(dir, cache, &idx, &d);
+	assert_string_equal(cz_market_find(&idx, "acme.db")->description,
+			    "b database");
+	cz_market_index_release(&idx);
+	/* An invalid entry is reported on every load, never cached away. */
+	write_file(dir, "c.yaml", "name: [\n");
+	sleep(3);
+	for (int i = 0; i < 2; i++) {
+		size_t before = d.nerrors;
+
+		load(dir, cache, &idx, &d);
+		assert_int_equal(d.nerrors, before + 1);
+		assert_int_equal(idx.ninvalid, 1);
+		cz_market_index_release(&idx);
+	}
+	assert_int_equal(count_files(cache), 1);
+	cz_diags_release(&d);
+	tmpdir_remove(dir);
+	free(file);
+	free(entry);
+	free(cache);
+	free(dir);
+}
+
 static void test_load_dir_duplicates(void **state)
 {
 	char *dir = index_dir();
@@ -493,6 +675,8 @@ int main(void)
 		cmocka_unit_test(test_signing_rules),
 		cmocka_unit_test(test_malformed_yaml),
 		cmocka_unit_test(test_load_dir_duplicates),
+		cmocka_unit_test(test_cache_codec),
+		cmocka_unit_test(test_cache_dir),
 		cmocka_unit_test(test_load_dir_caps),
 		cmocka_unit_test(test_search),
 		cmocka_unit_test(test_location_order),

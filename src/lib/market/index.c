@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/bio.h>
@@ -20,6 +21,7 @@
 #include <openssl/pem.h>
 
 #include "git/source.h"
+#include "market/cache.h"
 #include "market/flux.h"
 #include "model/names.h"
 #include "object/linemap.h"
@@ -772,14 +774,61 @@ static void drop_duplicates(int dfd, cz_market_index *idx, cz_diags *d)
 	idx->len = out;
 }
 
+/* Whether a cache may stand for this load. */
+static bool cache_wanted(const cz_market_load_opts *o,
+			 const cz_market_index *idx)
+{
+	return o && o->cache_dir && !o->verify_keys && idx->len == 0 &&
+	       idx->nfiles == 0;
+}
+
+/*
+ * The directory's cache key from every entry file's metadata.  *racy is
+ * set when a file changed within the last two seconds: a file rewritten
+ * again within the same timestamp tick would keep its key, so such a
+ * directory is read but not cached (as git treats a racily clean index).
+ */
+static bool dir_key(int dfd, char **names, size_t n,
+		    const cz_market_limits *l,
+		    unsigned char key[CZ_MARKET_CACHE_KEY_LEN], bool *racy)
+{
+	cz_market_cache_hasher *h = cz_market_cache_hasher_new(l);
+	time_t now = time(NULL);
+	struct stat st;
+	bool ok = true;
+
+	*racy = false;
+	for (size_t i = 0; i < n && ok; i++) {
+		int64_t meta[8];
+
+		ok = fstatat(dfd, names[i], &st, AT_SYMLINK_NOFOLLOW) == 0;
+		meta[0] = (int64_t)st.st_ino;
+		meta[1] = (int64_t)st.st_dev;
+		meta[2] = (int64_t)st.st_size;
+		meta[3] = (int64_t)st.st_mode;
+		meta[4] = (int64_t)st.st_mtim.tv_sec;
+		meta[5] = (int64_t)st.st_mtim.tv_nsec;
+		meta[6] = (int64_t)st.st_ctim.tv_sec;
+		meta[7] = (int64_t)st.st_ctim.tv_nsec;
+		cz_market_cache_hasher_add(h, names[i], strlen(names[i]) + 1);
+		cz_market_cache_hasher_add(h, meta, sizeof(meta));
+		if (st.st_mtim.tv_sec >= now - 2 || st.st_ctim.tv_sec >= now - 2)
+			*racy = true;
+	}
+	cz_market_cache_hasher_finish(h, key);
+	return ok;
+}
+
 int cz_market_load_dir(const char *dir, const cz_market_load_opts *o,
 		      cz_market_index *idx, cz_diags *d, cz_error *err)
 {
 	cz_market_limits l = limits_or_default(o ? o->limits : NULL);
-	char *entries = cz_xasprintf("%s/entries", dir);
+	char *entries = cz_xasprintf("%s/entries", dir), *id = NULL;
+	unsigned char key[CZ_MARKET_CACHE_KEY_LEN];
 	char **names = NULL;
-	size_t n = 0;
+	size_t n = 0, problems = d->nerrors + d->nwarnings;
 	uint64_t total = 0;
+	bool cache = cache_wanted(o, idx), racy = true;
 	int dfd = -1, rc;
 
 	rc = list_entry_files(dir, entries, l.max_entries, &names, &n, err);
@@ -790,6 +839,10 @@ int cz_market_load_dir(const char *dir, const cz_market_load_opts *o,
 		rc = cz_fail(err, CZ_EIO, "%s: %s", entries, strerror(errno));
 		goto cleanup;
 	}
+	if (cache && (id = realpath(dir, NULL)) &&
+	    dir_key(dfd, names, n, &l, key, &racy) &&
+	    cz_market_cache_load(o->cache_dir, id, key, idx) == CZ_OK)
+		goto cleanup;
 	for (size_t i = 0; i < n && rc == CZ_OK; i++)
 		rc = load_one(dfd, names[i], &l, o && o->verify_keys, &total,
 			      idx, d, err);
@@ -797,11 +850,15 @@ int cz_market_load_dir(const char *dir, const cz_market_load_opts *o,
 		drop_duplicates(dfd, idx, d);
 	else
 		cz_error_prefix(err, "%s", dir);
+	if (rc == CZ_OK && cache && id && !racy &&
+	    d->nerrors + d->nwarnings == problems && idx->ninvalid == 0)
+		cz_market_cache_store(o->cache_dir, id, key, idx);
 cleanup:
 	if (dfd >= 0)
 		close(dfd);
 	free_names(names, n);
 	free(entries);
+	free(id);
 	return rc;
 }
 
@@ -943,6 +1000,51 @@ cleanup:
 	return rc;
 }
 
+/*
+ * An OCI index through the cache: the manifest's digest names the content,
+ * so a hit costs one manifest request; a miss pulls by that digest, so
+ * what is cached is what the digest names.
+ */
+static int load_oci_cached(cz_oci *c, const cz_oci_ref *ref,
+			   const cz_market_load_opts *o, cz_market_index *idx,
+			   cz_diags *d, cz_error *err)
+{
+	cz_oci_raw_manifest m = { 0 };
+	cz_market_load_opts uncached = *o;
+	cz_market_limits l = limits_or_default(o->limits);
+	unsigned char key[CZ_MARKET_CACHE_KEY_LEN];
+	size_t problems = d->nerrors + d->nwarnings;
+	char *scratch = NULL, *tree = NULL, *id = NULL;
+	int rc;
+
+	rc = cz_oci_manifest_get(c, ref->repo, cz_oci_ref_reference(ref), &m,
+				 err);
+	if (rc < 0)
+		goto cleanup;
+	id = cz_xasprintf("oci:%s", m.digest);
+	cz_market_cache_hasher_finish(cz_market_cache_hasher_new(&l), key);
+	if (cz_market_cache_load(o->cache_dir, id, key, idx) == CZ_OK)
+		goto cleanup;
+	if ((rc = scratch_dir(o->tmp_dir, &scratch, err)) < 0)
+		goto cleanup;
+	tree = cz_xasprintf("%s/tree", scratch);
+	uncached.cache_dir = NULL;
+	rc = cz_flux_pull(c, ref->repo, m.digest, tree, NULL, err);
+	if (rc == CZ_OK)
+		rc = cz_market_load_dir(tree, &uncached, idx, d, err);
+	if (rc == CZ_OK && d->nerrors + d->nwarnings == problems &&
+	    idx->ninvalid == 0)
+		cz_market_cache_store(o->cache_dir, id, key, idx);
+cleanup:
+	if (scratch)
+		cz_remove_tree(scratch);
+	free(scratch);
+	free(tree);
+	free(id);
+	cz_oci_raw_manifest_release(&m);
+	return rc;
+}
+
 static int load_oci(const char *location, const cz_market_load_opts *o,
 		    cz_market_index *idx, cz_diags *d, cz_error *err)
 {
@@ -961,6 +1063,10 @@ static int load_oci(const char *location, const cz_market_load_opts *o,
 		if ((rc = cz_oci_open(ref.host, &oo, &own, err)) < 0)
 			goto cleanup;
 		c = own;
+	}
+	if (cache_wanted(o, idx)) {
+		rc = load_oci_cached(c, &ref, o, idx, d, err);
+		goto cleanup;
 	}
 	if ((rc = scratch_dir(o->tmp_dir, &scratch, err)) < 0)
 		goto cleanup;

@@ -122,6 +122,9 @@ typedef struct cz_market_load_opts {
 	 * fetched into (removed before returning); NULL: $TMPDIR or /tmp. */
 	const char *tmp_dir;
 	bool verify_keys; /* see cz_market_entry_parse() */
+	/* Where loaded indexes are cached (market/cache.h); NULL: no cache.
+	 * Never used with verify_keys, which asks for every check again. */
+	const char *cache_dir;
 } cz_market_load_opts;
 
 /*

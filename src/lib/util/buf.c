@@ -55,6 +55,11 @@ static int reserve(cz_buf *b, size_t extra)
 	return CZ_OK;
 }
 
+int cz_buf_reserve(cz_buf *b, size_t extra)
+{
+	return reserve(b, extra);
+}
+
 int cz_buf_append(cz_buf *b, const void *data, size_t len)
 {
 	int rc = reserve(b, len);

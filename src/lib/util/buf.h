@@ -30,6 +30,9 @@ void cz_buf_init(cz_buf *b, size_t max);
 void cz_buf_release(cz_buf *b);
 void cz_buf_reset(cz_buf *b);
 
+/* Makes room for extra more bytes (and the NUL) so that appends up to
+ * that size do not move the bytes; CZ_ETOOLARGE past max. */
+int cz_buf_reserve(cz_buf *b, size_t extra);
 int cz_buf_append(cz_buf *b, const void *data, size_t len);
 int cz_buf_puts(cz_buf *b, const char *s);
 int cz_buf_putc(cz_buf *b, char c);
