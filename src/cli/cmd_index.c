@@ -160,7 +160,7 @@ static int push(const char *dir, const char *target, const index_args *a)
 {
 	cli_registry reg = { CZ_OCI_REF_INIT, NULL };
 	cz_flux_pushed pushed;
-	cz_flux_push_opts po = { NULL, NULL, time(NULL) };
+	cz_flux_push_opts po = { .created = time(NULL) };
 	cz_error err = CZ_ERROR_INIT;
 	int rc;
 

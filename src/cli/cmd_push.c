@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "market/cache.h"
 #include "market/flux.h"
 #include "util/mem.h"
 
@@ -19,6 +20,7 @@ enum {
 	OPT_SKIP_VALIDATE,
 	OPT_KNOWN,
 	OPT_ALLOW_RESERVED,
+	OPT_NO_CACHE,
 };
 
 static const cli_opt opts[] = {
@@ -35,6 +37,9 @@ static const cli_opt opts[] = {
 	  "name (repeatable)" },
 	{ OPT_ALLOW_RESERVED, "allow-reserved-names", NULL,
 	  "validation: accept the prefixes cozystack. and community." },
+	{ OPT_NO_CACHE, "no-cache", NULL,
+	  "build the layer afresh instead of reusing the one built last time "
+	  "for this directory when none of its files changed" },
 	CLI_REGISTRY_OPTIONS,
 	{ 0, NULL, NULL, NULL },
 };
@@ -48,6 +53,8 @@ typedef struct push_args {
 	const char **known; /* NULL-terminated */
 	size_t nknown, known_cap;
 	bool allow_reserved;
+	bool no_cache;
+	bool invalid; /* validation failed */
 } push_args;
 
 static int on_opt(void *ctx, int id, const char *arg)
@@ -60,6 +67,7 @@ static int on_opt(void *ctx, int id, const char *arg)
 	case OPT_REVISION: a->revision = arg; break;
 	case OPT_SKIP_VALIDATE: a->skip_validate = true; break;
 	case OPT_ALLOW_RESERVED: a->allow_reserved = true; break;
+	case OPT_NO_CACHE: a->no_cache = true; break;
 	case OPT_KNOWN:
 		CZ_GROW(a->known, a->nknown + 2, a->known_cap);
 		a->known[a->nknown++] = arg;
@@ -145,16 +153,36 @@ static void print_skipped(const cz_flux_pushed *p)
 		fprintf(stderr, "  packages/%s\n", p->skipped[i]);
 }
 
-/* The repository passes `cozypkg validate` before anything is sent. */
-static int validate_first(const push_args *a, cz_error *err)
+/* The repository passes `cozypkg validate` before anything is sent
+ * (called by cz_flux_push() unless the tree passed it unchanged). */
+static int validate_first(void *ctx, cz_error *err)
 {
+	push_args *a = ctx;
 	cz_validate_opts o = { a->known, a->allow_reserved };
 
-	if (a->skip_validate ||
-	    cli_validate_print(a->path, a->path, &o, true) == CLI_EXIT_OK)
+	if (cli_validate_print(a->path, a->path, &o, true) == CLI_EXIT_OK)
 		return CZ_OK;
+	a->invalid = true;
 	return cz_fail(err, CZ_EINVALID, "%s does not validate: nothing was "
 		       "pushed (fix it, or --skip-validate)", a->path);
+}
+
+/* What validation decides on besides the tree: this version's rules
+ * (in the cache key already) and the options; hex, malloc'ed. */
+static char *validation_tag(const push_args *a)
+{
+	cz_market_cache_hasher *h = cz_market_cache_hasher_new(NULL);
+	unsigned char key[CZ_MARKET_CACHE_KEY_LEN];
+	char *hex = cz_xmalloc(2 * sizeof(key) + 1);
+
+	cz_market_cache_hasher_add(h, a->allow_reserved ? "r" : "-", 1);
+	for (size_t i = 0; i < a->nknown; i++)
+		cz_market_cache_hasher_add(h, a->known[i],
+					   strlen(a->known[i]) + 1);
+	cz_market_cache_hasher_finish(h, key);
+	for (size_t i = 0; i < sizeof(key); i++)
+		snprintf(hex + 2 * i, 3, "%02x", key[i]);
+	return hex;
 }
 
 /* Checks what the arguments name before anything is sent. */
@@ -182,16 +210,18 @@ static int prepare(const push_args *a, const char *target, char **packages,
 	if (reg->ref.digest)
 		return cz_fail(err, CZ_EINVALID, "%s: push to a tag, not a "
 			       "digest", target);
-	return validate_first(a, err);
+	return CZ_OK;
 }
 
-static int push(const push_args *a, const char *target)
+static int push(push_args *a, const char *target)
 {
 	cli_registry reg = { 0 };
 	cz_flux_pushed pushed = { 0 };
 	cz_flux_push_opts po = { 0 };
 	cz_error err = CZ_ERROR_INIT;
 	char *packages = NULL, *source = NULL, *revision = NULL;
+	char *cache = a->no_cache ? NULL : cz_market_cache_default_dir("layers");
+	char *tag = NULL;
 	int rc;
 
 	rc = prepare(a, target, &packages, &source, &revision, &reg, &err);
@@ -205,17 +235,34 @@ static int push(const push_args *a, const char *target)
 	}
 	po.source = source;
 	po.revision = revision;
+	po.cache_dir = cache;
+	if (!a->skip_validate) {
+		tag = validation_tag(a);
+		po.check = validate_first;
+		po.check_ctx = a;
+		po.check_tag = tag;
+	}
 	rc = cz_flux_push(reg.oci, reg.ref.repo, cz_oci_ref_reference(&reg.ref),
 			  packages, &po, &pushed, &err);
+	if (rc < 0 && a->invalid) {
+		fprintf(stderr, "cozypkg: %s\n", err.msg);
+		rc = CLI_EXIT_USAGE;
+		goto cleanup;
+	}
 	if (rc < 0) {
 		rc = cli_fail(&err);
 		goto cleanup;
 	}
 	print_skipped(&pushed);
-	fprintf(stderr, "pushed %s/%s:%s (%zu entries, layer %s, %llu bytes)\n",
+	fprintf(stderr, "pushed %s/%s:%s (%zu entries, layer %s, %llu bytes%s)\n",
 		reg.ref.host, reg.ref.repo, cz_oci_ref_reference(&reg.ref),
 		pushed.entries, pushed.layer_digest,
-		(unsigned long long)pushed.layer_size);
+		(unsigned long long)pushed.layer_size,
+		pushed.layer_cached ? (pushed.check_skipped
+					       ? ", unchanged since the last "
+						 "push: not validated again"
+					       : ", unchanged since the last push")
+				    : "");
 	printf("%s\n", pushed.manifest_digest);
 	rc = CLI_EXIT_OK;
 cleanup:
@@ -224,6 +271,8 @@ cleanup:
 	free(packages);
 	free(source);
 	free(revision);
+	free(cache);
+	free(tag);
 	return rc;
 }
 

@@ -713,29 +713,6 @@ cleanup:
 
 /* ---- pull --------------------------------------------------------------- */
 
-/* mkdir -p path. */
-static int make_dirs(const char *path, cz_error *err)
-{
-	char *p = cz_xstrdup(path);
-	int rc = CZ_OK;
-
-	for (char *s = p + 1;; s++) {
-		char c = *s;
-
-		if (c != '/' && c != '\0')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0755) != 0 && errno != EEXIST) {
-			rc = cz_fail(err, CZ_EIO, "%s: %s", p, strerror(errno));
-			break;
-		}
-		*s = c;
-		if (!c)
-			break;
-	}
-	free(p);
-	return rc;
-}
 
 static int write_file(const char *dir, const char *rel, const json_t *v,
 		      cz_error *err)
@@ -750,7 +727,7 @@ static int write_file(const char *dir, const char *rel, const json_t *v,
 						 : "not text");
 	path = cz_xasprintf("%s/%s", dir, rel);
 	parent = cz_path_dir(path);
-	rc = make_dirs(parent, err);
+	rc = cz_mkdirs(parent, 0755, err);
 	if (rc == CZ_OK)
 		rc = cz_file_replace(path, json_string_value(v),
 				     json_string_length(v), 0644, false, err);
@@ -763,7 +740,7 @@ static int write_dir(const char *dir, const json_t *resources, cz_error *err)
 {
 	const char **keys = NULL;
 	size_t n = sorted_keys(resources, &keys);
-	int rc = make_dirs(dir, err);
+	int rc = cz_mkdirs(dir, 0755, err);
 
 	for (size_t i = 0; rc == CZ_OK && i < n; i++)
 		rc = write_file(dir, keys[i],

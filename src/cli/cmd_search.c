@@ -62,7 +62,7 @@ int cli_index_load(const char *flag, bool insecure, cz_market_index *idx)
 	cz_error err = CZ_ERROR_INIT;
 	cz_diags d;
 	char *loc = NULL, *config = cz_market_config_path();
-	char *cache = cz_market_cache_default_dir();
+	char *cache = cz_market_cache_default_dir("index");
 	int rc;
 
 	memset(&o, 0, sizeof(o));

@@ -63,6 +63,52 @@ test_push_shape() {
 }
 t "push: the Flux artifact shape, read by skopeo, reproducible" test_push_shape
 
+test_push_cache() {
+  start_registry plain
+  export XDG_CACHE_HOME=$PWD/cache SOURCE_DATE_EPOCH=1700000000
+  local l1 l2
+  cp -r "$TAP_EX" tree
+  # a tree changed in the last two seconds is built, not cached
+  tap_push v0 tree >/dev/null
+  lacks push.err 'unchanged since the last push'
+  [[ ! -e cache/cozypkg/layers ]] || equals "$(ls cache/cozypkg/layers | wc -l)" 0
+  sleep 3
+  tap_push v1 tree >/dev/null
+  lacks push.err 'unchanged since the last push'
+  tap_push v2 tree >/dev/null
+  contains push.err 'unchanged since the last push: not validated again'
+  # other validation options: the same layer, validated again
+  "$COZYPKG" push --insecure --allow-reserved-names --path tree --source https://example.org/acme \
+    --revision v2@sha1:0 "oci://$REG/acme/platform:v2b" >/dev/null 2>push.err
+  contains push.err 'unchanged since the last push)'
+  layer() { skopeo inspect --tls-verify=false --raw "docker://$REG/acme/platform:$1" | jq -r '.layers[0].digest'; }
+  l1=$(layer v1)
+  equals "$(layer v2)" "$l1"
+  equals "$(layer v0)" "$l1"
+  # an edit of the same size is a new layer, the one --no-cache builds
+  sed -i 's/replicas: 1/replicas: 2/' tree/packages/apps/webapp/values.yaml
+  grep -q 'replicas: 2' tree/packages/apps/webapp/values.yaml || fail "the edit did not apply"
+  tap_push v3 tree >/dev/null
+  lacks push.err 'unchanged since the last push'
+  l2=$(layer v3)
+  [[ $l2 != "$l1" ]] || fail "an edited tree kept its layer"
+  "$COZYPKG" push --insecure --no-cache --path tree --source https://example.org/acme \
+    --revision v4@sha1:0 "oci://$REG/acme/platform:v4" >/dev/null 2>push.err
+  equals "$(layer v4)" "$l2"
+  # a damaged cached layer is not published: the layer is built again
+  sleep 3
+  tap_push v5 tree >/dev/null
+  local gz; gz=$(ls cache/cozypkg/layers/*.tar.gz)
+  printf 'damaged' | dd of="$gz" bs=1 seek=100 conv=notrunc 2>/dev/null
+  tap_push v6 tree >/dev/null
+  lacks push.err 'unchanged since the last push'
+  equals "$(layer v6)" "$(layer v5)"
+  skopeo copy -q --src-tls-verify=false "docker://$REG/acme/platform:v6" dir:pulled
+  tar -tzf "pulled/$(layer v6 | cut -d: -f2)" >list
+  contains list 'apps/webapp/values.yaml'
+}
+t "push: an unchanged tree reuses its layer; an edit, --no-cache or a damaged cache builds it again" test_push_cache
+
 test_push_links_and_errors() {
   start_registry plain
   mkdir -p r/packages/apps/a && echo x >r/packages/apps/a/f && ln -s f r/packages/apps/a/link

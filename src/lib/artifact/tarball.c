@@ -125,6 +125,8 @@ static int add_tree(cz_tarball *t, const char *prefix, const char *dir,
 				goto cleanup;
 			continue;
 		}
+		if (w->opts && w->opts->on_file)
+			w->opts->on_file(w->opts->ctx, archive_path, &st);
 		if (!S_ISREG(st.st_mode) && skipped(w, archive_path))
 			continue;
 		if (S_ISLNK(st.st_mode)) {

@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "util/arena.h"
@@ -83,6 +84,11 @@ typedef struct cz_tar_dir_opts {
 	bool regular_only;
 	void (*on_skip)(void *ctx, const char *archive_path);
 	void *ctx;
+	/* Every entry that is not a directory, added or skipped, with what
+	 * lstat() said of it (NULL: not called), so that a caller can tell
+	 * whether a tree changed without looking at each file again. */
+	void (*on_file)(void *ctx, const char *archive_path,
+			const struct stat *st);
 } cz_tar_dir_opts;
 
 /* cz_tarball_add_dir() with options (NULL: as cz_tarball_add_dir). */

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/fileio.h"
 #include "util/mem.h"
 
 #define MAX_DEPTH 128
@@ -369,24 +370,6 @@ static void remove_contents(int dfd)
 	closedir(d);
 }
 
-static int mkdir_parents(const char *path)
-{
-	char *p = cz_xstrdup(path);
-	int rc = 0;
-
-	for (char *s = p + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0755) != 0 && errno != EEXIST)
-			rc = -1;
-		*s = '/';
-	}
-	if (mkdir(p, 0755) != 0 && errno != EEXIST)
-		rc = -1;
-	free(p);
-	return rc;
-}
 
 int cz_git_export_tree(git_repository *repo, git_tree *tree, const char *dir,
 		       const cz_git_export_limits *lim, cz_error *err)
@@ -398,9 +381,8 @@ int cz_git_export_tree(git_repository *repo, git_tree *tree, const char *dir,
 	memset(&ex, 0, sizeof(ex));
 	ex.repo = repo;
 	ex.lim = lim;
-	if (mkdir_parents(dir) != 0) {
-		rc = cz_fail(err, CZ_EIO, "git export: creating %s: %s", dir,
-			     strerror(errno));
+	if ((rc = cz_mkdirs(dir, 0755, err)) < 0) {
+		cz_error_prefix(err, "git export");
 		goto cleanup;
 	}
 	if (!is_empty_dir(dir)) {

@@ -408,30 +408,6 @@ cleanup:
 	return rc;
 }
 
-static int mkdir_p(const char *path, cz_error *err)
-{
-	char *p = cz_xstrdup(path);
-	int rc = CZ_OK;
-
-	for (char *s = p + 1; ; s++) {
-		if (*s == '/' || *s == '\0') {
-			char save = *s;
-
-			*s = '\0';
-			if (mkdir(p, 0755) != 0 && errno != EEXIST) {
-				rc = cz_fail(err, CZ_EIO, "creating %s: %s", p,
-					     strerror(errno));
-				goto cleanup;
-			}
-			*s = save;
-			if (!save)
-				break;
-		}
-	}
-cleanup:
-	free(p);
-	return rc;
-}
 
 static int valid_commit_hex(const char *s)
 {
@@ -763,7 +739,7 @@ int cz_gctx_cache_open(gctx *c, int exclusive, git_repository **repo,
 	*lock_fd = -1;
 	if ((rc = cz_git_cache_path(c->o->cache_dir, c->o->url, &path, err)))
 		goto cleanup;
-	if ((rc = mkdir_p(c->o->cache_dir, err)) != CZ_OK)
+	if ((rc = cz_mkdirs(c->o->cache_dir, 0755, err)) != CZ_OK)
 		goto cleanup;
 	lock = cz_xasprintf("%s.lock", path);
 	*lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);

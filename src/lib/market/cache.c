@@ -65,6 +65,23 @@ void cz_market_cache_hasher_add(cz_market_cache_hasher *h, const void *data,
 		digest_failed();
 }
 
+void cz_market_cache_hasher_add_file(cz_market_cache_hasher *h,
+				     const char *name, const struct stat *st,
+				     time_t now, bool *racy)
+{
+	int64_t meta[8] = {
+		(int64_t)st->st_ino,	     (int64_t)st->st_dev,
+		(int64_t)st->st_size,	     (int64_t)st->st_mode,
+		(int64_t)st->st_mtim.tv_sec, (int64_t)st->st_mtim.tv_nsec,
+		(int64_t)st->st_ctim.tv_sec, (int64_t)st->st_ctim.tv_nsec,
+	};
+
+	cz_market_cache_hasher_add(h, name, strlen(name) + 1);
+	cz_market_cache_hasher_add(h, meta, sizeof(meta));
+	if (st->st_mtim.tv_sec >= now - 2 || st->st_ctim.tv_sec >= now - 2)
+		*racy = true;
+}
+
 void cz_market_cache_hasher_finish(cz_market_cache_hasher *h,
 				   unsigned char key[CZ_MARKET_CACHE_KEY_LEN])
 {
@@ -77,15 +94,15 @@ void cz_market_cache_hasher_finish(cz_market_cache_hasher *h,
 	free(h);
 }
 
-char *cz_market_cache_default_dir(void)
+char *cz_market_cache_default_dir(const char *what)
 {
 	const char *xdg = getenv("XDG_CACHE_HOME");
 	const char *home = getenv("HOME");
 
 	if (xdg && *xdg)
-		return cz_xasprintf("%s/cozypkg/index", xdg);
+		return cz_xasprintf("%s/cozypkg/%s", xdg, what);
 	if (home && *home)
-		return cz_xasprintf("%s/.cache/cozypkg/index", home);
+		return cz_xasprintf("%s/.cache/cozypkg/%s", home, what);
 	return NULL;
 }
 
@@ -293,24 +310,6 @@ cleanup:
 	return rc;
 }
 
-/* mkdir -p with mode 0700 for what it creates. */
-static bool make_dirs(const char *dir)
-{
-	char *p = cz_xstrdup(dir);
-	bool ok = true;
-
-	for (char *s = p + 1; ok && *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		ok = mkdir(p, 0700) == 0 || errno == EEXIST;
-		*s = '/';
-	}
-	ok = ok && (mkdir(p, 0700) == 0 || errno == EEXIST);
-	free(p);
-	return ok;
-}
-
 void cz_market_cache_store(const char *dir, const char *id,
 			   const unsigned char key[CZ_MARKET_CACHE_KEY_LEN],
 			   const cz_market_index *idx)
@@ -319,7 +318,7 @@ void cz_market_cache_store(const char *dir, const char *id,
 	char *path = NULL, *data = NULL;
 	size_t len = 0;
 
-	if (!make_dirs(dir))
+	if (cz_mkdirs(dir, 0700, &err) < 0)
 		return;
 	path = cache_path(dir, id);
 	data = cz_market_cache_encode(idx, key, &len);

@@ -19,15 +19,17 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include "market/index.h"
 #include "util/error.h"
 
 #define CZ_MARKET_CACHE_KEY_LEN 32
 
-/* $XDG_CACHE_HOME/cozypkg/index, else ~/.cache/cozypkg/index, else NULL;
- * malloc'ed. */
-char *cz_market_cache_default_dir(void);
+/* $XDG_CACHE_HOME/cozypkg/WHAT, else ~/.cache/cozypkg/WHAT, else NULL;
+ * malloc'ed.  "index" for indexes, "layers" for pushed layers. */
+char *cz_market_cache_default_dir(const char *what);
 
 /*
  * The cached index for id under dir into idx (which must be empty) when
@@ -60,6 +62,14 @@ cz_market_cache_hasher *cz_market_cache_hasher_new(
 	const cz_market_limits *limits);
 void cz_market_cache_hasher_add(cz_market_cache_hasher *h, const void *data,
 				size_t len);
+/* Adds a file's name and identity (inode, device, size, mode, mtime,
+ * ctime: a content change always moves ctime) to h.  *racy is set when the
+ * file changed within two seconds of now: a file rewritten again within
+ * the same timestamp tick would keep its identity, so what was read of
+ * such a file must not be cached (as git treats a racily clean index). */
+void cz_market_cache_hasher_add_file(cz_market_cache_hasher *h,
+				     const char *name, const struct stat *st,
+				     time_t now, bool *racy);
 /* Writes the key and frees h. */
 void cz_market_cache_hasher_finish(cz_market_cache_hasher *h,
 				   unsigned char key[CZ_MARKET_CACHE_KEY_LEN]);

@@ -4,12 +4,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
+#include <openssl/evp.h>
 
 #include "artifact/extract.h"
 #include "artifact/tarball.h"
+#include "market/cache.h"
 #include "oci/parse.h"
 #include "util/fileio.h"
 #include "util/mem.h"
@@ -34,16 +37,194 @@ static void note_skipped(void *ctx, const char *archive_path)
 	p->skipped[p->nskipped++] = cz_xstrdup(archive_path);
 }
 
-/* Packs dir into scratch/layer.tar.gz; digest and size into *out. */
-static int pack_layer(const char *dir, const char *layer_path,
+/* ---- the layer cache ------------------------------------------------------ */
+
+/*
+ * A layer is cached as <hex>.tar.gz beside <hex>.key, hex naming the
+ * source directory.  The key file holds the hash of the identity of every
+ * file the tree has (market/cache.h), symbolic links included since a
+ * check may read through them, then "ENTRIES DIGEST TAG": the layer's
+ * entry count and digest, and the check_tag of the check it passed ("-"
+ * for none).  It is removed before the layer is replaced and written
+ * after, so a key never vouches for another layer, and the manifest
+ * names the digest computed while uploading: a layer damaged on disk is
+ * caught and built again.
+ */
+typedef struct layer_cache {
+	char *gz;  /* NULL: no cache for this push */
+	char *key_path;
+	unsigned char key[CZ_MARKET_CACHE_KEY_LEN];
+	bool racy; /* a file changed too recently to be vouched for */
+	char tag[128]; /* the check the cached layer passed; "-": none */
+} layer_cache;
+
+/* What the walk saw of each file, for the key. */
+typedef struct seen_file {
+	char *path;
+	struct stat st;
+} seen_file;
+
+typedef struct walk_ctx {
+	cz_flux_pushed *out;
+	seen_file *files;
+	size_t n, cap;
+} walk_ctx;
+
+static void note_file(void *ctx, const char *archive_path,
+		      const struct stat *st)
+{
+	walk_ctx *w = ctx;
+
+	CZ_GROW(w->files, w->n + 1, w->cap);
+	w->files[w->n].path = cz_xstrdup(archive_path);
+	w->files[w->n++].st = *st;
+}
+
+static void note_skipped_walk(void *ctx, const char *archive_path)
+{
+	walk_ctx *w = ctx;
+
+	note_skipped(w->out, archive_path);
+}
+
+static void walk_release(walk_ctx *w)
+{
+	for (size_t i = 0; i < w->n; i++)
+		free(w->files[i].path);
+	free(w->files);
+}
+
+static int cmp_seen(const void *a, const void *b)
+{
+	return strcmp(((const seen_file *)a)->path,
+		      ((const seen_file *)b)->path);
+}
+
+/* The key of the tree from what the walk saw of it, in path order. */
+static void layer_key(const cz_tarball *tb, walk_ctx *w, layer_cache *lc)
+{
+	cz_market_cache_hasher *h = cz_market_cache_hasher_new(NULL);
+	time_t now = time(NULL);
+
+	qsort(w->files, w->n, sizeof(*w->files), cmp_seen);
+	cz_market_cache_hasher_add(h, &tb->compression_level,
+				   sizeof(tb->compression_level));
+	for (size_t i = 0; i < w->n; i++)
+		cz_market_cache_hasher_add_file(h, w->files[i].path,
+						&w->files[i].st, now,
+						&lc->racy);
+	cz_market_cache_hasher_finish(h, lc->key);
+}
+
+static void layer_cache_open(const char *cache_dir, const char *dir,
+			     const cz_tarball *tb, walk_ctx *w,
+			     layer_cache *lc)
+{
+	char *real = realpath(dir, NULL);
+	cz_error err = CZ_ERROR_INIT;
+	unsigned char md[32];
+	char hex[33];
+	unsigned int n = 0;
+
+	if (!real ||
+	    !EVP_Digest(real, strlen(real), md, &n, EVP_sha256(), NULL) ||
+	    cz_mkdirs(cache_dir, 0700, &err) < 0) {
+		free(real);
+		return;
+	}
+	layer_key(tb, w, lc);
+	for (size_t i = 0; i < 16; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	lc->gz = cz_xasprintf("%s/%s.tar.gz", cache_dir, hex);
+	lc->key_path = cz_xasprintf("%s/%s.key", cache_dir, hex);
+	free(real);
+}
+
+static void layer_cache_close(layer_cache *lc)
+{
+	free(lc->gz);
+	free(lc->key_path);
+}
+
+/* Whether the cached layer is the one tb would build; its entry count,
+ * digest and check tag then fill out and lc->tag. */
+static bool layer_cache_hit(layer_cache *lc, cz_flux_pushed *out)
+{
+	cz_error err = CZ_ERROR_INIT;
+	char *data = NULL;
+	size_t len = 0, entries = 0;
+	bool hit = false;
+
+	if (!lc->gz || lc->racy ||
+	    cz_file_read(lc->key_path, 512, &data, &len, &err) < 0)
+		return false;
+	if (len > CZ_MARKET_CACHE_KEY_LEN &&
+	    memcmp(data, lc->key, CZ_MARKET_CACHE_KEY_LEN) == 0 &&
+	    sscanf(data + CZ_MARKET_CACHE_KEY_LEN, "%zu %71s %127s", &entries,
+		   out->layer_digest, lc->tag) == 3 &&
+	    access(lc->gz, R_OK) == 0) {
+		out->entries = entries;
+		out->layer_cached = true;
+		hit = true;
+	}
+	free(data);
+	return hit;
+}
+
+/* Puts the layer just uploaded from path into the cache, then its key. */
+static void layer_cache_keep(const layer_cache *lc, const char *path,
+			     const cz_flux_pushed *p, const char *tag)
+{
+	cz_error err = CZ_ERROR_INIT;
+	char *text;
+
+	if (rename(path, lc->gz) != 0)
+		return;
+	text = cz_xasprintf("%*s%zu %s %s\n", CZ_MARKET_CACHE_KEY_LEN, "",
+			    p->entries, p->layer_digest, tag ? tag : "-");
+	memcpy(text, lc->key, CZ_MARKET_CACHE_KEY_LEN);
+	cz_file_replace(lc->key_path, text,
+			CZ_MARKET_CACHE_KEY_LEN + strlen(text +
+						      CZ_MARKET_CACHE_KEY_LEN),
+			0600, false, &err);
+	free(text);
+}
+
+/* The check, unless the cached layer already passed the same one. */
+static int check_tree(const cz_flux_push_opts *opts, const layer_cache *lc,
 		      cz_flux_pushed *out, cz_error *err)
 {
-	cz_tar_dir_opts topts = { true, note_skipped, out };
+	if (!opts->check)
+		return CZ_OK;
+	if (out->layer_cached && opts->check_tag &&
+	    strcmp(lc->tag, opts->check_tag) == 0) {
+		out->check_skipped = true;
+		return CZ_OK;
+	}
+	return opts->check(opts->check_ctx, err);
+}
+
+/*
+ * Packs dir into a layer file, its path in *layer_path: the cached one
+ * when its key matches, else a new one.  *keep is set when the new one
+ * should go into the cache once uploaded: it is then written beside the
+ * cache under this process's own name, so that concurrent pushes never
+ * share a file being written, and the old key is removed first.
+ */
+static int pack_layer(const char *dir, const char *scratch,
+		      const cz_flux_push_opts *opts, layer_cache *lc,
+		      char **layer_path, bool *keep, cz_flux_pushed *out,
+		      cz_error *err)
+{
+	walk_ctx w = { out, NULL, 0, 0 };
+	cz_tar_dir_opts topts = { true, note_skipped_walk, &w,
+				  opts->cache_dir ? note_file : NULL };
 	cz_tarball tb;
 	cz_tar_result res;
 	struct stat st;
 	int rc;
 
+	*keep = false;
 	cz_tarball_init(&tb);
 	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
 		rc = cz_fail(err, CZ_ENOTFOUND, "%s: not a directory", dir);
@@ -51,13 +232,27 @@ static int pack_layer(const char *dir, const char *layer_path,
 	}
 	if ((rc = cz_tarball_add_dir_opts(&tb, "", dir, &topts, err)) < 0)
 		goto cleanup;
-	if ((rc = cz_tarball_write_file(&tb, layer_path, &res, err)) < 0)
+	if (opts->cache_dir)
+		layer_cache_open(opts->cache_dir, dir, &tb, &w, lc);
+	if (layer_cache_hit(lc, out)) {
+		if ((rc = check_tree(opts, lc, out, err)) == CZ_OK)
+			*layer_path = cz_xstrdup(lc->gz);
 		goto cleanup;
-	snprintf(out->layer_digest, sizeof(out->layer_digest), "%s",
-		 res.digest);
-	out->layer_size = res.size;
+	}
+	if ((rc = check_tree(opts, lc, out, err)) < 0)
+		goto cleanup;
+	*keep = lc->gz && !lc->racy;
+	if (*keep) {
+		unlink(lc->key_path);
+		*layer_path = cz_xasprintf("%s.%ld", lc->gz, (long)getpid());
+	} else {
+		*layer_path = cz_xasprintf("%s/layer.tar.gz", scratch);
+	}
+	if ((rc = cz_tarball_write_file(&tb, *layer_path, &res, err)) < 0)
+		goto cleanup;
 	out->entries = res.entries;
 cleanup:
+	walk_release(&w);
 	cz_tarball_release(&tb);
 	return rc;
 }
@@ -110,13 +305,16 @@ int cz_flux_push(cz_oci *c, const char *repo, const char *tag,
 	char *layer_path = NULL;
 	char *manifest = NULL;
 	cz_oci_pushed config, layer;
+	layer_cache lc = { 0 };
+	bool keep = false;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	if ((rc = cz_scratch_dir("cozypkg-flux", false, &scratch, err)) < 0)
 		goto cleanup;
-	layer_path = cz_xasprintf("%s/layer.tar.gz", scratch);
-	if ((rc = pack_layer(dir, layer_path, out, err)) < 0)
+	rc = pack_layer(dir, scratch, opts, &lc, &layer_path, &keep, out,
+			err);
+	if (rc < 0)
 		goto cleanup;
 	rc = cz_oci_blob_push_buf(c, repo, flux_config, sizeof(flux_config) - 1,
 				  NULL, &config, err);
@@ -125,10 +323,32 @@ int cz_flux_push(cz_oci *c, const char *repo, const char *tag,
 	rc = cz_oci_blob_push_file(c, repo, layer_path, NULL, &layer, err);
 	if (rc < 0)
 		goto cleanup;
+	/* A cached layer that is not what it was recorded as (damaged on
+	 * disk) is left unreferenced and the layer built again. */
+	if (out->layer_cached &&
+	    strcmp(layer.digest, out->layer_digest) != 0) {
+		cz_flux_push_opts fresh = *opts;
+
+		fresh.cache_dir = NULL;
+		unlink(lc.key_path);
+		cz_flux_pushed_release(out);
+		rc = cz_flux_push(c, repo, tag, dir, &fresh, out, err);
+		goto cleanup;
+	}
+	/* What was uploaded, hashed on the way, is what the manifest names. */
+	snprintf(out->layer_digest, sizeof(out->layer_digest), "%s",
+		 layer.digest);
+	out->layer_size = layer.size;
+	if (keep)
+		layer_cache_keep(&lc, layer_path, out,
+				 opts->check ? opts->check_tag : NULL);
 	manifest = manifest_text(config.digest, out, opts);
 	rc = cz_oci_manifest_put(c, repo, tag, CZ_OCI_MT_MANIFEST, manifest,
 				 strlen(manifest), out->manifest_digest, err);
 cleanup:
+	if (keep && layer_path)
+		unlink(layer_path); /* left only when the push failed */
+	layer_cache_close(&lc);
 	free(manifest);
 	free(layer_path);
 	if (scratch)

@@ -16,6 +16,7 @@
  * go in, as Flux does: symbolic links are skipped and reported.
  */
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -32,6 +33,17 @@ typedef struct cz_flux_push_opts {
 	const char *source;   /* annotation .source; NULL: left out */
 	const char *revision; /* annotation .revision; NULL: left out */
 	time_t created;       /* annotation .created (RFC 3339 UTC) */
+	/* Where built layers are kept, one per source directory, so that
+	 * pushing a tree whose files did not change uploads the layer built
+	 * before instead of compressing it again; NULL: no cache. */
+	const char *cache_dir;
+	/* Run on the tree before anything is sent (validation); a failure
+	 * stops the push with its code.  Skipped when the cached layer was
+	 * pushed after a check with the same check_tag (what the check
+	 * decides on besides the tree: its options).  NULL: no check. */
+	int (*check)(void *ctx, cz_error *err);
+	void *check_ctx;
+	const char *check_tag;
 } cz_flux_push_opts;
 
 typedef struct cz_flux_pushed {
@@ -39,6 +51,8 @@ typedef struct cz_flux_pushed {
 	char layer_digest[CZ_OCI_DIGEST_BUF];
 	uint64_t layer_size;
 	size_t entries;      /* files and directories in the layer */
+	bool layer_cached;   /* the layer came from opts->cache_dir */
+	bool check_skipped;  /* opts->check passed on this tree before */
 	char **skipped;      /* paths (relative to dir) of symbolic links and
 			      * special files left out; owned */
 	size_t nskipped;

@@ -782,12 +782,8 @@ static bool cache_wanted(const cz_market_load_opts *o,
 	       idx->nfiles == 0;
 }
 
-/*
- * The directory's cache key from every entry file's metadata.  *racy is
- * set when a file changed within the last two seconds: a file rewritten
- * again within the same timestamp tick would keep its key, so such a
- * directory is read but not cached (as git treats a racily clean index).
- */
+/* The directory's cache key from every entry file's identity; *racy as
+ * cz_market_cache_hasher_add_file() sets it. */
 static bool dir_key(int dfd, char **names, size_t n,
 		    const cz_market_limits *l,
 		    unsigned char key[CZ_MARKET_CACHE_KEY_LEN], bool *racy)
@@ -799,21 +795,10 @@ static bool dir_key(int dfd, char **names, size_t n,
 
 	*racy = false;
 	for (size_t i = 0; i < n && ok; i++) {
-		int64_t meta[8];
-
 		ok = fstatat(dfd, names[i], &st, AT_SYMLINK_NOFOLLOW) == 0;
-		meta[0] = (int64_t)st.st_ino;
-		meta[1] = (int64_t)st.st_dev;
-		meta[2] = (int64_t)st.st_size;
-		meta[3] = (int64_t)st.st_mode;
-		meta[4] = (int64_t)st.st_mtim.tv_sec;
-		meta[5] = (int64_t)st.st_mtim.tv_nsec;
-		meta[6] = (int64_t)st.st_ctim.tv_sec;
-		meta[7] = (int64_t)st.st_ctim.tv_nsec;
-		cz_market_cache_hasher_add(h, names[i], strlen(names[i]) + 1);
-		cz_market_cache_hasher_add(h, meta, sizeof(meta));
-		if (st.st_mtim.tv_sec >= now - 2 || st.st_ctim.tv_sec >= now - 2)
-			*racy = true;
+		if (ok)
+			cz_market_cache_hasher_add_file(h, names[i], &st, now,
+							racy);
 	}
 	cz_market_cache_hasher_finish(h, key);
 	return ok;

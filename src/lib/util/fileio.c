@@ -102,6 +102,30 @@ static int write_all(int fd, const char *data, size_t len)
 	return 0;
 }
 
+int cz_mkdirs(const char *path, mode_t mode, cz_error *err)
+{
+	char *p = cz_xstrdup(path);
+	int rc = CZ_OK;
+
+	for (char *s = p + 1;; s++) {
+		char c = *s;
+
+		if (c != '/' && c != '\0')
+			continue;
+		*s = '\0';
+		if (mkdir(p, mode) != 0 && errno != EEXIST) {
+			rc = cz_fail(err, CZ_EIO, "creating %s: %s", p,
+				     strerror(errno));
+			break;
+		}
+		*s = c;
+		if (!c)
+			break;
+	}
+	free(p);
+	return rc;
+}
+
 static int remove_entry(const char *path, const struct stat *st, int flag,
 			struct FTW *ftw)
 {

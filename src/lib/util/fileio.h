@@ -73,6 +73,10 @@ void cz_tmpfile_discard(cz_tmpfile *t);
  * malloc'ed. */
 char *cz_path_dir(const char *path);
 
+/* mkdir -p: creates path and its missing parents with mode (existing ones
+ * are left as they are).  CZ_EIO naming the directory that failed. */
+int cz_mkdirs(const char *path, mode_t mode, cz_error *err);
+
 /* Removes path and everything below it, not following symbolic links;
  * best effort (scratch trees), so nothing is reported. */
 void cz_remove_tree(const char *path);
