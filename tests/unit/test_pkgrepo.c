@@ -285,6 +285,62 @@ static char *other_client(const char *cmd)
 		       base_dir, cmd);
 }
 
+/* A full sync writes one packed-refs file: every branch and tag of the
+ * remote, annotated tags readable, nothing loose left to shadow it, and a
+ * tag deleted upstream gone after the next sync. */
+static void test_sync_packed(void **state)
+{
+	cz_pkgrepo *r = open_repo_at(daemon_url, "cache-sync");
+	cz_error err = CZ_ERROR_INIT;
+	json_t *read = NULL;
+	char *out, *theirs;
+
+	(void)state;
+	free(other_client("status -s"));
+	free(run_out("cd %s/other && export GIT_AUTHOR_NAME=o "
+		     "GIT_AUTHOR_EMAIL=o@example.com GIT_COMMITTER_NAME=o "
+		     "GIT_COMMITTER_EMAIL=o@example.com && mkdir -p sync/p && "
+		     "echo k > sync/p/Kptfile && git add sync && git commit "
+		     "-qm sync && git push -q origin HEAD:main && git tag "
+		     "sync/p/v1 && git tag -a -m two sync/p/v2 && git push -q "
+		     "origin sync/p/v1 sync/p/v2 HEAD:refs/heads/sync/p/ws",
+		     base_dir));
+	assert_int_equal(cz_pkgrepo_sync(r, &err), CZ_OK);
+	out = run_out("cd %s/cache-sync && g=$(dirname $(find . -name HEAD "
+		      "-maxdepth 2 | head -1)) && grep -c 'refs/tags/sync/p/v[12]"
+		      "$\\|refs/heads/sync/p/ws$' $g/packed-refs; find "
+		      "$g/refs/tags $g/refs/heads -type f | wc -l",
+		      base_dir);
+	assert_string_equal(out, "3\n0");
+	free(out);
+	assert_int_equal(cz_pkgrepo_read(r, "refs/tags/sync/p/v2", "sync/p",
+					 &read, &err),
+			 CZ_OK);
+	assert_string_equal(json_string_value(json_object_get(read, "Kptfile")),
+			    "k\n");
+	json_decref(read);
+	theirs = other_client("rev-parse sync/p/v2^{commit}");
+	out = run_out("cd %s/cache-sync && git --git-dir=$(dirname $(find . "
+		      "-name HEAD -maxdepth 2 | head -1)) rev-parse "
+		      "sync/p/v2^{commit}",
+		      base_dir);
+	assert_string_equal(out, theirs);
+	free(out);
+	free(theirs);
+	free(other_client("push -q origin :refs/tags/sync/p/v1"));
+	assert_int_equal(cz_pkgrepo_sync(r, &err), CZ_OK);
+	out = run_out("cd %s/cache-sync && g=$(dirname $(find . -name HEAD "
+		      "-maxdepth 2 | head -1)) && git --git-dir=$g tag -l "
+		      "'sync/*'",
+		      base_dir);
+	assert_string_equal(out, "sync/p/v2");
+	free(out);
+	assert_int_equal(cz_pkgrepo_read(r, "refs/tags/sync/p/v1", "sync/p",
+					 &read, &err),
+			 CZ_ENOTFOUND);
+	cz_pkgrepo_close(r);
+}
+
 /* A tag is never moved: another client tags the number on a commit we
  * then build on (libgit2 would send ours as a fast-forward of theirs,
  * and receive.denyNonFastForwards guards branches only). */
@@ -402,6 +458,7 @@ int main(void)
 		cmocka_unit_test(test_draft_publish_read),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_two_writers),
+		cmocka_unit_test(test_sync_packed),
 		cmocka_unit_test(test_tag_never_moved),
 		cmocka_unit_test(test_number_claimed),
 		cmocka_unit_test(test_tag_refused_once),
