@@ -4,7 +4,7 @@
 
 CC      ?= cc
 BUILD   ?= build
-PKGS    := jansson yaml-0.1 cmocka sqlite3 libmicrohttpd libcrypto libcurl libgit2 libarchive
+PKGS    := jansson yaml-0.1 cmocka sqlite3 libmicrohttpd libcrypto libcurl libgit2 libarchive zlib
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
@@ -13,8 +13,8 @@ CFLAGS  ?= -O2 -g
 SAN     ?=
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) \
            $(CFLAGS) $(SAN) -Isrc/lib -DCZ_VERSION='"$(VERSION)"' \
-           $(shell pkg-config --cflags jansson yaml-0.1 sqlite3 libcrypto libcurl libgit2 libarchive) -pthread
-LIBS     = $(shell pkg-config --libs jansson yaml-0.1 sqlite3 libcrypto libcurl libgit2 libarchive) -lm -pthread
+           $(shell pkg-config --cflags jansson yaml-0.1 sqlite3 libcrypto libcurl libgit2 libarchive zlib) -pthread
+LIBS     = $(shell pkg-config --libs jansson yaml-0.1 sqlite3 libcrypto libcurl libgit2 libarchive zlib) -lm -pthread
 SRVLIBS  = $(shell pkg-config --libs libmicrohttpd)
 TESTLIBS = $(shell pkg-config --libs cmocka)
 

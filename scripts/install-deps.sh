@@ -7,6 +7,7 @@ packages=(
   build-essential pkg-config clang
   libjansson-dev libyaml-dev libsqlite3-dev libmicrohttpd-dev
   libcurl4-openssl-dev libgit2-dev libarchive-dev libssl-dev libcmocka-dev
+  zlib1g-dev
   graphviz valgrind time curl wrk
   docker-registry skopeo apache2-utils git tmux
   chromium

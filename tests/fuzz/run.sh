@@ -11,7 +11,7 @@ flags=(-std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1
        -DCZ_VERSION="\"$(cat "$root/VERSION")\""
        -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
        -I"$root/src/lib")
-libs="$(pkg-config --libs jansson yaml-0.1 sqlite3 libcrypto libcurl libgit2 libarchive) -pthread"
+libs="$(pkg-config --libs jansson yaml-0.1 sqlite3 libcrypto libcurl libgit2 libarchive zlib) -pthread"
 srcs=$(ls "$root"/src/lib/*/*.c)
 for target in "$root"/tests/fuzz/fuzz_*.c; do
   name=$(basename "$target" .c)

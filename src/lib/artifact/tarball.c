@@ -1,6 +1,7 @@
 /* Reproducible .tar.gz writer (see tarball.h). */
 
 #include "artifact/tarball.h"
+#include "artifact/pgzip.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -194,10 +195,11 @@ typedef struct sink {
 	EVP_MD_CTX *md;
 	uint64_t size;
 	int write_errno;
+	cz_pgz *pgz; /* block-parallel gzip of the tar stream, or NULL */
 } sink;
 
-static la_ssize_t sink_write(struct archive *a, void *ctx, const void *buf,
-			     size_t len)
+/* Writes compressed bytes to the file, hashing them on the way. */
+static int sink_out(void *ctx, const void *buf, size_t len)
 {
 	sink *s = ctx;
 	const char *p = buf;
@@ -210,7 +212,6 @@ static la_ssize_t sink_write(struct archive *a, void *ctx, const void *buf,
 			continue;
 		if (n < 0) {
 			s->write_errno = errno;
-			archive_set_error(a, errno, "write: %s", strerror(errno));
 			return -1;
 		}
 		p += n;
@@ -218,6 +219,23 @@ static la_ssize_t sink_write(struct archive *a, void *ctx, const void *buf,
 	}
 	EVP_DigestUpdate(s->md, buf, len);
 	s->size += len;
+	return 0;
+}
+
+static la_ssize_t sink_write(struct archive *a, void *ctx, const void *buf,
+			     size_t len)
+{
+	sink *s = ctx;
+	int rc = s->pgz ? cz_pgz_write(s->pgz, buf, len)
+			: sink_out(s, buf, len);
+
+	if (rc != 0) {
+		archive_set_error(a, s->write_errno ? s->write_errno : EIO,
+				  "write: %s",
+				  strerror(s->write_errno ? s->write_errno
+							  : EIO));
+		return -1;
+	}
 	return (la_ssize_t)len;
 }
 
@@ -403,7 +421,7 @@ int cz_tarball_write_fd(const cz_tarball *t, int fd, cz_tar_result *out,
 			cz_error *err)
 {
 	writer *w = cz_xcalloc(1, sizeof(*w));
-	sink s = { fd, EVP_MD_CTX_new(), 0, 0 };
+	sink s = { fd, EVP_MD_CTX_new(), 0, 0, NULL };
 	unsigned char digest[EVP_MAX_MD_SIZE];
 	unsigned digest_len = 0;
 	char options[96];
@@ -421,9 +439,13 @@ int cz_tarball_write_fd(const cz_tarball *t, int fd, cz_tar_result *out,
 		 t->compression_level >= 1 && t->compression_level <= 9
 			 ? t->compression_level
 			 : 6);
-	if (archive_write_add_filter_gzip(w->archive) != ARCHIVE_OK ||
+	if (t->block_deflate)
+		s.pgz = cz_pgz_new(t->compression_level,
+				   cz_pgz_default_threads(), sink_out, &s);
+	if ((!s.pgz && (archive_write_add_filter_gzip(w->archive) != ARCHIVE_OK ||
+			archive_write_set_options(w->archive, options) !=
+				ARCHIVE_OK)) ||
 	    archive_write_set_format_pax_restricted(w->archive) != ARCHIVE_OK ||
-	    archive_write_set_options(w->archive, options) != ARCHIVE_OK ||
 	    archive_write_set_bytes_in_last_block(w->archive, 1) != ARCHIVE_OK) {
 		rc = cz_fail(err, CZ_ERR, "tar writer: %s",
 			     archive_error_string(w->archive));
@@ -445,6 +467,11 @@ int cz_tarball_write_fd(const cz_tarball *t, int fd, cz_tar_result *out,
 			     archive_error_string(w->archive));
 		goto cleanup;
 	}
+	if (s.pgz && cz_pgz_finish(s.pgz) != 0) {
+		rc = cz_fail(err, CZ_EIO, "tar writer: %s",
+			     strerror(s.write_errno ? s.write_errno : EIO));
+		goto cleanup;
+	}
 	EVP_DigestFinal_ex(s.md, digest, &digest_len);
 	memcpy(out->digest, "sha256:", 7);
 	for (unsigned i = 0; i < digest_len; i++)
@@ -458,6 +485,7 @@ cleanup:
 	archive_write_free(w->archive);
 	archive_entry_free(w->entry);
 	EVP_MD_CTX_free(s.md);
+	cz_pgz_free(s.pgz);
 	{
 		const char *key;
 		void *value;
