@@ -55,6 +55,26 @@ export async function request(method, path, body, contentType) {
 
 export const get = (path) => request('GET', path);
 
+// The object at path, or null when there is none.
+export async function getOptional(path) {
+  try {
+    return await get(path);
+  } catch (e) {
+    if (e.status === 404) return null;
+    throw e;
+  }
+}
+
+// Server-side apply as `cozypkg tap` does it (field manager cozypkg);
+// JSON is YAML, so the object goes as it is.
+export function applyObject(path, obj) {
+  return request('PATCH', path + '?fieldManager=cozypkg&force=true', obj, 'application/apply-patch+yaml');
+}
+
+export function searchMarket(term) {
+  return get('/market/search?q=' + encodeURIComponent(term));
+}
+
 export function whoami() { return get('/auth/whoami'); }
 
 export function keyOf(obj) {
@@ -79,6 +99,7 @@ export class Collection {
     this.stopped = false;
     this.pending = null;
     this.connected = false;
+    this.holdUntil = 0;
   }
 
   subscribe(fn) {
@@ -119,6 +140,10 @@ export class Collection {
       } catch (e) {
         this.connected = false;
         if (this.stopped) return;
+        if (this.holdUntil > Date.now()) {
+          await sleep(this.holdUntil - Date.now());
+          continue;
+        }
         if (e.status === 410) { this.rv = ''; continue; }
         if (e.status === 401 || e.status === 403 || e.status === 404) {
           this.error = e;
@@ -200,6 +225,20 @@ export function collection(path) {
 export function stopAll() {
   for (const c of collections.values()) c.stop();
   collections.clear();
+}
+// Ends every open stream as a dropped connection would, and keeps them
+// closed for ms: the end-to-end test makes a change meanwhile and checks
+// that each watch resumes from the version it had.  Returns that version
+// by path.
+export function dropStreams(ms) {
+  const seen = {};
+  for (const c of collections.values()) {
+    if (!c.connected || !c.abort) continue;
+    seen[c.path] = c.rv;
+    c.holdUntil = Date.now() + (ms || 0);
+    c.abort.abort();
+  }
+  return seen;
 }
 export function allConnected() {
   for (const c of collections.values()) if (c.started && !c.connected && !c.error) return false;
