@@ -441,6 +441,10 @@ const scenarios = {
     for (const [file, hash, sel] of shots) {
       await page.evaluate((h) => { location.hash = h; }, hash);
       await page.waitForSelector(sel);
+      if (file === 'marketplace') {
+        await page.click('#market-go');
+        await page.waitForSelector('#market-results tbody tr[data-name]');
+      }
       await page.waitForTimeout(300);
       await page.screenshot({ path: join(dir, 'dashboard-' + file + '.png') });
     }

@@ -412,14 +412,23 @@ test_dashboard_market_bad_input() {
   browser market_error "$(cat body | jq -r .message)"
   # The location follows the CLI's order: COZYPKG_INDEX without --index.
   stop_server
-  mkdir -p ix && printf '%s\n' "name: solo" "ociRef: example.org/solo/pkgs" "version: v1" "description: d" "maintainer: m" >ix/entries.tmp
-  mkdir -p ix/entries && mv ix/entries.tmp ix/entries/solo.yaml
+  mkdir -p ix/entries
+  printf '%s\n' "name: solo" "ociRef: example.org/solo/pkgs" "version: v1" "description: d" "maintainer: m" >ix/entries/solo.yaml
   COZYPKG_INDEX=$PWD/ix start_server --controllers=none --token-file "$PWD/tokens.csv"
   equals "$(api GET "/market/search?q=" | jq -r '[.items[].name] | join(",")')" solo
 }
 
 test_dashboard_screenshots() {
-  platform_up
+  local reg=registry.example
+  mkdir -p ix/entries
+  printf '%s\n' "name: acme-platform" "ociRef: $reg/acme/platform" "version: v1.0.0" \
+    "description: Example platform packages: a web application with its certificates and network" \
+    "maintainer: Acme <ops@acme.example>" "tags: [example]" >ix/entries/acme-platform.yaml
+  printf '%s\n' "name: beta-databases" "ociRef: $reg/beta/databases" "version: v2.3.1" \
+    "description: Managed PostgreSQL and Redis for tenants" "maintainer: Beta DB team" "tags: [database]" \
+    "signing:" "  identity: https://github.com/beta/databases/.github/workflows/release.yaml@refs/heads/main" \
+    "  issuer: https://token.actions.githubusercontent.com" >ix/entries/beta-databases.yaml
+  platform_up --index "$PWD/ix"
   local dir=${DASHBOARD_SCREENSHOTS:-$ROOT/docs/img}
   mkdir -p "$dir"
   k patch package cozystack.hami --type=merge -p '{"spec":{"variant":"gpu-missing"}}' >/dev/null
