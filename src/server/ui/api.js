@@ -84,6 +84,9 @@ export function keyOf(obj) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// How long a stream no view needs stays open.
+const IDLE_MS = 1000;
+
 // A resource collection kept current: a list, then a watch from its
 // resourceVersion; a dropped stream resumes from the last version seen,
 // and a 410 Gone (history compacted) lists again.
@@ -100,18 +103,38 @@ export class Collection {
     this.pending = null;
     this.connected = false;
     this.holdUntil = 0;
+    this.running = false;
+    this.paused = false;
+    this.idle = null;
   }
 
   subscribe(fn) {
     this.listeners.add(fn);
+    clearTimeout(this.idle);
     this.start();
-    return () => this.listeners.delete(fn);
+    return () => {
+      this.listeners.delete(fn);
+      // A browser opens at most six HTTP/1.1 connections to a server and
+      // an open watch holds one, so the streams of every view visited
+      // would leave none for the next request: a stream no view needs is
+      // closed after a moment (one view handing it to the next keeps it)
+      // and resumed from its resourceVersion when a view needs it again.
+      if (!this.listeners.size) this.idle = setTimeout(() => this.pause(), IDLE_MS);
+    };
   }
 
   start() {
-    if (this.started) return;
+    this.paused = false;
+    if (this.running) return;
+    this.running = true;
     this.started = true;
-    this.run();
+    this.run().finally(() => { this.running = false; });
+  }
+
+  pause() {
+    if (this.listeners.size) return;
+    this.paused = true;
+    if (this.abort) this.abort.abort();
   }
 
   stop() {
@@ -132,14 +155,14 @@ export class Collection {
 
   async run() {
     let backoff = 250;
-    while (!this.stopped) {
+    while (!this.stopped && !this.paused) {
       try {
         if (!this.rv) await this.relist();
         await this.follow();
         backoff = 250;
       } catch (e) {
         this.connected = false;
-        if (this.stopped) return;
+        if (this.stopped || this.paused) return;
         if (this.holdUntil > Date.now()) {
           await sleep(this.holdUntil - Date.now());
           continue;
@@ -173,6 +196,7 @@ export class Collection {
     // a connection a proxy dropped silently is noticed and replaced, and
     // the page watches again from the last resourceVersion it saw.
     const timeout = 300 + Math.floor(Math.random() * 300);
+    if (this.stopped || this.paused) return;
     const url = this.path + sep + 'watch=1&allowWatchBookmarks=true&timeoutSeconds=' + timeout +
       '&resourceVersion=' + encodeURIComponent(this.rv);
     this.abort = new AbortController();
@@ -241,7 +265,7 @@ export function dropStreams(ms) {
   return seen;
 }
 export function allConnected() {
-  for (const c of collections.values()) if (c.started && !c.connected && !c.error) return false;
+  for (const c of collections.values()) if (c.listeners.size && !c.connected && !c.error) return false;
   return true;
 }
 
