@@ -422,7 +422,7 @@ test_dashboard_screenshots() {
   local reg=registry.example
   mkdir -p ix/entries
   printf '%s\n' "name: acme-platform" "ociRef: $reg/acme/platform" "version: v1.0.0" \
-    "description: Example platform packages: a web application with its certificates and network" \
+    "description: Example platform packages, a web application with its certificates and network" \
     "maintainer: Acme <ops@acme.example>" "tags: [example]" >ix/entries/acme-platform.yaml
   printf '%s\n' "name: beta-databases" "ociRef: $reg/beta/databases" "version: v2.3.1" \
     "description: Managed PostgreSQL and Redis for tenants" "maintainer: Beta DB team" "tags: [database]" \
