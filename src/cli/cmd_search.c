@@ -147,28 +147,8 @@ static const char *tapped_text(const cz_market_entry *e, const cz_strmap *urls,
 
 static json_t *entry_json(const cz_market_entry *e, const char *tapped)
 {
-	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "name", e->name,
-			      "ociRef", e->oci_ref, "version", e->version,
-			      "description", e->description, "maintainer",
-			      e->maintainer, "signed",
-			      cz_market_signing_name(e->signing));
-	json_t *tags = json_array();
+	json_t *o = cz_market_entry_json(e);
 
-	if (e->digest)
-		json_object_set_new(o, "digest", json_string(e->digest));
-	if (e->homepage)
-		json_object_set_new(o, "homepage", json_string(e->homepage));
-	for (size_t i = 0; i < e->ntags; i++)
-		json_array_append_new(tags, json_string(e->tags[i]));
-	json_object_set_new(o, "tags", tags);
-	if (e->signing == CZ_MARKET_SIGNED_KEY)
-		json_object_set_new(o, "signing",
-				    json_pack("{s:s}", "key", e->signing_key));
-	else if (e->signing == CZ_MARKET_SIGNED_KEYLESS)
-		json_object_set_new(o, "signing",
-				    json_pack("{s:s, s:s}", "identity",
-					      e->signing_identity, "issuer",
-					      e->signing_issuer));
 	json_object_set_new(o, "tapped", strcmp(tapped, "-") == 0
 						 ? json_null()
 						 : json_boolean(*tapped == 'y'));

@@ -10,7 +10,6 @@
 #include "market/flux.h"
 #include "market/index.h"
 #include "market/tap.h"
-#include "util/base64.h"
 #include "util/fileio.h"
 #include "util/mem.h"
 
@@ -380,22 +379,16 @@ cleanup:
 static int apply_verify_secret(tap_args *a, tap_plan *p, char **name,
 			       cz_error *err)
 {
-	char *b64 = cz_base64_encode(p->key_pem, p->key_len);
+	json_t *obj = cz_tap_verify_secret(p->name, p->key_pem, p->key_len);
 	char *path;
-	json_t *obj;
 	int rc;
 
-	*name = cz_xasprintf("%s-cosign", p->name);
-	obj = json_pack("{s:s, s:s, s:{s:s, s:s, s:{s:s}}, s:s, s:{s:s}}",
-			"apiVersion", "v1", "kind", "Secret", "metadata",
-			"name", *name, "namespace", CZ_TAP_NAMESPACE, "labels",
-			CZ_TAP_LABEL, p->name, "type", "Opaque", "data",
-			"cosign.pub", b64);
+	*name = cz_xstrdup(json_string_value(json_object_get(
+		json_object_get(obj, "metadata"), "name")));
 	path = cz_kube_path(res_secrets(), CZ_TAP_NAMESPACE, *name, NULL, NULL);
 	rc = apply(a, p, path, obj, err);
 	json_decref(obj);
 	free(path);
-	free(b64);
 	return rc;
 }
 

@@ -6,10 +6,12 @@
 
 #include "api/openapi.h"
 #include "util/mem.h"
+#include "market.h"
 #include "ui.h"
 
 /*
- * Non-resource paths: health, version, discovery, OpenAPI and metrics.
+ * Non-resource paths: health, version, discovery, OpenAPI, metrics, the
+ * dashboard's files and calls, and the marketplace search.
  * Discovery is the legacy (unaggregated) form; clients that ask for the
  * aggregated form see application/json and fall back to it, as they do
  * with older servers.
@@ -285,6 +287,7 @@ static const cz_path_route path_routes[] = {
 	{ "/ui", true, true, false, cz_handle_ui },
 	{ "/auth/whoami", false, false, true, cz_handle_whoami },
 	{ "/auth/session", false, false, true, cz_handle_session },
+	{ "/market/search", false, false, true, cz_handle_market_search },
 	{ "/api", false, false, false, reply_api_versions },
 	{ "/api/", false, false, false, reply_api_versions },
 	{ "/apis", false, false, false, reply_groups },

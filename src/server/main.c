@@ -19,6 +19,7 @@
 #include "auth/token.h"
 #include "kube/kubeconfig.h"
 #include "log.h"
+#include "market.h"
 #include "handlers.h"
 #include "server.h"
 #include "apiserver/values.h"
@@ -60,6 +61,16 @@ static const char usage[] =
 	"                             warn (default: Warning headers), "
 	"enforce (422)\n"
 	"                             or off\n"
+	"      --index LOCATION       marketplace index the dashboard searches "
+	"(a\n"
+	"                             directory, git URL or oci:// artifact);\n"
+	"                             default $COZYPKG_INDEX, then index: in\n"
+	"                             ~/.config/cozypkg/config.yaml, then\n"
+	"                             " CZ_MARKET_DEFAULT_INDEX "\n"
+	"      --index-insecure       plain HTTP for an oci:// index, and taps\n"
+	"                             made from the dashboard pull over plain "
+	"HTTP\n"
+	"                             (spec.insecure), as cozypkg --insecure\n"
 	"  -q, --quiet                no per-request log lines\n"
 	"  -h, --help                 this help\n"
 	"      --version              print the version\n"
@@ -87,6 +98,8 @@ enum {
 	OPT_SYNC_FULL,
 	OPT_VERSION,
 	OPT_VALUES_ADMISSION,
+	OPT_INDEX,
+	OPT_INDEX_INSECURE,
 };
 
 static const struct option server_options[] = {
@@ -102,6 +115,8 @@ static const struct option server_options[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "values-admission", required_argument, NULL, OPT_VALUES_ADMISSION },
+	{ "index", required_argument, NULL, OPT_INDEX },
+	{ "index-insecure", no_argument, NULL, OPT_INDEX_INSECURE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -134,6 +149,8 @@ static int parse_option(int c, cz_server_opts *o, cz_ctl_config *ctl)
 	case OPT_INSECURE: o->insecure_http = true; break;
 	case OPT_TOKEN_FILE: o->token_file = optarg; break;
 	case OPT_SYNC_FULL: o->sync_full = true; break;
+	case OPT_INDEX: o->index = optarg; break;
+	case OPT_INDEX_INSECURE: o->index_insecure = true; break;
 	case OPT_VALUES_ADMISSION: {
 		cz_values_mode mode;
 		cz_error err = CZ_ERROR_INIT;
@@ -338,6 +355,10 @@ static int start(cz_server *srv, cz_pki *pki, cz_ctl_config *ctl,
 		rc = open_values_admission(srv, err);
 	if (rc == CZ_OK)
 		rc = open_revisions(srv, err);
+	if (rc == CZ_OK)
+		rc = cz_market_cache_open(srv->opts.index,
+					  srv->opts.index_insecure,
+					  &srv->market, err);
 	if (rc == CZ_OK && cz_store_count(srv->store) == 0)
 		rc = ensure_default_namespace(srv, err);
 	if (rc == CZ_OK)
@@ -381,6 +402,8 @@ static void stop(cz_server *srv, cz_manager *mgr)
 	srv->values = NULL;
 	cz_revstore_close(srv->revisions);
 	srv->revisions = NULL;
+	cz_market_cache_free(srv->market);
+	srv->market = NULL;
 	cz_artifact_store_close(srv->artifacts);
 	srv->artifacts = NULL;
 	cz_tokens_free(srv->tokens);

@@ -41,6 +41,8 @@ typedef struct cz_server_opts {
 	unsigned max_connections;
 	bool quiet; /* no request log */
 	const char *values_admission; /* off, warn (default), enforce */
+	const char *index;   /* marketplace index location, or NULL */
+	bool index_insecure; /* plain HTTP for it and for taps of it */
 } cz_server_opts;
 
 typedef struct cz_server {
@@ -49,6 +51,7 @@ typedef struct cz_server {
 	cz_artifact_store *artifacts; /* DIR/artifacts, served read-only */
 	struct cz_values_admission *values; /* Package values vs schemas */
 	struct cz_revstore *revisions; /* package revisions in git */
+	struct cz_market_cache *market; /* the index /market/search reads */
 	cz_tokens *tokens;
 	cz_sessions *sessions; /* tokens cozypkgd issues for a while */
 	char *ca_pem;          /* what clients of srv->url trust */

@@ -70,6 +70,10 @@ static const ui_check ui_checks[] = {
 	{ "helmreleases.patch", "patch", "helm.toolkit.fluxcd.io",
 	  "helmreleases", NULL },
 	{ "secrets.list", "list", "", "secrets", NULL },
+	/* A tap from the Marketplace view writes these. */
+	{ "ocirepositories.create", "create", "source.toolkit.fluxcd.io",
+	  "ocirepositories", NULL },
+	{ "secrets.create", "create", "", "secrets", NULL },
 	{ "packagerevisions.approval", "update", "pkg.pkgserver.dev",
 	  "packagerevisions", "approval" },
 };

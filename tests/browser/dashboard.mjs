@@ -41,8 +41,9 @@ async function open(browser, viewport) {
   const page = await browser.newPage();
   if (viewport) await page.setViewportSize(viewport);
   page.requests = [];
+  page.requestTimes = [];
   page.errors = [];
-  page.on('request', (r) => page.requests.push(r.url()));
+  page.on('request', (r) => { page.requests.push(r.url()); page.requestTimes.push(Date.now()); });
   page.on('pageerror', (e) => page.errors.push(e.message));
   return page;
 }
@@ -201,6 +202,129 @@ const scenarios = {
     await detail.close();
   },
 
+  // A dropped watch stream (the page's test hook ends every stream and
+  // keeps them closed for a while, as a dropped connection) resumes from
+  // the last resourceVersion the page saw, without listing again, and a
+  // change made while it was down shows within 2 s.
+  async resume(browser, name, variant) {
+    const page = await signedIn(browser, ADMIN);
+    await page.waitForSelector(`tr.pkg-row[data-name="${name}"]`);
+    await waitFor(page, () => document.querySelector('#live').className === 'on');
+    const path = '/apis/cozystack.io/v1alpha1/packages';
+    const from = page.requests.length;
+    const seen = await page.evaluate(() => window.czDropStreams(1500));
+    const rv = seen[path];
+    check(rv, 'no open Packages stream was dropped: ' + JSON.stringify(seen));
+    kubectl('patch', 'package', name, '--type=merge', '-p', JSON.stringify({ spec: { variant } }));
+    const changed = Date.now();
+    const cell = `tr.pkg-row[data-name="${name}"] .c-variant`;
+    await waitFor(page, ([sel, v]) => document.querySelector(sel).textContent === v, [cell, variant], 2000);
+    const ms = Date.now() - changed;
+    console.log('resume: the change made while the stream was down showed ' + ms + ' ms after it was made');
+    check(ms < 2000, 'the change took ' + ms + ' ms');
+    const after = page.requests.slice(from).map((u, i) => ({ url: new URL(u), at: page.requestTimes[from + i] }))
+      .filter((r) => r.url.pathname === path);
+    const watches = after.filter((r) => r.url.searchParams.get('watch') === '1');
+    check(watches.length >= 1, 'the Packages watch was not opened again');
+    check(watches[0].at >= changed, 'the watch was open again before the change was made');
+    check(watches[0].url.searchParams.get('resourceVersion') === rv,
+      'the watch resumed from ' + watches[0].url.searchParams.get('resourceVersion') + ', not from ' + rv);
+    check(after.every((r) => r.url.searchParams.get('watch') === '1'), 'the page listed the Packages again');
+    console.log('resume: the watch reopened from resourceVersion ' + rv);
+    check(page.errors.length === 0, 'page errors: ' + page.errors.join('; '));
+    await page.close();
+  },
+
+  // The Marketplace view: any user searches the index and sees what
+  // `cozypkg search` lists; a viewer gets no Tap button; the admin taps an
+  // entry (the objects are checked against the CLI's by the shell test),
+  // and a second entry for another URL under the same name is refused.
+  async market(browser, viewerToken, expectedFile, tapName, clashName) {
+    const want = JSON.parse(readFileSync(expectedFile, 'utf8'));
+    const search = async (page, term) => {
+      await page.evaluate(() => { location.hash = '#/marketplace'; });
+      await page.waitForSelector('#market-term');
+      const n = await page.evaluate(() => Number(document.body.dataset.searched || 0));
+      await page.fill('#market-term', term);
+      await page.click('#market-go');
+      await waitFor(page, (k) => Number(document.body.dataset.searched || 0) > k, n);
+      return page.$$eval('#market-results tbody tr[data-name]', (trs) => trs.map((tr) => ({
+        name: tr.dataset.name,
+        version: tr.querySelector('.c-version').textContent,
+        maintainer: tr.querySelector('.c-maintainer').textContent,
+        signed: tr.querySelector('.c-signed').textContent,
+        tapped: tr.querySelector('.c-tapped').textContent,
+        description: tr.querySelector('.c-description').textContent,
+      })));
+    };
+    const expect = (term) => want[term].map((e) => ({
+      name: e.name, version: e.version + (e.digest ? ' @' + e.digest.slice(0, 19) : ''), maintainer: e.maintainer,
+      signed: e.signed, tapped: e.tapped ? 'yes' : 'no', description: e.description,
+    }));
+    const viewer = await signedIn(browser, viewerToken);
+    for (const term of Object.keys(want)) {
+      const rows = await search(viewer, term);
+      check(JSON.stringify(rows) === JSON.stringify(expect(term)),
+        `search "${term}" differs from cozypkg search:\n  page: ${JSON.stringify(rows)}\n  cli:  ${JSON.stringify(expect(term))}`);
+    }
+    check(await viewer.locator('button.action').count() === 0, 'the viewer sees a Tap button');
+    check(await viewer.evaluate(() => window.__xss) === undefined, 'markup in the index ran');
+    check(await viewer.$$eval('#market-results script, #market-results img', (es) => es.length) === 0, 'markup in the index made elements');
+    check(viewer.errors.length === 0, 'page errors: ' + viewer.errors.join('; '));
+    await viewer.close();
+    const page = await signedIn(browser, ADMIN);
+    await search(page, '');
+    const row = `#market-results tr[data-name="${tapName}"]`;
+    await page.click(row + ' button.tap');
+    await waitFor(page, (sel) => document.querySelector(sel + ' .c-tapped').textContent === 'yes', row, 10000);
+    await page.click(`#market-results tr[data-name="${clashName}"] button.tap`);
+    await waitFor(page, () => /already taps/.test(document.querySelector('#market-status').textContent), null, 10000);
+    console.log('market: ' + await page.textContent('#market-status'));
+    check(page.errors.length === 0, 'page errors: ' + page.errors.join('; '));
+    await page.close();
+  },
+
+  // An index the server cannot read: the search says why, as the server
+  // said it.
+  async market_error(browser, message) {
+    const page = await signedIn(browser, ADMIN);
+    await page.evaluate(() => { location.hash = '#/marketplace'; });
+    await page.waitForSelector('#market-term');
+    await page.click('#market-go');
+    await waitFor(page, () => Number(document.body.dataset.searched || 0) > 0);
+    const shown = await page.textContent('#market-status');
+    check(shown === 'The index could not be searched: ' + message, 'shown: ' + shown);
+    check(await page.locator('#market-results button').count() === 0, 'buttons without an index');
+    await page.close();
+  },
+
+  // Adding a Package: the admin picks a PackageSource and a variant; the
+  // server's refusal (422) is shown as it said it; a viewer has no button.
+  async add(browser, viewerToken, source, variant, badComponents) {
+    const viewer = await signedIn(browser, viewerToken);
+    await viewer.waitForTimeout(300);
+    check(await viewer.locator('#add-package').count() === 0, 'the viewer sees Add package');
+    await viewer.close();
+    const page = await signedIn(browser, ADMIN);
+    await page.click('#add-package');
+    await page.waitForSelector('#add-form');
+    await page.selectOption('#add-source', source);
+    await page.selectOption('#add-variant', variant);
+    await page.fill('#add-components', badComponents);
+    await page.click('#add-submit');
+    await waitFor(page, () => document.querySelector('#add-error').textContent.length > 0);
+    const refused = await page.textContent('#add-error');
+    console.log('add: ' + refused);
+    check(/\(422\): .*is invalid/.test(refused), 'the refusal shown: ' + refused);
+    await page.fill('#add-components', '');
+    await page.click('#add-submit');
+    await page.waitForSelector('#add-form', { state: 'detached' });
+    await page.waitForSelector(`tr.pkg-row[data-name="${source}"]`);
+    check(kubectl('get', 'package', source, '-o', 'jsonpath={.spec.variant}').trim() === variant, 'the Package has another variant');
+    check(page.errors.length === 0, 'page errors: ' + page.errors.join('; '));
+    await page.close();
+  },
+
   // A viewer reads every view, requests no Secret and sees no button that
   // would fail.
   async viewer(browser, viewerToken, pkg) {
@@ -317,6 +441,10 @@ const scenarios = {
     for (const [file, hash, sel] of shots) {
       await page.evaluate((h) => { location.hash = h; }, hash);
       await page.waitForSelector(sel);
+      if (file === 'marketplace') {
+        await page.click('#market-go');
+        await page.waitForSelector('#market-results tbody tr[data-name]');
+      }
       await page.waitForTimeout(300);
       await page.screenshot({ path: join(dir, 'dashboard-' + file + '.png') });
     }

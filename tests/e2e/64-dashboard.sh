@@ -271,8 +271,164 @@ test_dashboard_command() {
   equals "$(curl -sS --cacert "$CA" -H "Authorization: Bearer ${url##*#token=}" -o /dev/null -w '%{http_code}' "$SERVER_URL/auth/whoami")" 401
 }
 
-test_dashboard_screenshots() {
+# The watch streams dropped under the open page (its test hook, no
+# restart): each resumes from the last resourceVersion, and a change made
+# meanwhile shows within 2 s.
+test_dashboard_resume() {
   platform_up
+  browser resume cozystack.networking cilium
+}
+
+# dash_index DIR: three entries in a directory index: acme-platform
+# (pinned and key-signed, pushed to $REG), acme-mirror (another URL, the
+# same tap name) and one whose text is markup.
+dash_index() {
+  mkdir -p "$1/entries"
+  {
+    echo "name: acme-platform"
+    echo "ociRef: $REG/acme/platform"
+    echo "version: v1.0.0"
+    echo "digest: $2"
+    echo "description: Example platform packages"
+    echo "maintainer: acme"
+    echo "tags: [example]"
+    echo "signing:"
+    echo "  key: |"
+    sed 's/^/    /' signer.pub
+  } >"$1/entries/acme-platform.yaml"
+  printf '%s\n' "name: acme-mirror" "ociRef: $REG/mirror/acme/platform" "version: v1.0.0" \
+    "description: A mirror of the example platform" "maintainer: acme" "tags: [example, mirror]" \
+    >"$1/entries/acme-mirror.yaml"
+  printf '%s\n' "name: odd-markup" "ociRef: $REG/odd/markup" "version: v1" \
+    "description: '<img src=x onerror=window.__xss=1><script>window.__xss=2</script>'" \
+    "maintainer: '<b>odd</b>'" >"$1/entries/odd-markup.yaml"
+}
+
+# dash_tap_objects FILE: the tap's OCIRepository (labels, spec) and key
+# Secret (labels, type, data) as they are on the cluster.
+dash_tap_objects() {
+  {
+    k get ocirepository -n cozy-system tap-acme-platform -o json
+    k get secret -n cozy-system tap-acme-platform-cosign -o json
+  } | python3 -c '
+import json, sys
+dec = json.JSONDecoder(); text = sys.stdin.read(); objs = []; i = 0
+while i < len(text):
+    if text[i].isspace(): i += 1; continue
+    o, i = dec.raw_decode(text, i); objs.append(o)
+repo, sec = objs
+json.dump({"labels": repo["metadata"].get("labels"), "spec": repo["spec"],
+           "secret": {"labels": sec["metadata"].get("labels"), "type": sec.get("type"), "data": sec.get("data")}},
+          open(sys.argv[1], "w"), indent=1, sort_keys=True)' "$1"
+}
+
+test_dashboard_marketplace() {
+  need_browser
+  start_registry plain
+  dashboard_tokens
+  "$COZYPKG" keygen --output-key-prefix signer >/dev/null 2>&1
+  local d term
+  d=$("$COZYPKG" push --insecure --path "$ROOT/examples/platform" --source https://example.org/acme \
+    --revision "r@sha1:0" "oci://$REG/acme/platform:v1.0.0" 2>/dev/null)
+  "$COZYPKG" sign --insecure --key signer.key "oci://$REG/acme/platform:v1.0.0" >/dev/null 2>&1
+  dash_index ix "$d"
+  expect_exit 0 "$COZYPKG" index validate ix
+  start_server --token-file "$PWD/tokens.csv" --index "$PWD/ix" --index-insecure
+  export COZYPKG_INDEX=$PWD/ix
+  # The server's answer is cozypkg search's (the page shows TAPPED from
+  # the OCIRepositories it follows), each entry with what a tap writes.
+  echo '{}' >want.json
+  for term in "" platform mirror MARKUP nothing; do
+    "$COZYPKG" search -o json ${term:+"$term"} >cli.json
+    api GET "/market/search?q=$term" >srv.json
+    python3 - "$term" <<'PY' || fail "search \"$term\": the server and cozypkg search differ"
+import json, sys
+term = sys.argv[1]
+cli = json.load(open("cli.json"))["items"]
+srv = json.load(open("srv.json"))
+assert srv["kind"] == "MarketSearch", srv
+items = srv["items"]
+strip = lambda es, k: [{f: v for f, v in e.items() if f != k} for e in es]
+if strip(cli, "tapped") != strip(items, "tap"):
+    print("cli:", strip(cli, "tapped"), "\nsrv:", strip(items, "tap"), file=sys.stderr)
+    sys.exit(1)
+for e in items:
+    assert e["tap"]["objects"][-1]["kind"] == "OCIRepository", e
+want = json.load(open("want.json"))
+want[term] = cli
+json.dump(want, open("want.json", "w"))
+PY
+  done
+  api GET "/market/search?q=acme-platform" >srv.json
+  equals "$(jq -r '.items[0].name + " " + .items[0].tap.name + " " + .items[0].signing.key[0:26]' srv.json)" \
+    "acme-platform tap-acme-platform -----BEGIN PUBLIC KEY-----"
+  browser market "$VIEWER_TOKEN" want.json acme-platform acme-mirror
+  # The page's tap: the key's Secret and the OCIRepository pinned to the
+  # digest and verified; the cluster stores the signed revision and the
+  # tap controller applies the PackageSources it declares.
+  equals "$(k get ocirepository -n cozy-system tap-acme-platform -o jsonpath='{.spec.url} {.spec.ref.digest} {.spec.verify.provider} {.spec.verify.secretRef.name}')" \
+    "oci://$REG/acme/platform $d cosign tap-acme-platform-cosign"
+  local n
+  for n in example.certs example.crds example.networking example.webapp; do
+    wait_until 60 bash -c "kubectl get packagesource $n -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].status}' | grep -qx True" ||
+      fail "PackageSource $n not Ready"
+  done
+  equals "$(k get packagesource example.webapp -o jsonpath='{.metadata.labels.apps\.cozystack\.io/marketplace-tap}')" tap-acme-platform
+  # The CLI writes the same objects: tapped again from nothing by
+  # `cozypkg tap NAME`, they are equal field for field.
+  dash_tap_objects page.json
+  k delete ocirepository -n cozy-system tap-acme-platform >/dev/null
+  k delete secret -n cozy-system tap-acme-platform-cosign >/dev/null
+  expect_exit 0 "$COZYPKG" tap --insecure acme-platform
+  dash_tap_objects cli.json
+  diff -u cli.json page.json || fail "the page's tap differs from cozypkg tap's"
+  # Adding a Package from the page.
+  browser add "$VIEWER_TOKEN" example.webapp default '{"webapp": {"enabled": "yes"}}'
+}
+
+# /market/search's bad input, and an index that cannot be read.
+test_dashboard_market_bad_input() {
+  dashboard_tokens
+  start_server --controllers=none --token-file "$PWD/tokens.csv" --index "$PWD/nowhere"
+  equals "$(curl -sS --cacert "$CA" -o body -w '%{http_code}' "$SERVER_URL/market/search?q=x")" 401
+  equals "$(curl -sS --cacert "$CA" -H 'Authorization: Bearer wrong' -o body -w '%{http_code}' "$SERVER_URL/market/search?q=x")" 401
+  equals "$(api_code GET /market/search)" 400
+  contains body 'q is required'
+  equals "$(api_code GET "/market/search?q=$(printf 'a%.0s' {1..257})")" 400
+  contains body 'q is longer than 256 bytes'
+  equals "$(api_code POST "/market/search?q=x")" 405
+  equals "$(api_code DELETE "/market/search?q=x")" 405
+  equals "$(api_code GET "/market/search/more?q=x")" 404
+  # Any authenticated user may search; an absent index is a clear error.
+  equals "$(curl -sS --cacert "$CA" -H "Authorization: Bearer $VIEWER_TOKEN" -o body -w '%{http_code}' "$SERVER_URL/market/search?q=x")" 503
+  contains body '"reason":"ServiceUnavailable"'
+  contains body "cannot read the marketplace index: $PWD/nowhere"
+  api GET /auth/whoami >out
+  contains out '"ocirepositories.create":true'
+  curl -sS --cacert "$CA" -H "Authorization: Bearer $VIEWER_TOKEN" "$SERVER_URL/auth/whoami" >out
+  contains out '"ocirepositories.create":false'
+  contains out '"secrets.create":false'
+  need_browser
+  browser market_error "$(cat body | jq -r .message)"
+  # The location follows the CLI's order: COZYPKG_INDEX without --index.
+  stop_server
+  mkdir -p ix/entries
+  printf '%s\n' "name: solo" "ociRef: example.org/solo/pkgs" "version: v1" "description: d" "maintainer: m" >ix/entries/solo.yaml
+  COZYPKG_INDEX=$PWD/ix start_server --controllers=none --token-file "$PWD/tokens.csv"
+  equals "$(api GET "/market/search?q=" | jq -r '[.items[].name] | join(",")')" solo
+}
+
+test_dashboard_screenshots() {
+  local reg=registry.example
+  mkdir -p ix/entries
+  printf '%s\n' "name: acme-platform" "ociRef: $reg/acme/platform" "version: v1.0.0" \
+    "description: Example platform packages, a web application with its certificates and network" \
+    "maintainer: Acme <ops@acme.example>" "tags: [example]" >ix/entries/acme-platform.yaml
+  printf '%s\n' "name: beta-databases" "ociRef: $reg/beta/databases" "version: v2.3.1" \
+    "description: Managed PostgreSQL and Redis for tenants" "maintainer: Beta DB team" "tags: [database]" \
+    "signing:" "  identity: https://github.com/beta/databases/.github/workflows/release.yaml@refs/heads/main" \
+    "  issuer: https://token.actions.githubusercontent.com" >ix/entries/beta-databases.yaml
+  platform_up --index "$PWD/ix"
   local dir=${DASHBOARD_SCREENSHOTS:-$ROOT/docs/img}
   mkdir -p "$dir"
   k patch package cozystack.hami --type=merge -p '{"spec":{"variant":"gpu-missing"}}' >/dev/null
@@ -294,4 +450,7 @@ t "dashboard: a viewer requests no Secret and sees no action button" test_dashbo
 t "dashboard: approvers approve a proposed package revision; authors get no button" test_dashboard_approve
 t "dashboard: markup in a message is shown as text" test_dashboard_markup_is_text
 t "dashboard: cozypkg dashboard links sign in as the caller and expire" test_dashboard_command
+t "dashboard: a dropped watch stream resumes from the last resourceVersion" test_dashboard_resume
+t "dashboard: marketplace search equals cozypkg search; tap as cozypkg tap does; add a Package" test_dashboard_marketplace
+t "dashboard: /market/search's bad input, an unreadable index, the location order" test_dashboard_market_bad_input
 t "dashboard: screenshots of every view" test_dashboard_screenshots

@@ -78,6 +78,33 @@ char *cz_market_entry_reference(const cz_market_entry *e)
 			 : cz_xasprintf("%s:%s", e->oci_ref, e->version);
 }
 
+json_t *cz_market_entry_json(const cz_market_entry *e)
+{
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "name", e->name,
+			      "ociRef", e->oci_ref, "version", e->version,
+			      "description", e->description, "maintainer",
+			      e->maintainer, "signed",
+			      cz_market_signing_name(e->signing));
+	json_t *tags = json_array();
+
+	if (e->digest)
+		json_object_set_new(o, "digest", json_string(e->digest));
+	if (e->homepage)
+		json_object_set_new(o, "homepage", json_string(e->homepage));
+	for (size_t i = 0; i < e->ntags; i++)
+		json_array_append_new(tags, json_string(e->tags[i]));
+	json_object_set_new(o, "tags", tags);
+	if (e->signing == CZ_MARKET_SIGNED_KEY)
+		json_object_set_new(o, "signing",
+				    json_pack("{s:s}", "key", e->signing_key));
+	else if (e->signing == CZ_MARKET_SIGNED_KEYLESS)
+		json_object_set_new(o, "signing",
+				    json_pack("{s:s, s:s}", "identity",
+					      e->signing_identity, "issuer",
+					      e->signing_issuer));
+	return o;
+}
+
 /*
  * One validation pass.  Most entries are valid, so the first pass runs
  * without positions (d NULL, only counting); only a file with problems is

@@ -38,6 +38,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "oci/client.h"
 #include "util/diags.h"
 #include "util/error.h"
@@ -76,6 +78,11 @@ const char *cz_market_signing_name(cz_market_signing s);
 char *cz_market_entry_url(const cz_market_entry *e);
 /* "HOST/PATH:VERSION", with "@DIGEST" when one is pinned; malloc'ed. */
 char *cz_market_entry_reference(const cz_market_entry *e);
+/* The entry as `cozypkg search -o json` and cozypkgd's /market/search
+ * show it (name, ociRef, version, digest, description, maintainer,
+ * homepage, tags, signed, signing), so that both answer alike.  New
+ * reference. */
+json_t *cz_market_entry_json(const cz_market_entry *e);
 
 typedef struct cz_market_limits {
 	size_t max_entry_bytes;  /* one file; 0: 64 KiB */

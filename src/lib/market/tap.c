@@ -7,6 +7,7 @@
 
 #include "model/catalog.h"
 #include "model/load.h"
+#include "util/base64.h"
 #include "util/buf.h"
 #include "util/mem.h"
 
@@ -154,4 +155,62 @@ const char *cz_tap_label(const json_t *obj)
 					       "labels");
 
 	return json_string_value(json_object_get(labels, CZ_TAP_LABEL));
+}
+
+json_t *cz_tap_verify_secret(const char *tap, const char *pem, size_t len)
+{
+	char *b64 = cz_base64_encode(pem, len);
+	char *name = cz_xasprintf("%s-cosign", tap);
+	json_t *obj = json_pack("{s:s, s:s, s:{s:s, s:s, s:{s:s}}, s:s, s:{s:s}}",
+				"apiVersion", "v1", "kind", "Secret",
+				"metadata", "name", name, "namespace",
+				CZ_TAP_NAMESPACE, "labels", CZ_TAP_LABEL, tap,
+				"type", "Opaque", "data", "cosign.pub", b64);
+
+	free(name);
+	free(b64);
+	return obj;
+}
+
+int cz_tap_for_entry(const cz_market_entry *e, bool insecure, json_t **out,
+		     cz_error *err)
+{
+	cz_oci_ref ref = CZ_OCI_REF_INIT;
+	cz_tap_repo r;
+	char *text = NULL, *name = NULL, *url = NULL;
+	json_t *objects = NULL, *secret = NULL;
+	int rc;
+
+	*out = NULL;
+	text = cz_market_entry_url(e);
+	if ((rc = cz_oci_ref_parse(text, &ref, err)) < 0)
+		goto cleanup;
+	name = cz_tap_name(&ref);
+	url = cz_tap_url(&ref);
+	objects = json_array();
+	memset(&r, 0, sizeof(r));
+	r.name = name;
+	r.url = url;
+	r.digest = e->digest;
+	r.tag = e->digest ? NULL : e->version;
+	r.insecure = insecure;
+	if (e->signing == CZ_MARKET_SIGNED_KEY) {
+		secret = cz_tap_verify_secret(name, e->signing_key,
+					      strlen(e->signing_key));
+		r.verify_secret = json_string_value(json_object_get(
+			json_object_get(secret, "metadata"), "name"));
+		json_array_append(objects, secret);
+	}
+	json_array_append_new(objects, cz_tap_ocirepository(&r));
+	*out = json_pack("{s:s, s:s, s:o}", "name", name, "url", url,
+			 "objects", objects);
+	objects = NULL;
+cleanup:
+	json_decref(objects);
+	json_decref(secret);
+	cz_oci_ref_release(&ref);
+	free(text);
+	free(name);
+	free(url);
+	return rc;
 }

@@ -17,6 +17,7 @@
 
 #include <jansson.h>
 
+#include "market/index.h"
 #include "oci/ref.h"
 #include "util/diags.h"
 #include "util/error.h"
@@ -62,6 +63,26 @@ typedef struct cz_tap_repo {
 
 /* The OCIRepository object for a tap.  New reference. */
 json_t *cz_tap_ocirepository(const cz_tap_repo *r);
+
+/* The Secret in cozy-system holding a tap's cosign public key (pem,
+ * len bytes) as data cosign.pub, named "<tap>-cosign", with the tap
+ * label: what an OCIRepository's spec.verify points at.  New reference. */
+json_t *cz_tap_verify_secret(const char *tap, const char *pem, size_t len);
+
+/*
+ * What tapping index entry e writes, as `cozypkg tap NAME` writes it
+ * (without --tag, --pin or --secret): *out is a new object
+ * {"name": tap-<org>-<repo>, "url": oci://host/repo, "objects": [...]}
+ * whose objects are, in the order to apply them, the key's Secret when
+ * the entry is signed with a key, then the OCIRepository (the pinned
+ * digest when the entry has one, else its version as the tag; spec.verify
+ * when signed with a key; spec.insecure when insecure).  The
+ * PackageSources are not among them: the tap controller applies them
+ * once the OCIRepository stores a revision.  CZ_EINVALID when the
+ * entry's reference does not parse; *out is NULL then.
+ */
+int cz_tap_for_entry(const cz_market_entry *e, bool insecure, json_t **out,
+		     cz_error *err);
 
 /* The label value when obj carries the tap label, else NULL (borrowed). */
 const char *cz_tap_label(const json_t *obj);

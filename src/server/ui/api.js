@@ -55,6 +55,26 @@ export async function request(method, path, body, contentType) {
 
 export const get = (path) => request('GET', path);
 
+// The object at path, or null when there is none.
+export async function getOptional(path) {
+  try {
+    return await get(path);
+  } catch (e) {
+    if (e.status === 404) return null;
+    throw e;
+  }
+}
+
+// Server-side apply as `cozypkg tap` does it (field manager cozypkg);
+// JSON is YAML, so the object goes as it is.
+export function applyObject(path, obj) {
+  return request('PATCH', path + '?fieldManager=cozypkg&force=true', obj, 'application/apply-patch+yaml');
+}
+
+export function searchMarket(term) {
+  return get('/market/search?q=' + encodeURIComponent(term));
+}
+
 export function whoami() { return get('/auth/whoami'); }
 
 export function keyOf(obj) {
@@ -63,6 +83,9 @@ export function keyOf(obj) {
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// How long a stream no view needs stays open.
+const IDLE_MS = 1000;
 
 // A resource collection kept current: a list, then a watch from its
 // resourceVersion; a dropped stream resumes from the last version seen,
@@ -79,18 +102,39 @@ export class Collection {
     this.stopped = false;
     this.pending = null;
     this.connected = false;
+    this.holdUntil = 0;
+    this.running = false;
+    this.paused = false;
+    this.idle = null;
   }
 
   subscribe(fn) {
     this.listeners.add(fn);
+    clearTimeout(this.idle);
     this.start();
-    return () => this.listeners.delete(fn);
+    return () => {
+      this.listeners.delete(fn);
+      // A browser opens at most six HTTP/1.1 connections to a server and
+      // an open watch holds one, so the streams of every view visited
+      // would leave none for the next request: a stream no view needs is
+      // closed after a moment (one view handing it to the next keeps it)
+      // and resumed from its resourceVersion when a view needs it again.
+      if (!this.listeners.size) this.idle = setTimeout(() => this.pause(), IDLE_MS);
+    };
   }
 
   start() {
-    if (this.started) return;
+    this.paused = false;
+    if (this.running) return;
+    this.running = true;
     this.started = true;
-    this.run();
+    this.run().finally(() => { this.running = false; });
+  }
+
+  pause() {
+    if (this.listeners.size) return;
+    this.paused = true;
+    if (this.abort) this.abort.abort();
   }
 
   stop() {
@@ -111,14 +155,18 @@ export class Collection {
 
   async run() {
     let backoff = 250;
-    while (!this.stopped) {
+    while (!this.stopped && !this.paused) {
       try {
         if (!this.rv) await this.relist();
         await this.follow();
         backoff = 250;
       } catch (e) {
         this.connected = false;
-        if (this.stopped) return;
+        if (this.stopped || this.paused) return;
+        if (this.holdUntil > Date.now()) {
+          await sleep(this.holdUntil - Date.now());
+          continue;
+        }
         if (e.status === 410) { this.rv = ''; continue; }
         if (e.status === 401 || e.status === 403 || e.status === 404) {
           this.error = e;
@@ -148,6 +196,7 @@ export class Collection {
     // a connection a proxy dropped silently is noticed and replaced, and
     // the page watches again from the last resourceVersion it saw.
     const timeout = 300 + Math.floor(Math.random() * 300);
+    if (this.stopped || this.paused) return;
     const url = this.path + sep + 'watch=1&allowWatchBookmarks=true&timeoutSeconds=' + timeout +
       '&resourceVersion=' + encodeURIComponent(this.rv);
     this.abort = new AbortController();
@@ -201,8 +250,22 @@ export function stopAll() {
   for (const c of collections.values()) c.stop();
   collections.clear();
 }
+// Ends every open stream as a dropped connection would, and keeps them
+// closed for ms: the end-to-end test makes a change meanwhile and checks
+// that each watch resumes from the version it had.  Returns that version
+// by path.
+export function dropStreams(ms) {
+  const seen = {};
+  for (const c of collections.values()) {
+    if (!c.connected || !c.abort) continue;
+    seen[c.path] = c.rv;
+    c.holdUntil = Date.now() + (ms || 0);
+    c.abort.abort();
+  }
+  return seen;
+}
 export function allConnected() {
-  for (const c of collections.values()) if (c.started && !c.connected && !c.error) return false;
+  for (const c of collections.values()) if (c.listeners.size && !c.connected && !c.error) return false;
   return true;
 }
 

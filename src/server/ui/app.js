@@ -264,8 +264,9 @@ function viewPackages(view) {
   const body = h('tbody');
   const table = h('table', { id: 'packages' }, h('thead', {}, head), body);
   const box = h('div', { id: 'packages-errors' });
-  view.append(h('div', { class: 'toolbar' }, h('h2', {}, 'Packages'), filter, count), box, table);
   let last = null;
+  const add = can('packages.create') ? h('button', { id: 'add-package', class: 'action', onclick: () => showAddForm(view, table, last) }, 'Add package…') : '';
+  view.append(h('div', { class: 'toolbar' }, h('h2', {}, 'Packages'), filter, count, add), box, table);
   const draw = () => {
     if (!last) return;
     const [pkgCol, srcCol] = last;
@@ -290,6 +291,58 @@ function viewPackages(view) {
   };
   filter.addEventListener('input', () => { sortState.filter = filter.value; draw(); });
   follow(['packages', 'sources'], (cols) => { last = cols; draw(); });
+}
+
+// A Package as `cozypkg add` creates one: named as its PackageSource, a
+// variant of it, and optional per-component overrides.  The server judges
+// it (names, schema, values); its refusal is shown as it said it.
+function showAddForm(view, before, cols) {
+  if ($('#add-form') || !cols) return;
+  const sources = [...byName(cols[1]).values()].sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1));
+  const installed = byName(cols[0]);
+  const source = h('select', { id: 'add-source', 'aria-label': 'PackageSource' },
+    sources.map((s) => h('option', { value: s.metadata.name, disabled: installed.has(s.metadata.name) }, s.metadata.name + (installed.has(s.metadata.name) ? ' (installed)' : ''))));
+  const variant = h('select', { id: 'add-variant', 'aria-label': 'variant' });
+  const components = h('textarea', { id: 'add-components', rows: 3, 'aria-label': 'components', placeholder: 'spec.components as JSON (optional), e.g. {"webapp": {"values": {"replicas": 2}}}' });
+  const error = h('p', { id: 'add-error', class: 'error' });
+  const fillVariants = () => {
+    clear(variant);
+    const src = sources.find((s) => s.metadata.name === source.value);
+    for (const v of (src && src.spec && src.spec.variants) || []) variant.appendChild(h('option', { value: v.name }, v.name));
+  };
+  const first = sources.find((s) => !installed.has(s.metadata.name));
+  if (first) source.value = first.metadata.name;
+  source.addEventListener('change', fillVariants);
+  fillVariants();
+  const form = h('form', { id: 'add-form', class: 'panel' },
+    h('h3', {}, 'Add a Package'),
+    h('label', {}, 'PackageSource ', source), h('label', {}, ' Variant ', variant),
+    h('div', {}, components), error,
+    h('button', { id: 'add-submit', type: 'submit' }, 'Add'), ' ',
+    h('button', { id: 'add-cancel', type: 'button', onclick: () => form.remove() }, 'Cancel'));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    error.textContent = '';
+    const spec = { variant: variant.value };
+    if (components.value.trim()) {
+      try {
+        spec.components = JSON.parse(components.value);
+      } catch (e) {
+        error.textContent = 'The components are not JSON: ' + e.message;
+        return;
+      }
+    }
+    const pkg = { apiVersion: 'cozystack.io/v1alpha1', kind: 'Package', metadata: { name: source.value }, spec };
+    try {
+      // Strict, as kubectl: a misspelt field is refused, not dropped.
+      await api.request('POST', api.PATHS.packages + '?fieldValidation=Strict', pkg);
+      notice('Added Package ' + source.value + ' (' + variant.value + ')');
+      form.remove();
+    } catch (e) {
+      error.textContent = 'The server refused it (' + e.status + '): ' + e.message;
+    }
+  });
+  view.insertBefore(form, before);
 }
 
 // ---- one Package -------------------------------------------------------
@@ -574,17 +627,147 @@ async function approve(rev) {
 
 // ---- Marketplace -------------------------------------------------------
 
+// Kept across visits: the last search and its answer.
+const marketState = { term: '', items: null, error: '' };
+
+const MARKET_HEAD = ['Name', 'Version', 'Maintainer', 'Signed', 'Tapped', 'Description', ''];
+
+// Where an object a tap writes lives in the API.
+const TAP_RESOURCES = { Secret: 'secrets', OCIRepository: 'ocirepositories' };
+
+function objectPath(obj) {
+  const v = obj.apiVersion;
+  const base = v.includes('/') ? '/apis/' + v : '/api/' + v;
+  return `${base}/namespaces/${encodeURIComponent(obj.metadata.namespace)}/${TAP_RESOURCES[obj.kind]}/${encodeURIComponent(obj.metadata.name)}`;
+}
+
+// An entry is tapped when an OCIRepository made by a tap follows its URL,
+// as `cozypkg search` says.
+function tappedUrls(ociCol) {
+  const urls = new Set();
+  for (const r of ociCol ? ociCol.list() : []) {
+    if ((r.metadata.labels || {})[TAP_LABEL] && r.spec && r.spec.url) urls.add(r.spec.url);
+  }
+  return urls;
+}
+
+function canTap(entry) {
+  return !!entry.tap && can('ocirepositories.create') && (entry.signed !== 'key' || can('secrets.create'));
+}
+
+// What `cozypkg tap NAME` writes for an index entry, with the user's own
+// token: the key's Secret, then the OCIRepository; the tap controller
+// applies the PackageSources once a revision is stored.  A name that
+// another URL or something else already has is refused, never taken over.
+async function tapEntry(entry) {
+  const tap = entry.tap;
+  const objects = JSON.parse(JSON.stringify(tap.objects));
+  const repo = objects[objects.length - 1];
+  const repoPath = objectPath(repo);
+  const cur = await api.getOptional(repoPath);
+  if (cur) {
+    const label = (cur.metadata.labels || {})[TAP_LABEL];
+    const url = (cur.spec && cur.spec.url) || '';
+    if (label !== tap.name)
+      throw new Error(`OCIRepository cozy-system/${tap.name} exists and was not made by tap; refusing to take it over`);
+    if (url !== tap.url)
+      throw new Error(`${tap.name} already taps ${url || '(no url)'}, not ${tap.url}: untap its PackageSources first`);
+    // As a later `cozypkg tap`: the pull Secret stays, and verification
+    // is never dropped by an entry that brings no key.
+    if (cur.spec.secretRef) repo.spec.secretRef = cur.spec.secretRef;
+    if (!repo.spec.verify && cur.spec.verify) repo.spec.verify = cur.spec.verify;
+  }
+  const ns = repo.metadata.namespace;
+  if (!(await api.getOptional('/api/v1/namespaces/' + encodeURIComponent(ns)))) {
+    try {
+      await api.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+    } catch (e) { if (e.status !== 409) throw e; }
+  }
+  const created = [];
+  try {
+    for (const obj of objects) {
+      const path = objectPath(obj);
+      const before = await api.getOptional(path);
+      await api.applyObject(path, obj);
+      if (!before) created.push(path);
+    }
+  } catch (e) {
+    // As the CLI: what this attempt created goes, newest first.
+    for (const path of created.reverse()) await api.request('DELETE', path).catch(() => {});
+    throw e;
+  }
+  return tap.name;
+}
+
+function marketRows(body, ociCol, redraw) {
+  clear(body);
+  const urls = tappedUrls(ociCol);
+  for (const e of marketState.items || []) {
+    const tapped = !!e.tap && urls.has(e.tap.url);
+    const button = canTap(e) ? h('button', { class: 'action tap', onclick: async (ev) => {
+      ev.target.disabled = true;
+      try {
+        const name = await tapEntry(e);
+        marketState.error = '';
+        notice(`Tapped ${e.name} as OCIRepository cozy-system/${name}; its PackageSources follow once a revision is stored.`);
+      } catch (err) {
+        marketState.error = 'Tapping ' + e.name + ': ' + err.message;
+        notice(marketState.error, 'error');
+      }
+      ev.target.disabled = false;
+      redraw();
+    } }, tapped ? 'Tap again' : 'Tap') : '';
+    body.appendChild(h('tr', { 'data-name': e.name },
+      h('td', { class: 'c-name' }, e.name), h('td', { class: 'c-version' }, e.version + (e.digest ? ' @' + e.digest.slice(0, 19) : '')),
+      h('td', { class: 'c-maintainer' }, e.maintainer), h('td', { class: 'c-signed' }, e.signed),
+      h('td', { class: 'c-tapped' }, tapped ? 'yes' : 'no'), h('td', { class: 'c-description' }, e.description),
+      h('td', {}, button)));
+  }
+  if (marketState.items) emptyRow(body, MARKET_HEAD.length, 'No entry matches.');
+}
+
 function viewMarketplace(view) {
   const rows = h('tbody');
   const box = h('div');
+  const term = h('input', { id: 'market-term', type: 'search', placeholder: 'Search the index: name, description or tag (empty: all)', 'aria-label': 'search the index', value: marketState.term });
+  const form = h('form', { id: 'market-search', class: 'toolbar' }, term, h('button', { id: 'market-go', type: 'submit' }, 'Search'));
+  const status = h('p', { id: 'market-status' });
+  const results = h('tbody');
+  let oci = null;
+  const draw = () => {
+    status.textContent = marketState.error;
+    status.className = marketState.error ? 'error' : '';
+    marketRows(results, oci, draw);
+  };
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    marketState.term = term.value.trim();
+    status.textContent = 'Searching…';
+    try {
+      const answer = await api.searchMarket(marketState.term);
+      marketState.items = answer.items || [];
+      marketState.error = '';
+    } catch (e) {
+      marketState.items = null;
+      marketState.error = 'The index could not be searched: ' + e.message;
+    }
+    draw();
+    document.body.dataset.searched = String(Number(document.body.dataset.searched || 0) + 1);
+  });
   view.append(h('h2', {}, 'Marketplace'),
-    h('p', {}, 'Repositories tapped from the marketplace index (', h('code', {}, 'cozypkg tap NAME'), ' adds one, ', h('code', {}, 'cozypkg untap NAME'), ' removes it; ', h('code', {}, 'cozypkg search'), ' searches the index).'),
+    h('h3', {}, 'The index'), form, status,
+    h('table', { id: 'market-results' }, h('thead', {}, h('tr', {}, MARKET_HEAD.map((t) => h('th', {}, t)))), results),
+    h('h3', {}, 'Tapped repositories'),
+    h('p', {}, h('code', {}, 'cozypkg untap NAME'), ' removes a tap with its PackageSources.'),
     box, h('table', { id: 'taps' }, h('thead', {}, h('tr', {}, FLUX_HEAD.map((t) => h('th', {}, t)))), rows));
+  draw();
   follow(['ocirepositories'], (cols) => {
+    oci = cols[0];
     showErrors(box, cols);
     clear(rows);
     rows.append(...fluxRows([['OCIRepository', cols[0]]], true));
     emptyRow(rows, FLUX_HEAD.length, 'Nothing is tapped.');
+    draw();
     firstRender('marketplace');
   });
 }
@@ -609,5 +792,8 @@ function start() {
   else if (api.hasToken()) signIn(api.currentToken());
   else showLogin('');
 }
+
+// The end-to-end test's hook: drop the watch streams as a proxy would.
+window.czDropStreams = (ms) => api.dropStreams(ms);
 
 start();
