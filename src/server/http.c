@@ -83,13 +83,101 @@ int cz_reply_raw(cz_req *req, unsigned code, const char *json, size_t len)
 	return queue(req, code, resp, JSON_TYPE);
 }
 
-int cz_reply_raw_take(cz_req *req, unsigned code, char *json, size_t len)
-{
-	struct MHD_Response *resp = MHD_create_response_from_buffer(
-		len, json, MHD_RESPMEM_MUST_FREE);
+/* An answer sent in pieces: the head, then for each item a comma (none
+ * before the first) and its text, then the tail. */
+typedef struct blob_stream {
+	char *head;
+	size_t head_len;
+	cz_blob **items;
+	size_t n;
+	const char *tail;
+	size_t piece; /* 0 head, 1 + 2i comma before item i, 2 + 2i item i,
+			 1 + 2n tail */
+	size_t off;   /* bytes of the current piece already sent */
+} blob_stream;
 
+#define STREAM_BLOCK (64 * 1024)
+
+static void blob_stream_free(void *cls)
+{
+	blob_stream *s = cls;
+
+	for (size_t i = 0; i < s->n; i++)
+		cz_blob_unref(s->items[i]);
+	free(s->items);
+	free(s->head);
+	free(s);
+}
+
+/* The bytes of piece p, or false past the last one. */
+static bool stream_piece(const blob_stream *s, size_t p, const char **data,
+			 size_t *len)
+{
+	if (p == 0) {
+		*data = s->head;
+		*len = s->head_len;
+	} else if (p == 1 + 2 * s->n) {
+		*data = s->tail;
+		*len = strlen(s->tail);
+	} else if (p > 1 + 2 * s->n) {
+		return false;
+	} else if (p % 2) {
+		*data = ",";
+		*len = p == 1 ? 0 : 1;
+	} else {
+		*data = s->items[p / 2 - 1]->data;
+		*len = s->items[p / 2 - 1]->len;
+	}
+	return true;
+}
+
+/* MHD reads in order from its own connection thread, so a cursor is
+ * enough: pos is where the cursor already is. */
+static ssize_t blob_stream_read(void *cls, uint64_t pos, char *buf,
+				size_t max)
+{
+	blob_stream *s = cls;
+	size_t done = 0;
+	const char *data;
+	size_t len;
+
+	(void)pos;
+	while (done < max && stream_piece(s, s->piece, &data, &len)) {
+		size_t take = len - s->off;
+
+		if (take > max - done)
+			take = max - done;
+		memcpy(buf + done, data + s->off, take);
+		done += take;
+		s->off += take;
+		if (s->off == len) {
+			s->piece++;
+			s->off = 0;
+		}
+	}
+	return done ? (ssize_t)done : MHD_CONTENT_READER_END_OF_STREAM;
+}
+
+int cz_reply_blobs_take(cz_req *req, unsigned code, char *head,
+			cz_blob **items, size_t n, const char *tail)
+{
+	blob_stream *s = cz_xcalloc(1, sizeof(*s));
+	struct MHD_Response *resp;
+	uint64_t size;
+
+	s->head = head;
+	s->head_len = strlen(head);
+	s->items = items;
+	s->n = n;
+	s->tail = tail;
+	size = s->head_len + strlen(tail) + (n ? n - 1 : 0);
+	for (size_t i = 0; i < n; i++)
+		size += items[i]->len;
+	resp = MHD_create_response_from_callback(size, STREAM_BLOCK,
+						 blob_stream_read, s,
+						 blob_stream_free);
 	if (!resp) {
-		free(json);
+		blob_stream_free(s);
 		return CZ_EIO;
 	}
 	return queue(req, code, resp, JSON_TYPE);

@@ -185,20 +185,26 @@ int cz_handle_resource(cz_req *req)
 	return rc;
 }
 
-/* The list answer assembled from stored texts, so that a large list costs
- * one copy of each object; a Table parses them. */
+/* The list answer streamed from the stored texts themselves, so that a
+ * large list costs no copy of its objects; a Table parses them. */
 int cz_reply_list(cz_req *req, const cz_api_call *c)
 {
-	cz_buf out;
-	char *text;
+	cz_buf head;
+	cz_blob **items = NULL;
 	size_t len;
 
 	if (cz_wants_table(req))
 		return cz_reply_list_table(req, c->res, &c->list);
-	cz_buf_init(&out, CZ_BUF_UNLIMITED);
-	cz_api_list_text(c, &out);
-	text = cz_buf_detach(&out, &len);
-	return cz_reply_raw_take(req, 200, text, len);
+	cz_buf_init(&head, CZ_BUF_UNLIMITED);
+	cz_api_list_head(c, &head);
+	/* The call releases its own references when the handler returns;
+	 * the answer is sent later, so it keeps references of its own. */
+	if (c->list.n)
+		items = cz_xcalloc(c->list.n, sizeof(*items));
+	for (size_t i = 0; i < c->list.n; i++)
+		items[i] = cz_blob_ref(c->list.items[i]);
+	return cz_reply_blobs_take(req, 200, cz_buf_detach(&head, &len), items,
+				   c->list.n, CZ_API_LIST_TAIL);
 }
 
 int cz_reply_list_table(cz_req *req, const cz_resource *r,

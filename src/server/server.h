@@ -107,9 +107,14 @@ int cz_reply_json(cz_req *req, unsigned code, const json_t *obj);
 int cz_reply_json_new(cz_req *req, unsigned code, json_t *obj);
 /* Answers with bytes of JSON text already serialised (copied). */
 int cz_reply_raw(cz_req *req, unsigned code, const char *json, size_t len);
-/* As cz_reply_raw, taking json (malloc'ed), which is sent without a copy:
- * a list of tens of thousands of objects is tens of MB. */
-int cz_reply_raw_take(cz_req *req, unsigned code, char *json, size_t len);
+/* Answers with JSON text streamed from pieces, never joined: head
+ * (malloc'ed, taken), the texts of items[0..n) separated by commas, then
+ * tail (static).  Takes items, an array of n blob references, and frees it
+ * once sent or on failure: a list of tens of thousands of objects is tens
+ * of MB, which would otherwise be a second copy of the store's texts for
+ * as long as the client takes to read it. */
+int cz_reply_blobs_take(cz_req *req, unsigned code, char *head,
+			cz_blob **items, size_t n, const char *tail);
 /* Answers with a v1 Status error: reason, message, optional details
  * (borrowed). */
 int cz_reply_status(cz_req *req, unsigned code, const char *reason,

@@ -100,9 +100,12 @@ static int load_body(const char *file, json_t **out, cz_error *err)
 	return CZ_OK;
 }
 
-static int on_event(void *ctx, const char *type, json_t *object)
+static int on_event(void *ctx, const char *type, json_t *object,
+		    cz_blob *text)
 {
 	watch_ctx *w = ctx;
+
+	(void)text;
 	const char *name = json_string_value(json_object_get(
 		json_object_get(object, "metadata"), "name"));
 

@@ -1,7 +1,8 @@
 /* Informers: cache keys, an empty cache, a thread that keeps failing to
  * connect yet stops promptly, and, over the in-process client on a real
  * SQLite store, adds, updates, deletes, a relist after 410 Gone and a
- * resync.  Over HTTPS the same paths run in tests/e2e/50-client.sh. */
+ * resync, and a compact cache sharing the store's text.  Over HTTPS the
+ * same paths run in tests/e2e/50-client.sh. */
 
 #include "helpers.h"
 
@@ -276,6 +277,7 @@ static void follows(bool compact)
 {
 	fixture f;
 	cz_informer *inf;
+	cz_informer_stats stats;
 	json_t *obj, *list;
 
 	fixture_open(&f, 0);
@@ -315,6 +317,11 @@ static void follows(bool compact)
 				    json_array_get(list, 1), 1)), "d");
 	json_decref(list);
 	assert_int_equal(cz_informer_count(inf), 3);
+	/* Over the in-process client a compact cache holds what came by
+	 * the watch ("a" patched, "d" added) as the store's own text; the
+	 * first list's "c" is text of its own. */
+	cz_informer_get_stats(inf, &stats);
+	assert_int_equal(stats.shared, compact ? 2 : 0);
 	/* A resync hands every cached object over, parsed anew from text
 	 * in a compact cache. */
 	assert_true(eventually(&f, "resync", "d", 1));

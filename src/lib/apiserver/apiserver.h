@@ -100,6 +100,10 @@ int cz_api_delete_collection(cz_api_call *c, const json_t *options);
  * from the stored texts (no parse), appended to out. */
 struct cz_buf;
 void cz_api_list_text(const cz_api_call *c, struct cz_buf *out);
+/* The part of that text before the first item (up to `"items":[`); the
+ * rest is the items' texts joined by commas, then CZ_API_LIST_TAIL. */
+void cz_api_list_head(const cz_api_call *c, struct cz_buf *out);
+#define CZ_API_LIST_TAIL "]}"
 
 /* The answer's object, parsed from the blob when only the blob is held
  * (a new reference, or NULL when there is no object). */

@@ -366,13 +366,13 @@ static const char *event_type(cz_event_type t)
 	}
 }
 
-static int deliver(direct_watch *dw, const char *type, const cz_blob *b)
+static int deliver(direct_watch *dw, const char *type, cz_blob *b)
 {
 	json_t *obj = cz_blob_json(b);
 	int rc = CZ_OK;
 
 	if (obj && cz_filters_match(dw->filters, obj))
-		rc = dw->on_event(dw->ctx, type, obj);
+		rc = dw->on_event(dw->ctx, type, obj, b);
 	json_decref(obj);
 	return rc;
 }
@@ -380,7 +380,7 @@ static int deliver(direct_watch *dw, const char *type, const cz_blob *b)
 static int deliver_gone(direct_watch *dw, const char *message)
 {
 	json_t *status = status_new(410, "Expired", message);
-	int rc = dw->on_event(dw->ctx, "ERROR", status);
+	int rc = dw->on_event(dw->ctx, "ERROR", status, NULL);
 
 	json_decref(status);
 	return rc;
@@ -398,7 +398,7 @@ static int deliver_bookmark(direct_watch *dw, const cz_resource *r,
 	snprintf(text, sizeof(text), "%lld", (long long)rv);
 	json_object_set_new(json_object_get(obj, "metadata"),
 			    "resourceVersion", json_string(text));
-	rc = dw->on_event(dw->ctx, "BOOKMARK", obj);
+	rc = dw->on_event(dw->ctx, "BOOKMARK", obj, NULL);
 	json_decref(obj);
 	return rc;
 }

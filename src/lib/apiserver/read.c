@@ -136,7 +136,7 @@ cleanup:
 	return rc;
 }
 
-void cz_api_list_text(const cz_api_call *c, cz_buf *out)
+void cz_api_list_head(const cz_api_call *c, cz_buf *out)
 {
 	const cz_api_list *l = &c->list;
 
@@ -149,10 +149,17 @@ void cz_api_list_text(const cz_api_call *c, cz_buf *out)
 			      ",\"continue\":\"%s\",\"remainingItemCount\":%zu",
 			      l->next, l->remaining);
 	cz_buf_puts(out, "},\"items\":[");
+}
+
+void cz_api_list_text(const cz_api_call *c, cz_buf *out)
+{
+	const cz_api_list *l = &c->list;
+
+	cz_api_list_head(c, out);
 	for (size_t i = 0; i < l->n; i++) {
 		if (i)
 			cz_buf_putc(out, ',');
 		cz_buf_append(out, l->items[i]->data, l->items[i]->len);
 	}
-	cz_buf_puts(out, "]}");
+	cz_buf_puts(out, CZ_API_LIST_TAIL);
 }

@@ -25,8 +25,12 @@
 
 /* ---- a string map with removal ---------------------------------------- */
 
-/* cz_strmap borrows its keys and cannot remove them, which an index of a
- * changing cache needs; this chained map owns copies of its keys. */
+/* This chained map owns copies of its keys, where cz_strmap borrows them:
+ * the index sets of a changing cache come and go with the objects that
+ * name them.  cz_strmap would save about 60 bytes per index node in large
+ * sets and cost as much or more in the many sets of two or three members
+ * (one per Package label value), whose 16-slot tables are 384 bytes: a
+ * few MB either way at N = 10,000, against hundreds in object texts. */
 typedef struct hnode {
 	struct hnode *next;
 	size_t hash;
@@ -152,7 +156,11 @@ typedef struct entry {
 	char *ns;       /* "" for cluster-scoped objects */
 	char *name;
 	json_t *obj;    /* one reference; NULL in a compact cache */
-	char *text;     /* a compact cache's object as JSON text, else NULL */
+	/* A compact cache's object as JSON text: the transport's shared
+	 * blob when it gave one (the store's own copy, in-process), else
+	 * text of the cache's own.  Both NULL in a full cache. */
+	cz_blob *blob;
+	char *text;
 	size_t len;
 	char *rv;       /* metadata.resourceVersion, or NULL */
 	char **labels;  /* "key=value" for each label */
@@ -222,8 +230,9 @@ static bool same_version(const entry *e, const json_t *obj)
 }
 
 /* A new entry for obj, or NULL for an object without a name: a reference
- * to obj, or in a compact cache its text. */
-static entry *entry_new(json_t *obj, bool compact)
+ * to obj, or in a compact cache a reference to blob (obj's text, may be
+ * NULL) or else obj's text. */
+static entry *entry_new(json_t *obj, bool compact, cz_blob *blob)
 {
 	json_t *labels = json_object_get(json_object_get(obj, "metadata"),
 					 "labels");
@@ -241,7 +250,9 @@ static entry *entry_new(json_t *obj, bool compact)
 	e->name = cz_xstrdup(meta_string(obj, "name"));
 	if (meta_string(obj, "resourceVersion"))
 		e->rv = cz_xstrdup(meta_string(obj, "resourceVersion"));
-	if (compact) {
+	if (compact && blob) {
+		e->blob = cz_blob_ref(blob);
+	} else if (compact) {
 		/* No JSON_SORT_KEYS: a parse gives back the same tree. */
 		e->text = json_dumps(obj, JSON_COMPACT);
 		e->len = e->text ? strlen(e->text) : 0;
@@ -264,6 +275,7 @@ static void entry_free(entry *e)
 	if (!e)
 		return;
 	json_decref(e->obj);
+	cz_blob_unref(e->blob);
 	free(e->text);
 	free(e->rv);
 	for (size_t i = 0; i < e->nlabels; i++)
@@ -280,13 +292,27 @@ static void entry_free_value(void *value)
 	entry_free(value);
 }
 
+static void fill_type(const cz_informer *inf, json_t *obj);
+
 /* The entry's object as callers get it: a new reference, or NULL when a
- * compact cache's text does not parse (it cannot: the cache wrote it). */
-static json_t *entry_object(const entry *e)
+ * compact cache's text does not parse (it cannot: the cache or the store
+ * wrote it).  A shared blob is the object as stored, so it gets here what
+ * the cache does to the objects it keeps itself. */
+static json_t *entry_object(const cz_informer *inf, const entry *e)
 {
-	if (!e->text)
+	json_t *obj;
+
+	if (e->text)
+		return json_loadb(e->text, e->len, 0, NULL);
+	if (!e->blob)
 		return json_incref(e->obj);
-	return json_loadb(e->text, e->len, 0, NULL);
+	obj = json_loadb(e->blob->data, e->blob->len, 0, NULL);
+	if (obj && !inf->keep_managed_fields)
+		json_object_del(json_object_get(obj, "metadata"),
+				"managedFields");
+	if (obj)
+		fill_type(inf, obj);
+	return obj;
 }
 
 /* The object an entry that leaves the cache hands to its handlers (a
@@ -297,8 +323,8 @@ static json_t *entry_take_object(const cz_informer *inf, entry *e)
 	json_t *obj = e->obj;
 
 	e->obj = NULL;
-	if (e->text && inf->nhandlers)
-		obj = entry_object(e);
+	if (!obj && inf->nhandlers)
+		obj = entry_object(inf, e);
 	return obj;
 }
 
@@ -336,6 +362,8 @@ static void index_del(hmap *index, const char *k, entry *e)
 
 static void cache_insert(cz_informer *inf, entry *e)
 {
+	if (e->blob)
+		inf->stats.shared++;
 	hmap_put(&inf->by_key, e->key, e);
 	index_add(&inf->by_ns, e->ns, e);
 	for (size_t i = 0; i < e->nlabels; i++)
@@ -349,6 +377,8 @@ static entry *cache_remove(cz_informer *inf, const char *key)
 
 	if (!e)
 		return NULL;
+	if (e->blob)
+		inf->stats.shared--;
 	index_del(&inf->by_ns, e->ns, e);
 	for (size_t i = 0; i < e->nlabels; i++)
 		index_del(&inf->by_label, e->labels[i], e);
@@ -394,8 +424,10 @@ static void notify(const cz_informer *inf, const changes *c)
 					    c->items[i].new_obj);
 }
 
-/* Stores obj unless the cache has the same resourceVersion already. */
-static void apply_upsert(cz_informer *inf, json_t *obj, changes *c)
+/* Stores obj (whose text is blob, when not NULL) unless the cache has the
+ * same resourceVersion already. */
+static void apply_upsert(cz_informer *inf, json_t *obj, cz_blob *blob,
+			 changes *c)
 {
 	entry *e;
 	entry *old;
@@ -403,7 +435,7 @@ static void apply_upsert(cz_informer *inf, json_t *obj, changes *c)
 	if (!inf->keep_managed_fields)
 		json_object_del(json_object_get(obj, "metadata"),
 				"managedFields");
-	e = entry_new(obj, inf->compact);
+	e = entry_new(obj, inf->compact, blob);
 	if (!e)
 		return;
 	old = hmap_get(&inf->by_key, e->key);
@@ -566,7 +598,7 @@ static void upsert_value(void *ctx, void *value)
 {
 	upsert_ctx *u = ctx;
 
-	apply_upsert(u->inf, value, u->c);
+	apply_upsert(u->inf, value, NULL, u->c);
 }
 
 /* Makes the cache equal to items (callers hold mu), recording adds,
@@ -637,7 +669,8 @@ static int watch_error(const json_t *status)
 	return code == 410 ? CZ_EGONE : CZ_ERR;
 }
 
-static int on_watch_event(void *ctx, const char *type, json_t *obj)
+static int on_watch_event(void *ctx, const char *type, json_t *obj,
+			  cz_blob *text)
 {
 	cz_informer *inf = ctx;
 	changes c = { NULL, 0, 0 };
@@ -652,7 +685,7 @@ static int on_watch_event(void *ctx, const char *type, json_t *obj)
 		if (!strcmp(type, "DELETED") && key)
 			apply_delete(inf, key, obj, &c);
 		else if (!strcmp(type, "ADDED") || !strcmp(type, "MODIFIED"))
-			apply_upsert(inf, obj, &c);
+			apply_upsert(inf, obj, text, &c);
 		pthread_mutex_unlock(&inf->mu);
 	}
 	remember_rv(inf, obj);
@@ -798,22 +831,28 @@ void cz_informer_on_change(cz_informer *inf, cz_informer_fn fn, void *ctx)
 	inf->handlers[inf->nhandlers++] = (handler){ fn, ctx };
 }
 
+typedef struct resync_ctx {
+	const cz_informer *inf;
+	changes *c;
+} resync_ctx;
+
 static void collect_object(void *ctx, void *value)
 {
-	changes *c = ctx;
+	resync_ctx *u = ctx;
 	entry *e = value;
-	json_t *obj = entry_object(e);
+	json_t *obj = entry_object(u->inf, e);
 
 	if (obj)
-		changes_push(c, json_incref(obj), obj);
+		changes_push(u->c, json_incref(obj), obj);
 }
 
 void cz_informer_resync(cz_informer *inf)
 {
 	changes c = { NULL, 0, 0 };
+	resync_ctx u = { inf, &c };
 
 	pthread_mutex_lock(&inf->mu);
-	hmap_each(&inf->by_key, collect_object, &c);
+	hmap_each(&inf->by_key, collect_object, &u);
 	inf->stats.resyncs++;
 	pthread_mutex_unlock(&inf->mu);
 	notify(inf, &c);
@@ -924,7 +963,7 @@ json_t *cz_informer_get(cz_informer *inf, const char *ns, const char *name)
 
 	pthread_mutex_lock(&inf->mu);
 	if ((e = hmap_get(&inf->by_key, key)))
-		obj = entry_object(e);
+		obj = entry_object(inf, e);
 	pthread_mutex_unlock(&inf->mu);
 	free(key);
 	return obj;
@@ -975,7 +1014,8 @@ static const hmap *candidates(cz_informer *inf, const char *ns,
  * results are skipped); a new array. */
 static json_t *collect(cz_informer *inf, const char *ns,
 		       const char *label_key, const char *label_value,
-		       json_t *(*make)(const entry *e))
+		       json_t *(*make)(const cz_informer *inf,
+					const entry *e))
 {
 	char *label = label_key ? cz_xasprintf("%s=%s", label_key,
 					       label_value ? label_value : "")
@@ -993,7 +1033,7 @@ static json_t *collect(cz_informer *inf, const char *ns,
 	if (p.len)
 		qsort(p.items, p.len, sizeof(*p.items), by_ns_name);
 	for (size_t i = 0; i < p.len; i++) {
-		json_t *v = make(p.items[i]);
+		json_t *v = make(inf, p.items[i]);
 
 		if (v)
 			json_array_append_new(out, v);
@@ -1010,8 +1050,9 @@ json_t *cz_informer_list(cz_informer *inf, const char *ns,
 	return collect(inf, ns, label_key, label_value, entry_object);
 }
 
-static json_t *entry_names(const entry *e)
+static json_t *entry_names(const cz_informer *inf, const entry *e)
 {
+	(void)inf;
 	return json_pack("[s, s]", e->ns, e->name);
 }
 

@@ -48,7 +48,10 @@ typedef struct cz_informer_opts {
 	 * each get, list, resync and handler call, instead of as jansson
 	 * trees about ten times their text's size: for resources with many
 	 * objects that are read rarely (HelmReleases, ControllerRevisions).
-	 * What callers get is the same. */
+	 * When the transport hands over each event's text as a shared blob
+	 * (the in-process client passes the store's own), the cache keeps a
+	 * reference to it and no text of its own.  What callers get is the
+	 * same. */
 	bool compact;
 } cz_informer_opts;
 
@@ -100,6 +103,9 @@ typedef struct cz_informer_stats {
 	unsigned long watches;  /* watch requests opened */
 	unsigned long events;   /* events applied */
 	unsigned long resyncs;  /* resyncs delivered */
+	/* Cached objects held as the transport's shared text (a compact
+	 * cache over the in-process client), not a copy of their own. */
+	size_t shared;
 } cz_informer_stats;
 void cz_informer_get_stats(cz_informer *inf, cz_informer_stats *out);
 

@@ -741,7 +741,7 @@ static int dispatch_line(watch_state *w, const char *text, size_t len)
 		rc = cz_fail(w->err, CZ_EINVALID,
 			     "%s: malformed watch event", w->k->kc.server);
 	else
-		rc = w->on_event(w->ctx, type, object);
+		rc = w->on_event(w->ctx, type, object, NULL);
 	json_decref(ev);
 	return rc;
 }

@@ -23,6 +23,7 @@
 #include "api/resource.h"
 #include "kube/kubeconfig.h"
 #include "object/project.h"
+#include "util/blob.h"
 #include "util/buf.h"
 #include "util/error.h"
 
@@ -58,7 +59,9 @@ const char *cz_kube_server(const cz_kube *k);
  * answers, codes and watch events are the same.
  */
 typedef struct cz_kube_response cz_kube_response;
-typedef int (*cz_kube_event_fn)(void *ctx, const char *type, json_t *object);
+/* One watch event; see cz_kube_watch. */
+typedef int (*cz_kube_event_fn)(void *ctx, const char *type, json_t *object,
+				cz_blob *text);
 typedef struct cz_kube_transport {
 	/* One request; proj (may be NULL) as for cz_kube_get_projected. */
 	int (*request)(void *ctx, const char *method, const char *path,
@@ -163,7 +166,11 @@ int cz_kube_check(const cz_kube *k, const cz_kube_response *resp,
  * Watch stream.  Sends GET path (which must carry watch=1 or watch=true)
  * and calls on_event for every event line as it arrives: type is "ADDED",
  * "MODIFIED", "DELETED", "BOOKMARK" or "ERROR"; object is borrowed for the
- * duration of the call.  Returns when the server ends the stream (CZ_OK),
+ * duration of the call.  text, when the transport has it (the in-process
+ * one does, HTTPS never), is the object's stored text as one shared
+ * immutable blob, borrowed too (take a reference to keep it): object is
+ * that text parsed, so a caller that keeps text rather than object holds
+ * no copy of its own.  NULL otherwise.  Returns when the server ends the stream (CZ_OK),
  * when on_event returns non-zero (that value), when *stop becomes true
  * (CZ_OK, checked at least once a second), or on a transport failure
  * (CZ_EIO).  A non-2xx answer to the request itself maps as cz_kube_check.

@@ -8,7 +8,7 @@
 
 #include <sqlite3.h>
 
-#include "store/blob.h"
+#include "util/blob.h"
 #include "store/events.h"
 #include "store/index.h"
 #include "store/jsoncheck.h"

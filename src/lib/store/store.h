@@ -13,13 +13,13 @@
  * built by the API layer); LIST orders them bytewise (strcmp).
  */
 
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include <jansson.h>
 
+#include "util/blob.h"
 #include "util/error.h"
 
 typedef struct cz_store cz_store;
@@ -32,22 +32,8 @@ typedef struct cz_store_opts {
 
 #define CZ_STORE_EVENT_WINDOW_DEFAULT 10000
 
-/* An immutable, reference-counted stored value: one copy shared by GET,
- * LIST and every watcher.  data is the compact JSON text of the object, with
- * metadata.resourceVersion equal to rv; NUL-terminated.  key and data live
- * as long as the blob. */
-typedef struct cz_blob {
-	atomic_size_t refs_; /* private: use cz_blob_ref/cz_blob_unref */
-	int64_t rv;
-	const char *key; /* the store key */
-	size_t len;
-	const char *data;
-} cz_blob;
-
-/* Takes one more reference; returns b. */
-cz_blob *cz_blob_ref(cz_blob *b);
-/* Drops one reference; the last one frees the blob.  NULL-safe. */
-void cz_blob_unref(cz_blob *b);
+/* The stored values are cz_blobs (util/blob.h): one immutable copy of each
+ * object shared by GET, LIST and every watcher. */
 
 /* Opens (creating when missing) the database at opts->path and loads every
  * object into memory.  On success *out is a store the caller closes with

@@ -1,4 +1,4 @@
-#include "store/blob.h"
+#include "util/blob.h"
 
 #include <stdlib.h>
 #include <string.h>
