@@ -157,26 +157,34 @@ static void budget_reset(cz_pkgrepo *r)
 }
 
 /* Fetches the refs of specs, pruning those gone upstream. */
+/*
+ * A new budget, fetch options with r's credentials and headers, and
+ * *remote connected for fetching (the caller frees it in any case).
+ * Connected first: libgit2 1.5's fetch leaks its copy of the headers
+ * when its own connection is refused.
+ */
+static int connect_fetch(cz_pkgrepo *r, git_fetch_options *fo,
+			 git_remote **remote, cz_error *err)
+{
+	budget_reset(r);
+	git_fetch_options_init(fo, GIT_FETCH_OPTIONS_VERSION);
+	fo->callbacks = r->c.cbs;
+	fo->custom_headers = r->c.custom_headers;
+	fo->update_fetchhead = 0;
+	fo->download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+	if (cz_git_remote_new(remote, r->repo, r->o.git.url) < 0)
+		return cz_gctx_fail(&r->c, err, -1, "opening");
+	return cz_gctx_connect(&r->c, *remote, GIT_DIRECTION_FETCH, err);
+}
+
 static int fetch(cz_pkgrepo *r, char **specs, size_t n, cz_error *err)
 {
 	git_strarray arr = { specs, n };
 	git_fetch_options fo;
 	git_remote *remote = NULL;
-	int rc;
+	int rc = connect_fetch(r, &fo, &remote, err);
 
-	budget_reset(r);
-	git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
-	fo.callbacks = r->c.cbs;
-	fo.custom_headers = r->c.custom_headers;
 	fo.prune = GIT_FETCH_PRUNE;
-	fo.update_fetchhead = 0;
-	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
-	/* Connected first: libgit2 1.5's fetch leaks its copy of the
-	 * headers when its own connection is refused. */
-	if (cz_git_remote_new(&remote, r->repo, r->o.git.url) < 0)
-		rc = cz_gctx_fail(&r->c, err, -1, "opening");
-	else
-		rc = cz_gctx_connect(&r->c, remote, GIT_DIRECTION_FETCH, err);
 	if (rc == CZ_OK && git_remote_fetch(remote, &arr, &fo, NULL) < 0)
 		rc = cz_gctx_fail(&r->c, err, -1, "fetching");
 	git_remote_free(remote);
@@ -342,17 +350,8 @@ int cz_pkgrepo_sync(cz_pkgrepo *r, cz_error *err)
 	git_fetch_options fo;
 	git_remote *remote = NULL;
 	ref_set refs = { NULL, 0, 0 };
-	int rc;
+	int rc = connect_fetch(r, &fo, &remote, err);
 
-	budget_reset(r);
-	git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
-	fo.callbacks = r->c.cbs;
-	fo.custom_headers = r->c.custom_headers;
-	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
-	if (cz_git_remote_new(&remote, r->repo, r->o.git.url) < 0)
-		rc = cz_gctx_fail(&r->c, err, -1, "opening");
-	else
-		rc = cz_gctx_connect(&r->c, remote, GIT_DIRECTION_FETCH, err);
 	if (rc == CZ_OK && (advertised_refs(remote, &refs) < 0 ||
 			    git_remote_download(remote, &arr, &fo) < 0))
 		rc = cz_gctx_fail(&r->c, err, -1, "fetching");
