@@ -267,8 +267,8 @@ int cz_market_cache_decode(const char *data, size_t len,
 
 /* ---- files --------------------------------------------------------------- */
 
-/* dir/<sha256(id) in hex, 32 characters>; malloc'ed. */
-static char *cache_path(const char *dir, const char *id)
+char *cz_market_cache_path(const char *dir, const char *id,
+			   const char *suffix)
 {
 	unsigned char md[32];
 	char hex[33];
@@ -278,14 +278,14 @@ static char *cache_path(const char *dir, const char *id)
 		digest_failed();
 	for (size_t i = 0; i < 16; i++)
 		snprintf(hex + 2 * i, 3, "%02x", md[i]);
-	return cz_xasprintf("%s/%s", dir, hex);
+	return cz_xasprintf("%s/%s%s", dir, hex, suffix);
 }
 
 int cz_market_cache_load(const char *dir, const char *id,
 			 const unsigned char key[CZ_MARKET_CACHE_KEY_LEN],
 			 cz_market_index *idx)
 {
-	char *path = cache_path(dir, id);
+	char *path = cz_market_cache_path(dir, id, "");
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	void *map = MAP_FAILED;
 	struct stat st;
@@ -320,7 +320,7 @@ void cz_market_cache_store(const char *dir, const char *id,
 
 	if (cz_mkdirs(dir, 0700, &err) < 0)
 		return;
-	path = cache_path(dir, id);
+	path = cz_market_cache_path(dir, id, "");
 	data = cz_market_cache_encode(idx, key, &len);
 	/* Not durable: losing the cache in a crash only costs a reread. */
 	cz_file_replace(path, data, len, 0600, false, &err);

@@ -31,6 +31,11 @@
  * malloc'ed.  "index" for indexes, "layers" for pushed layers. */
 char *cz_market_cache_default_dir(const char *what);
 
+/* dir/HEX + suffix, HEX the first 32 hex digits of the SHA-256 of id:
+ * the file a cache keeps for id; malloc'ed. */
+char *cz_market_cache_path(const char *dir, const char *id,
+			   const char *suffix);
+
 /*
  * The cached index for id under dir into idx (which must be empty) when
  * its key is key; CZ_ENOTFOUND on any miss, with idx left empty.

@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include <jansson.h>
-#include <openssl/evp.h>
 
 #include "artifact/extract.h"
 #include "artifact/tarball.h"
@@ -124,21 +123,12 @@ static void layer_cache_open(const char *cache_dir, const char *dir,
 {
 	char *real = realpath(dir, NULL);
 	cz_error err = CZ_ERROR_INIT;
-	unsigned char md[32];
-	char hex[33];
-	unsigned int n = 0;
 
-	if (!real ||
-	    !EVP_Digest(real, strlen(real), md, &n, EVP_sha256(), NULL) ||
-	    cz_mkdirs(cache_dir, 0700, &err) < 0) {
-		free(real);
-		return;
+	if (real && cz_mkdirs(cache_dir, 0700, &err) == CZ_OK) {
+		layer_key(tb, w, lc);
+		lc->gz = cz_market_cache_path(cache_dir, real, ".tar.gz");
+		lc->key_path = cz_market_cache_path(cache_dir, real, ".key");
 	}
-	layer_key(tb, w, lc);
-	for (size_t i = 0; i < 16; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
-	lc->gz = cz_xasprintf("%s/%s.tar.gz", cache_dir, hex);
-	lc->key_path = cz_xasprintf("%s/%s.key", cache_dir, hex);
 	free(real);
 }
 
