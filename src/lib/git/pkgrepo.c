@@ -191,185 +191,27 @@ static int fetch(cz_pkgrepo *r, char **specs, size_t n, cz_error *err)
 	return rc;
 }
 
-/* ---- a full sync into one packed-refs file ---------------------------- */
-
-/*
- * libgit2's fetch writes every new ref as a loose file behind a lock file
- * of its own, and packing them afterwards takes and drops as many locks
- * again: with 10,000 revision tags that is most of a discovery.  A full
- * sync therefore downloads the objects only, then writes what the remote
- * advertised under refs/heads/ and refs/tags/ as one packed-refs file,
- * which also prunes what the remote no longer has, and removes the loose
- * files of those namespaces, which would otherwise shadow it.
- */
-
-typedef struct sync_ref {
-	char *name;
-	git_oid oid;
-} sync_ref;
-
-typedef struct ref_set {
-	sync_ref *items;
-	size_t len, cap;
-} ref_set;
-
-static void ref_set_add(ref_set *s, const char *name, const git_oid *oid)
+/* A fetch writes each new ref as a file of its own: with thousands of
+ * revision tags every later listing would open thousands of files.  One
+ * packed-refs file is read at once.  A failure only costs speed. */
+static void pack_refs(cz_pkgrepo *r)
 {
-	CZ_GROW(s->items, s->len + 1, s->cap);
-	s->items[s->len].name = cz_xstrdup(name);
-	git_oid_cpy(&s->items[s->len++].oid, oid);
-}
+	git_refdb *db = NULL;
 
-static void ref_set_release(ref_set *s)
-{
-	for (size_t i = 0; i < s->len; i++)
-		free(s->items[i].name);
-	free(s->items);
-}
-
-static int cmp_sync_ref(const void *a, const void *b)
-{
-	return strcmp(((const sync_ref *)a)->name,
-		      ((const sync_ref *)b)->name);
-}
-
-static bool synced_name(const char *name)
-{
-	return strncmp(name, "refs/heads/", 11) == 0 ||
-	       strncmp(name, "refs/tags/", 10) == 0;
-}
-
-/* The branches and tags remote advertises (peeled "^{}" lines left
- * out: readers peel by themselves). */
-static int advertised_refs(git_remote *remote, ref_set *out)
-{
-	const git_remote_head **heads;
-	size_t nh;
-	int valid;
-
-	if (git_remote_ls(&heads, &nh, remote) < 0)
-		return -1;
-	for (size_t i = 0; i < nh; i++)
-		if (synced_name(heads[i]->name) &&
-		    !strstr(heads[i]->name, "^{}") &&
-		    git_reference_name_is_valid(&valid, heads[i]->name) == 0 &&
-		    valid)
-			ref_set_add(out, heads[i]->name, &heads[i]->oid);
-	return 0;
-}
-
-/* Adds the direct refs outside the synced namespaces, which a sync keeps
- * as they are. */
-static int kept_refs(git_repository *repo, ref_set *out)
-{
-	git_reference_iterator *it = NULL;
-	git_reference *ref;
-	int rc;
-
-	if (git_reference_iterator_new(&it, repo) < 0)
-		return -1;
-	while ((rc = git_reference_next(&ref, it)) == 0) {
-		if (git_reference_type(ref) == GIT_REFERENCE_DIRECT &&
-		    !synced_name(git_reference_name(ref)))
-			ref_set_add(out, git_reference_name(ref),
-				    git_reference_target(ref));
-		git_reference_free(ref);
-	}
-	git_reference_iterator_free(it);
-	return rc == GIT_ITEROVER ? 0 : -1;
-}
-
-/* Writes refs, sorted, as gitdir/packed-refs, through the lock file git
- * and libgit2 use for it. */
-static int write_packed_refs(const char *gitdir, ref_set *refs,
-			     cz_error *err)
-{
-	char *path = cz_xasprintf("%spacked-refs", gitdir);
-	char *lock = cz_xasprintf("%s.lock", path);
-	char hex[GIT_OID_HEXSZ + 1];
-	FILE *f = NULL;
-	int fd, rc = CZ_OK;
-
-	qsort(refs->items, refs->len, sizeof(*refs->items), cmp_sync_ref);
-	fd = open(lock, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (fd < 0 || !(f = fdopen(fd, "w"))) {
-		rc = cz_fail(err, CZ_EIO, "%s: %s", lock, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		goto cleanup;
-	}
-	fputs("# pack-refs with: sorted \n", f);
-	for (size_t i = 0; i < refs->len; i++) {
-		git_oid_tostr(hex, sizeof(hex), &refs->items[i].oid);
-		fprintf(f, "%s %s\n", hex, refs->items[i].name);
-	}
-	if (fflush(f) != 0 || fsync(fileno(f)) != 0 || fclose(f) != 0 ||
-	    rename(lock, path) != 0) {
-		f = NULL;
-		rc = cz_fail(err, CZ_EIO, "%s: %s", path, strerror(errno));
-		unlink(lock);
-	}
-cleanup:
-	free(lock);
-	free(path);
-	return rc;
-}
-
-/* Removes every file below dir (recursively) and the directories that
- * become empty, leaving dir itself. */
-static void remove_loose(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	struct stat st;
-
-	while (d && (de = readdir(d))) {
-		char *child;
-
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		child = cz_xasprintf("%s/%s", dir, de->d_name);
-		if (lstat(child, &st) == 0 && S_ISDIR(st.st_mode)) {
-			remove_loose(child);
-			rmdir(child);
-		} else {
-			unlink(child);
-		}
-		free(child);
-	}
-	if (d)
-		closedir(d);
+	if (git_repository_refdb(&db, r->repo) == 0 &&
+	    git_refdb_compress(db) < 0)
+		git_error_clear();
+	git_refdb_free(db);
 }
 
 int cz_pkgrepo_sync(cz_pkgrepo *r, cz_error *err)
 {
 	char *specs[] = { "+refs/heads/*:refs/heads/*",
 			  "+refs/tags/*:refs/tags/*" };
-	git_strarray arr = { specs, 2 };
-	const char *gitdir = git_repository_path(r->repo);
-	git_fetch_options fo;
-	git_remote *remote = NULL;
-	ref_set refs = { NULL, 0, 0 };
-	int rc = connect_fetch(r, &fo, &remote, err);
+	int rc = fetch(r, specs, 2, err);
 
-	if (rc == CZ_OK && (advertised_refs(remote, &refs) < 0 ||
-			    git_remote_download(remote, &arr, &fo) < 0))
-		rc = cz_gctx_fail(&r->c, err, -1, "fetching");
-	if (rc == CZ_OK && kept_refs(r->repo, &refs) < 0)
-		rc = cz_gctx_fail(&r->c, err, -1, "listing the refs of");
 	if (rc == CZ_OK)
-		rc = write_packed_refs(gitdir, &refs, err);
-	if (rc == CZ_OK) {
-		char *heads = cz_xasprintf("%srefs/heads", gitdir);
-		char *tags = cz_xasprintf("%srefs/tags", gitdir);
-
-		remove_loose(heads);
-		remove_loose(tags);
-		free(heads);
-		free(tags);
-	}
-	ref_set_release(&refs);
-	git_remote_free(remote);
+		pack_refs(r);
 	return rc;
 }
 
