@@ -356,7 +356,7 @@ static int start(cz_server *srv, cz_pki *pki, cz_ctl_config *ctl,
 	if (rc == CZ_OK)
 		rc = open_revisions(srv, err);
 	if (rc == CZ_OK)
-		rc = cz_market_cache_open(srv->opts.index,
+		rc = cz_search_index_open(srv->opts.index,
 					  srv->opts.index_insecure,
 					  &srv->market, err);
 	if (rc == CZ_OK && cz_store_count(srv->store) == 0)
@@ -402,7 +402,7 @@ static void stop(cz_server *srv, cz_manager *mgr)
 	srv->values = NULL;
 	cz_revstore_close(srv->revisions);
 	srv->revisions = NULL;
-	cz_market_cache_free(srv->market);
+	cz_search_index_free(srv->market);
 	srv->market = NULL;
 	cz_artifact_store_close(srv->artifacts);
 	srv->artifacts = NULL;

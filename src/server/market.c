@@ -24,7 +24,7 @@
 /* A failure is kept for less time: the fix is usually on its way. */
 #define FAILED_TTL_NS (5 * NS_PER_SECOND)
 
-struct cz_market_cache {
+struct cz_search_index {
 	pthread_mutex_t lock;
 	char *location;
 	bool insecure;
@@ -42,10 +42,10 @@ static int64_t now_ns(void)
 	return (int64_t)ts.tv_sec * NS_PER_SECOND + ts.tv_nsec;
 }
 
-int cz_market_cache_open(const char *flag, bool insecure,
-			 cz_market_cache **out, cz_error *err)
+int cz_search_index_open(const char *flag, bool insecure,
+			 cz_search_index **out, cz_error *err)
 {
-	cz_market_cache *c = NULL;
+	cz_search_index *c = NULL;
 	char *location = NULL;
 	int rc;
 
@@ -64,7 +64,7 @@ cleanup:
 	return rc;
 }
 
-void cz_market_cache_free(cz_market_cache *c)
+void cz_search_index_free(cz_search_index *c)
 {
 	if (!c)
 		return;
@@ -75,7 +75,7 @@ void cz_market_cache_free(cz_market_cache *c)
 }
 
 /* Loads the index again when what is held is too old; c->lock held. */
-static void refresh(cz_market_cache *c)
+static void refresh(cz_search_index *c)
 {
 	cz_market_load_opts o;
 	cz_market_index idx = CZ_MARKET_INDEX_INIT;
@@ -104,7 +104,7 @@ static void refresh(cz_market_cache *c)
 
 /* An item of the answer: the entry as `cozypkg search -o json` shows it,
  * and what tapping it writes. */
-static json_t *item_json(const cz_market_cache *c, const cz_market_entry *e)
+static json_t *item_json(const cz_search_index *c, const cz_market_entry *e)
 {
 	json_t *o = cz_market_entry_json(e);
 	json_t *tap = NULL;
@@ -119,7 +119,7 @@ static json_t *item_json(const cz_market_cache *c, const cz_market_entry *e)
 
 int cz_handle_market_search(cz_req *req)
 {
-	cz_market_cache *c = req->srv->market;
+	cz_search_index *c = req->srv->market;
 	const cz_market_entry **found = NULL;
 	const char *term;
 	json_t *items = NULL;

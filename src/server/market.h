@@ -16,15 +16,15 @@
 /* The longest search term accepted. */
 #define CZ_MARKET_MAX_TERM 256
 
-typedef struct cz_market_cache cz_market_cache;
+typedef struct cz_search_index cz_search_index;
 
 /* Resolves the index location from flag (may be NULL) as the CLI does;
  * nothing is fetched until the first search.  *out is owned by the
- * caller (cz_market_cache_free); NULL on failure (a config file that does
+ * caller (cz_search_index_free); NULL on failure (a config file that does
  * not parse). */
-int cz_market_cache_open(const char *flag, bool insecure,
-			 cz_market_cache **out, cz_error *err);
-void cz_market_cache_free(cz_market_cache *c);
+int cz_search_index_open(const char *flag, bool insecure,
+			 cz_search_index **out, cz_error *err);
+void cz_search_index_free(cz_search_index *c);
 
 /* GET /market/search?q=TERM: the matching entries, each with the objects
  * a tap of it writes; any authenticated user. */

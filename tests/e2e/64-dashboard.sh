@@ -284,18 +284,7 @@ test_dashboard_resume() {
 # same tap name) and one whose text is markup.
 dash_index() {
   mkdir -p "$1/entries"
-  {
-    echo "name: acme-platform"
-    echo "ociRef: $REG/acme/platform"
-    echo "version: v1.0.0"
-    echo "digest: $2"
-    echo "description: Example platform packages"
-    echo "maintainer: acme"
-    echo "tags: [example]"
-    echo "signing:"
-    echo "  key: |"
-    sed 's/^/    /' signer.pub
-  } >"$1/entries/acme-platform.yaml"
+  market_signed_entry "$1/entries/acme-platform.yaml" "$2"
   printf '%s\n' "name: acme-mirror" "ociRef: $REG/mirror/acme/platform" "version: v1.0.0" \
     "description: A mirror of the example platform" "maintainer: acme" "tags: [example, mirror]" \
     >"$1/entries/acme-mirror.yaml"

@@ -73,17 +73,7 @@ test_tap_from_index() {
   d=$(mkt_push acme/platform:v1.0.0)
   "$COZYPKG" sign --insecure --key signer.key "oci://$REG/acme/platform:v1.0.0" >/dev/null 2>&1
   mkdir -p ix/entries
-  {
-    echo "name: acme-platform"
-    echo "ociRef: $REG/acme/platform"
-    echo "version: v1.0.0"
-    echo "description: Example platform packages"
-    echo "maintainer: acme"
-    echo "tags: [example]"
-    echo "signing:"
-    echo "  key: |"
-    sed 's/^/    /' signer.pub
-  } >ix/entries/acme-platform.yaml
+  market_signed_entry ix/entries/acme-platform.yaml
   expect_exit 0 "$COZYPKG" index validate --online --insecure ix
   export COZYPKG_INDEX=$PWD/ix
   expect_exit 0 "$COZYPKG" list --available -o wide

@@ -303,3 +303,20 @@ real_checkout() {
   done < <(find "$dir/packages" -type f -size -200c -print0)
   ((n == 35)) || fail "expected the 35 symbolic links of the real tree, found $n"
 }
+
+# market_signed_entry FILE [DIGEST]: the index entry acme-platform for
+# $REG/acme/platform v1.0.0, signed with signer.pub (and pinned to DIGEST).
+market_signed_entry() {
+  {
+    echo "name: acme-platform"
+    echo "ociRef: $REG/acme/platform"
+    echo "version: v1.0.0"
+    [[ -z ${2:-} ]] || echo "digest: $2"
+    echo "description: Example platform packages"
+    echo "maintainer: acme"
+    echo "tags: [example]"
+    echo "signing:"
+    echo "  key: |"
+    sed 's/^/    /' signer.pub
+  } >"$1"
+}
