@@ -267,6 +267,44 @@ EOF
 }
 t "controllers: a dependency cycle is named in status, with no request storm" test_ctl_cycle_bounded
 
+# A fan-in: w.top depends on w.a and on eight w.bN, which depend on w.a;
+# w.a depends on w.root, created last.
+fanin_catalog() {
+  local i deps="w.a"
+  printf 'apiVersion: cozystack.io/v1alpha1\nkind: PackageSource\nmetadata: {name: w.root}\nspec:\n  variants:\n  - name: default\n    components: [{name: root, path: root, install: {namespace: w-root}}]\n'
+  printf -- '---\napiVersion: cozystack.io/v1alpha1\nkind: PackageSource\nmetadata: {name: w.a}\nspec:\n  variants:\n  - name: default\n    dependsOn: [w.root]\n    components: [{name: a, path: a, install: {namespace: w-a}}]\n'
+  for i in 1 2 3 4 5 6 7 8; do
+    printf -- '---\napiVersion: cozystack.io/v1alpha1\nkind: PackageSource\nmetadata: {name: w.b%s}\nspec:\n  variants:\n  - name: default\n    dependsOn: [w.a]\n    components: [{name: b%s, path: b, install: {namespace: w-b}}]\n' "$i" "$i"
+    deps+=", w.b$i"
+  done
+  printf -- '---\napiVersion: cozystack.io/v1alpha1\nkind: PackageSource\nmetadata: {name: w.top}\nspec:\n  variants:\n  - name: default\n    dependsOn: [%s]\n    components: [{name: top, path: top, install: {namespace: w-top}}]\n' "$deps"
+}
+
+test_ctl_settles_before_status() {
+  start_server -q
+  fanin_catalog | k apply -f - >/dev/null
+  local p
+  for p in w.a w.b1 w.b2 w.b3 w.b4 w.b5 w.b6 w.b7 w.b8 w.top; do
+    echo ---; mini_package "$p"
+  done | k apply -f - >/dev/null
+  wait_until 20 is_ready w.top False/DependenciesNotReady
+  wait_until 20 is_ready w.b8 False/DependenciesNotReady
+  k get packages --watch-only -o jsonpath='{.metadata.name} {.status.conditions[0].reason}{"\n"}' >events.txt &
+  local watcher=$!
+  sleep 1
+  mini_package w.root | k apply -f - >/dev/null
+  wait_until 20 is_ready w.top True/ReconciliationSucceeded
+  sleep 1
+  kill "$watcher"; wait "$watcher" 2>/dev/null || true
+  # Each dependent flips once: no DependenciesNotReady rewritten while
+  # w.a's dependents were still to be reconciled.
+  equals "$(grep -c '^w.top ' events.txt)" 1
+  equals "$(grep '^w.top ' events.txt)" "w.top ReconciliationSucceeded"
+  equals "$(grep -c '^w.b' events.txt)" 8
+  equals "$(grep -c 'DependenciesNotReady' events.txt)" 0
+}
+t "controllers: a Package waits for its dependencies' pending reconciles and writes its status once" test_ctl_settles_before_status
+
 test_ctl_healthy_readiness() {
   start_server -q --package-ready=healthy
   mini_sources | k apply -f - >/dev/null

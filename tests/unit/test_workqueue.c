@@ -92,6 +92,34 @@ static void test_processing_readd(void **state)
 	cz_queue_free(q);
 }
 
+/* busy: queued or held by a worker, never a key waiting out a delay;
+ * add_all queues every key once, in order. */
+static void test_busy_and_add_all(void **state)
+{
+	cz_queue *q = cz_queue_new("t", NULL);
+	const char *const keys[] = { "a", "b", "a", "c" };
+	char *key;
+
+	(void)state;
+	assert_false(cz_queue_busy(q, "a"));
+	cz_queue_add_all(q, keys, 4);
+	assert_int_equal(cz_queue_len(q), 3);
+	assert_true(cz_queue_busy(q, "b"));
+	key = cz_queue_get(q);
+	assert_string_equal(key, "a");
+	assert_true(cz_queue_busy(q, "a"));
+	assert_false(cz_queue_pending(q, "a"));
+	cz_queue_done(q, key);
+	free(key);
+	assert_false(cz_queue_busy(q, "a"));
+	cz_queue_add_after(q, "d", 60 * 1000 * MS);
+	assert_false(cz_queue_busy(q, "d"));
+	get_done(q, "b");
+	get_done(q, "c");
+	cz_queue_shutdown(q);
+	cz_queue_free(q);
+}
+
 static void test_add_after_order(void **state)
 {
 	cz_queue *q = cz_queue_new("t", NULL);
@@ -375,6 +403,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dedup),
 		cmocka_unit_test(test_processing_readd),
+		cmocka_unit_test(test_busy_and_add_all),
 		cmocka_unit_test(test_add_after_order),
 		cmocka_unit_test(test_add_after_earlier_wins),
 		cmocka_unit_test(test_backoff_doubles_caps_forgets),

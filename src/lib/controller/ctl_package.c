@@ -114,13 +114,17 @@ static json_t *affected_packages(cz_manager *m, const char *name,
 	return out;
 }
 
+/* All at once, so that a Package taken first finds the others queued
+ * (see wait_for_settling). */
 static void enqueue_names(cz_manager *m, const json_t *names)
 {
-	size_t i;
-	json_t *n;
+	size_t n = json_array_size(names);
+	const char **keys = cz_xcalloc(n ? n : 1, sizeof(*keys));
 
-	json_array_foreach (names, i, n)
-		cz_queue_add(m->ctl[CZ_C_PACKAGE].queue, json_string_value(n));
+	for (size_t i = 0; i < n; i++)
+		keys[i] = json_string_value(json_array_get(names, i));
+	cz_queue_add_all(m->ctl[CZ_C_PACKAGE].queue, keys, n);
+	free(keys);
 }
 
 /* Puts or removes a Package.  False when the catalog has this version
@@ -253,7 +257,7 @@ typedef struct plan {
 	bool cleanup;
 	bool ready;
 	bool deleting;
-	bool deferred; /* nothing to write yet: see waits_for_queued */
+	bool deferred; /* nothing to write yet: see wait_for_settling */
 } plan;
 
 static void plan_release(plan *p)
@@ -519,33 +523,91 @@ static void plan_fill(cz_manager *m, const cz_reconcile *r, plan *p)
 }
 
 /*
- * A Package held at the dependency gate by a dependency that has never
- * been reconciled and waits in the queue has nothing worth writing yet:
- * that dependency's first status write enqueues this Package again, so
- * the intermediate DependenciesNotReady (a status write, a cycle search
- * and a watch event per wave) is skipped.  Only a dependency waiting in
- * the queue counts, never one a worker holds, so two Packages in a cycle
- * cannot both wait for each other.
+ * Settling.  A Package held at the dependency gate while a reconcile
+ * still to end lies on the path of its unready dependencies has nothing
+ * worth writing yet: that reconcile may make the path Ready, and an
+ * intermediate DependenciesNotReady would cost a status write, a cycle
+ * search and a watch event per wave.  The search follows dependencies
+ * that are not Ready to one that is queued or that a worker holds.  The
+ * Package then waits on it and is queued again once the queue has let it
+ * go (cz_package_done), whatever it wrote.  Nothing waits forever: what it
+ * waits on is certain to end, and it is never the Package itself, so two
+ * Packages on a cycle cannot wait for each other.  The check and the
+ * registration happen under settle_lock and the wake-up after the queue
+ * let go, so no wake-up is missed.  The search visits at most
+ * SETTLE_SEARCH_LIMIT Packages; past that the status is written.
  */
-static bool waits_for_queued(cz_manager *m, const cz_package *pkg)
+#define SETTLE_SEARCH_LIMIT 64
+
+typedef struct settle_search {
+	cz_manager *m;
+	const char *self;
+	cz_strmap visited; /* keys borrowed from the catalog */
+} settle_search;
+
+/* The Package below pkg whose reconcile is still to end, or NULL; call
+ * with m->lock and m->settle_lock held. */
+static const char *unsettled_below(settle_search *s, const cz_package *pkg)
 {
-	const cz_variant *v = active_variant(&m->catalog, pkg);
+	const cz_variant *v = active_variant(&s->m->catalog, pkg);
 
 	for (size_t i = 0; v && i < v->depends_on.len; i++) {
 		const char *d = v->depends_on.items[i];
-		const cz_package *dp = cz_catalog_package(&m->catalog, d);
-		json_t *ready;
+		const cz_package *dp = cz_catalog_package(&s->m->catalog, d);
+		const char *found;
 
 		if (!dp || cz_strlist_has(&pkg->ignore_dependencies, d) ||
 		    cz_package_status_ready(dp) ||
-		    cz_meta_str(dp->object, "deletionTimestamp"))
+		    cz_meta_str(dp->object, "deletionTimestamp") ||
+		    strcmp(d, s->self) == 0 || cz_strmap_has(&s->visited, d))
 			continue;
-		ready = cz_condition(dp->object, "Ready");
-		if (!ready &&
-		    cz_queue_pending(m->ctl[CZ_C_PACKAGE].queue, d))
-			return true;
+		if (s->visited.len >= SETTLE_SEARCH_LIMIT)
+			return NULL;
+		cz_strmap_put(&s->visited, d, NULL);
+		if (cz_queue_busy(s->m->ctl[CZ_C_PACKAGE].queue, d))
+			return d;
+		if ((found = unsettled_below(s, dp)))
+			return found;
 	}
-	return false;
+	return NULL;
+}
+
+/* True when pkg waits for a reconcile on its dependency path to end, and
+ * is then registered to be queued again; call with m->lock held. */
+static bool wait_for_settling(cz_manager *m, const cz_package *pkg)
+{
+	settle_search s = { m, pkg->name, CZ_STRMAP_INIT };
+	const char *on;
+	json_t *waiters;
+
+	pthread_mutex_lock(&m->settle_lock);
+	on = unsettled_below(&s, pkg);
+	if (on) {
+		waiters = json_object_get(m->settle_waiters, on);
+		if (!waiters) {
+			waiters = json_object();
+			json_object_set_new(m->settle_waiters, on, waiters);
+		}
+		json_object_set_new(waiters, pkg->name, json_true());
+	}
+	pthread_mutex_unlock(&m->settle_lock);
+	cz_strmap_release(&s.visited);
+	return on != NULL;
+}
+
+void cz_package_done(cz_manager *m, const char *key)
+{
+	json_t *waiters;
+	const char *w;
+	json_t *unused;
+
+	pthread_mutex_lock(&m->settle_lock);
+	waiters = json_incref(json_object_get(m->settle_waiters, key));
+	json_object_del(m->settle_waiters, key);
+	pthread_mutex_unlock(&m->settle_lock);
+	json_object_foreach (waiters, w, unused)
+		cz_queue_add(m->ctl[CZ_C_PACKAGE].queue, w);
+	json_decref(waiters);
 }
 
 /* Returns false when the Package is not in the catalog. */
@@ -572,7 +634,7 @@ static bool make_plan(cz_manager *m, const char *name, plan *p)
 	cz_engine_reconcile(&m->engine, &arena, pkg, NULL, existing, nexisting,
 			    &r);
 	if (r.reason == CZ_REASON_DEPENDENCIES_NOT_READY &&
-	    waits_for_queued(m, pkg)) {
+	    wait_for_settling(m, pkg)) {
 		p->deferred = true;
 		goto cleanup;
 	}
@@ -922,7 +984,7 @@ static bool condition_true(const json_t *cond)
 /* Whether dependents of a Package see a difference between its current
  * object and the status about to be written: they read its readiness
  * only (the engine's gate, status.dependencies, the cycle search), and
- * whether it has been reconciled at all (waits_for_queued). */
+ * whether it has been reconciled at all. */
 static bool readiness_changed(const json_t *object, const json_t *status)
 {
 	const json_t *before = cz_condition(object, "Ready");

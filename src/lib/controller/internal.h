@@ -55,10 +55,13 @@ enum cz_controller_id {
  */
 typedef int (*cz_reconcile_fn)(cz_manager *m, cz_kube *kube, const char *key,
 			       cz_error *err);
+/* Runs after key's reconcile has ended and the queue has let it go. */
+typedef void (*cz_done_fn)(cz_manager *m, const char *key);
 
 typedef struct cz_controller {
 	const char *name;
 	cz_reconcile_fn reconcile;
+	cz_done_fn done; /* or NULL */
 	unsigned nworkers;
 	cz_queue *queue;
 	cz_kube *kube; /* what each worker dups (borrowed) */
@@ -110,6 +113,11 @@ struct cz_manager {
 	 * reconcile the Package again (guarded by echo_lock). */
 	pthread_mutex_t echo_lock;
 	json_t *own_releases;
+	/* Packages waiting for another's reconcile to end before they write
+	 * a status (name -> {waiter: true}): see wait_for_settling (under
+	 * settle_lock). */
+	pthread_mutex_t settle_lock;
+	json_t *settle_waiters;
 
 	/* The artifact generator's state (ctl_artifacts.c); NULL when the
 	 * manager has no artifact directory. */
@@ -179,6 +187,7 @@ int cz_artifacts_flux_tree(cz_manager *m, const json_t *flux,
 
 int cz_package_reconcile(cz_manager *m, cz_kube *kube, const char *key,
 			 cz_error *err);
+void cz_package_done(cz_manager *m, const char *key);
 int cz_source_reconcile(cz_manager *m, cz_kube *kube, const char *key,
 			cz_error *err);
 int cz_values_reconcile(cz_manager *m, cz_kube *kube, const char *key,

@@ -42,30 +42,31 @@ static const struct controller_def {
 	cz_reconcile_fn reconcile;
 	void (*setup)(cz_manager *m);
 	unsigned workers;
+	cz_done_fn done;
 } controllers[] = {
 	{ CZ_C_PACKAGE, "package", cz_package_reconcile,
-	  cz_package_controller_setup, 0 },
+	  cz_package_controller_setup, 0, cz_package_done },
 	{ CZ_C_SOURCE, "packagesource", cz_source_reconcile,
-	  cz_source_controller_setup, 1 },
+	  cz_source_controller_setup, 1, NULL },
 	{ CZ_C_VALUES, "values", cz_values_reconcile,
-	  cz_values_controller_setup, 1 },
+	  cz_values_controller_setup, 1, NULL },
 	{ CZ_C_PLUNGER, "plunger", cz_plunger_reconcile,
-	  cz_plunger_controller_setup, 1 },
+	  cz_plunger_controller_setup, 1, NULL },
 	{ CZ_C_ARTIFACTS, "artifacts", cz_artifacts_reconcile,
-	  cz_artifacts_controller_setup, 1 },
+	  cz_artifacts_controller_setup, 1, NULL },
 	{ CZ_C_FLUXSOURCE, "fluxsource", cz_fluxsource_reconcile,
-	  cz_fluxsource_controller_setup, 2 },
-	{ CZ_C_TAP, "tap", cz_tap_reconcile, cz_tap_controller_setup, 1 },
+	  cz_fluxsource_controller_setup, 2, NULL },
+	{ CZ_C_TAP, "tap", cz_tap_reconcile, cz_tap_controller_setup, 1, NULL },
 	{ CZ_C_HISTORY, "history", cz_history_reconcile,
-	  cz_history_controller_setup, 1 },
+	  cz_history_controller_setup, 1, NULL },
 	{ CZ_C_PLATFORM, "platform", cz_platform_reconcile,
-	  cz_platform_controller_setup, 1 },
+	  cz_platform_controller_setup, 1, NULL },
 	{ CZ_C_REPOSITORY, "repository", cz_repository_reconcile,
-	  cz_repository_controller_setup, 1 },
+	  cz_repository_controller_setup, 1, NULL },
 	{ CZ_C_VARIANT, "packagevariant", cz_variant_reconcile,
-	  cz_variant_controller_setup, 1 },
+	  cz_variant_controller_setup, 1, NULL },
 	{ CZ_C_INSTALL, "install", cz_install_reconcile,
-	  cz_install_controller_setup, 1 },
+	  cz_install_controller_setup, 1, NULL },
 };
 
 #define NCONTROLLERS (sizeof(controllers) / sizeof(controllers[0]))
@@ -203,6 +204,8 @@ static void *worker_main(void *arg)
 		}
 		process(c, kube, key);
 		cz_queue_done(c->queue, key);
+		if (c->done)
+			c->done(m, key);
 		free(key);
 	}
 cleanup:
@@ -307,6 +310,7 @@ static void init_controllers(cz_manager *m)
 
 		c->name = controllers[i].name;
 		c->reconcile = controllers[i].reconcile;
+		c->done = controllers[i].done;
 		c->nworkers = controllers[i].workers ? controllers[i].workers
 						     : m->opts.workers;
 		c->queue = cz_queue_new(c->name, NULL);
@@ -333,6 +337,8 @@ static cz_manager *manager_new(const cz_manager_opts *opts)
 	m->own_releases = json_object();
 	pthread_mutex_init(&m->echo_lock, NULL);
 	pthread_mutex_init(&m->cycle_lock, NULL);
+	pthread_mutex_init(&m->settle_lock, NULL);
+	m->settle_waiters = json_object();
 	m->graph_dirty = true;
 	init_controllers(m);
 	return m;
@@ -419,6 +425,8 @@ void cz_manager_stop(cz_manager *m)
 	json_decref(m->installs);
 	json_decref(m->own_releases);
 	pthread_mutex_destroy(&m->echo_lock);
+	json_decref(m->settle_waiters);
+	pthread_mutex_destroy(&m->settle_lock);
 	json_decref(m->cycle_candidates);
 	pthread_mutex_destroy(&m->cycle_lock);
 	pthread_rwlock_destroy(&m->lock);

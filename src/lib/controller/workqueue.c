@@ -183,6 +183,14 @@ void cz_queue_add(cz_queue *q, const char *key)
 	pthread_mutex_unlock(&q->mu);
 }
 
+void cz_queue_add_all(cz_queue *q, const char *const *keys, size_t n)
+{
+	pthread_mutex_lock(&q->mu);
+	for (size_t i = 0; i < n; i++)
+		add_locked(q, keys[i]);
+	pthread_mutex_unlock(&q->mu);
+}
+
 /* --- the delay heap ------------------------------------------------------ */
 
 static bool heap_less(const waiting *a, const waiting *b)
@@ -444,6 +452,17 @@ bool cz_queue_pending(cz_queue *q, const char *key)
 		  !cz_strmap_has(&q->processing, key);
 	pthread_mutex_unlock(&q->mu);
 	return pending;
+}
+
+bool cz_queue_busy(cz_queue *q, const char *key)
+{
+	bool busy;
+
+	pthread_mutex_lock(&q->mu);
+	busy = cz_strmap_has(&q->dirty, key) ||
+	       cz_strmap_has(&q->processing, key);
+	pthread_mutex_unlock(&q->mu);
+	return busy;
 }
 
 size_t cz_queue_len(cz_queue *q)

@@ -37,6 +37,9 @@ cz_queue *cz_queue_new(const char *name, const cz_queue_opts *opts);
 void cz_queue_free(cz_queue *q);
 
 void cz_queue_add(cz_queue *q, const char *key);
+/* Adds keys[0..n) at once: no worker sees some of them queued and not the
+ * others. */
+void cz_queue_add_all(cz_queue *q, const char *const *keys, size_t n);
 void cz_queue_add_after(cz_queue *q, const char *key, int64_t delay_ns);
 void cz_queue_add_rate_limited(cz_queue *q, const char *key);
 /* Clears the key's failure count (after a successful reconcile). */
@@ -57,6 +60,9 @@ void cz_queue_shutdown(cz_queue *q);
 /* True when key waits in the queue and no worker has it: it is certain
  * to be handed out later. */
 bool cz_queue_pending(cz_queue *q, const char *key);
+/* True when key is ready in the queue or a worker has it: a reconcile of
+ * key is certain to end soon (a key waiting out a delay is not busy). */
+bool cz_queue_busy(cz_queue *q, const char *key);
 /* Keys ready or waiting out a delay, for metrics and tests. */
 size_t cz_queue_len(cz_queue *q);
 /* True when nothing is queued, delayed or being processed. */
