@@ -77,17 +77,41 @@ bool cz_condition_same(const json_t *a, const json_t *b)
 	return true;
 }
 
+/* The body of a status write: the status subresource takes only status
+ * from it and keeps everything else as stored, as kube-apiserver does, so
+ * the identity is enough (a PackageSource's spec is most of its size). */
+static json_t *status_body(const json_t *obj, json_t *status)
+{
+	static const char *const identity[] = { "name", "namespace",
+						"resourceVersion", "uid" };
+	static const char *const type[] = { "apiVersion", "kind" };
+	const json_t *meta = json_object_get(obj, "metadata");
+	json_t *body = json_object();
+	json_t *m = json_object();
+
+	for (size_t i = 0; i < sizeof(type) / sizeof(type[0]); i++)
+		if (json_object_get(obj, type[i]))
+			json_object_set(body, type[i],
+					json_object_get(obj, type[i]));
+	for (size_t i = 0; i < sizeof(identity) / sizeof(identity[0]); i++)
+		if (json_object_get(meta, identity[i]))
+			json_object_set(m, identity[i],
+					json_object_get(meta, identity[i]));
+	json_object_set_new(body, "metadata", m);
+	json_object_set(body, "status", status);
+	return body;
+}
+
 int cz_write_status(cz_kube *kube, const cz_resource *r, const json_t *obj,
 		    json_t *status, json_t **out, cz_error *err)
 {
-	json_t *copy = json_deep_copy(obj);
+	json_t *body = status_body(obj, status);
 	char *path = cz_kube_path(r, cz_meta_str(obj, "namespace"),
 				  cz_meta_str(obj, "name"), "status", NULL);
 	int rc;
 
-	json_object_set(copy, "status", status);
-	rc = cz_kube_update(kube, path, copy, out, err);
-	json_decref(copy);
+	rc = cz_kube_update(kube, path, body, out, err);
+	json_decref(body);
 	free(path);
 	return rc;
 }

@@ -218,9 +218,9 @@ int cz_bootstrap_run(cz_manager *m, cz_kube *kube, cz_error *err);
 /* Shared helpers (common.c). */
 /* True when two conditions agree on everything but lastTransitionTime. */
 bool cz_condition_same(const json_t *a, const json_t *b);
-/* Writes status onto a copy of obj through the status subresource (a
- * compare-and-swap on obj's resourceVersion); the server's answer goes to
- * *out (may be NULL). */
+/* Writes status for obj through the status subresource (a compare-and-swap
+ * on obj's resourceVersion, and on its uid when it has one); the server's
+ * answer, the whole object, goes to *out (may be NULL). */
 int cz_write_status(cz_kube *kube, const cz_resource *r, const json_t *obj,
 		    json_t *status, json_t **out, cz_error *err);
 /* Server-side apply of obj by field manager, with force. */
