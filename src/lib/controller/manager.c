@@ -35,7 +35,7 @@ void cz_manager_opts_default(cz_manager_opts *o)
 }
 
 /* The table of controllers: name, reconcile, setup, workers (0: the
- * --workers option). */
+ * --workers option), and what runs after the queue let a key go. */
 static const struct controller_def {
 	enum cz_controller_id id;
 	const char *name;
