@@ -358,7 +358,7 @@ static int start(cz_server *srv, cz_pki *pki, cz_ctl_config *ctl,
 	if (rc == CZ_OK)
 		rc = cz_search_index_open(srv->opts.index,
 					  srv->opts.index_insecure,
-					  &srv->market, err);
+					  &srv->search_index, err);
 	if (rc == CZ_OK && cz_store_count(srv->store) == 0)
 		rc = ensure_default_namespace(srv, err);
 	if (rc == CZ_OK)
@@ -402,8 +402,8 @@ static void stop(cz_server *srv, cz_manager *mgr)
 	srv->values = NULL;
 	cz_revstore_close(srv->revisions);
 	srv->revisions = NULL;
-	cz_search_index_free(srv->market);
-	srv->market = NULL;
+	cz_search_index_free(srv->search_index);
+	srv->search_index = NULL;
 	cz_artifact_store_close(srv->artifacts);
 	srv->artifacts = NULL;
 	cz_tokens_free(srv->tokens);

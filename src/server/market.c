@@ -119,7 +119,7 @@ static json_t *item_json(const cz_search_index *c, const cz_market_entry *e)
 
 int cz_handle_market_search(cz_req *req)
 {
-	cz_search_index *c = req->srv->market;
+	cz_search_index *c = req->srv->search_index;
 	const cz_market_entry **found = NULL;
 	const char *term;
 	json_t *items = NULL;

@@ -51,7 +51,7 @@ typedef struct cz_server {
 	cz_artifact_store *artifacts; /* DIR/artifacts, served read-only */
 	struct cz_values_admission *values; /* Package values vs schemas */
 	struct cz_revstore *revisions; /* package revisions in git */
-	struct cz_search_index *market; /* the index /market/search reads */
+	struct cz_search_index *search_index; /* what /market/search reads */
 	cz_tokens *tokens;
 	cz_sessions *sessions; /* tokens cozypkgd issues for a while */
 	char *ca_pem;          /* what clients of srv->url trust */

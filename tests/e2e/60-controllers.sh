@@ -269,15 +269,21 @@ t "controllers: a dependency cycle is named in status, with no request storm" te
 
 # A fan-in: w.top depends on w.a and on eight w.bN, which depend on w.a;
 # w.a depends on w.root, created last.
+fanin_source() { # NAME COMPONENT PATH NAMESPACE [DEPENDS-ON]
+  printf -- '---\napiVersion: cozystack.io/v1alpha1\nkind: PackageSource\nmetadata: {name: %s}\nspec:\n  variants:\n  - name: default\n' "$1"
+  [[ -z ${5:-} ]] || printf '    dependsOn: [%s]\n' "$5"
+  printf '    components: [{name: %s, path: %s, install: {namespace: %s}}]\n' "$2" "$3" "$4"
+}
+
 fanin_catalog() {
   local i deps="w.a"
-  printf 'apiVersion: cozystack.io/v1alpha1\nkind: PackageSource\nmetadata: {name: w.root}\nspec:\n  variants:\n  - name: default\n    components: [{name: root, path: root, install: {namespace: w-root}}]\n'
-  printf -- '---\napiVersion: cozystack.io/v1alpha1\nkind: PackageSource\nmetadata: {name: w.a}\nspec:\n  variants:\n  - name: default\n    dependsOn: [w.root]\n    components: [{name: a, path: a, install: {namespace: w-a}}]\n'
+  fanin_source w.root root root w-root
+  fanin_source w.a a a w-a w.root
   for i in 1 2 3 4 5 6 7 8; do
-    printf -- '---\napiVersion: cozystack.io/v1alpha1\nkind: PackageSource\nmetadata: {name: w.b%s}\nspec:\n  variants:\n  - name: default\n    dependsOn: [w.a]\n    components: [{name: b%s, path: b, install: {namespace: w-b}}]\n' "$i" "$i"
+    fanin_source "w.b$i" "b$i" b w-b w.a
     deps+=", w.b$i"
   done
-  printf -- '---\napiVersion: cozystack.io/v1alpha1\nkind: PackageSource\nmetadata: {name: w.top}\nspec:\n  variants:\n  - name: default\n    dependsOn: [%s]\n    components: [{name: top, path: top, install: {namespace: w-top}}]\n' "$deps"
+  fanin_source w.top top top w-top "$deps"
 }
 
 test_ctl_settles_before_status() {

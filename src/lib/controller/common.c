@@ -77,27 +77,33 @@ bool cz_condition_same(const json_t *a, const json_t *b)
 	return true;
 }
 
+/* A new object with those of src's members named in names (NULL-ended)
+ * that it has, shared with src. */
+static json_t *copy_members(const json_t *src, const char *const *names)
+{
+	json_t *out = json_object();
+
+	for (size_t i = 0; names[i]; i++)
+		if (json_object_get(src, names[i]))
+			json_object_set(out, names[i],
+					json_object_get(src, names[i]));
+	return out;
+}
+
 /* The body of a status write: the status subresource takes only status
  * from it and keeps everything else as stored, as kube-apiserver does, so
  * the identity is enough (a PackageSource's spec is most of its size). */
 static json_t *status_body(const json_t *obj, json_t *status)
 {
+	static const char *const type[] = { "apiVersion", "kind", NULL };
 	static const char *const identity[] = { "name", "namespace",
-						"resourceVersion", "uid" };
-	static const char *const type[] = { "apiVersion", "kind" };
-	const json_t *meta = json_object_get(obj, "metadata");
-	json_t *body = json_object();
-	json_t *m = json_object();
+						"resourceVersion", "uid",
+						NULL };
+	json_t *body = copy_members(obj, type);
 
-	for (size_t i = 0; i < sizeof(type) / sizeof(type[0]); i++)
-		if (json_object_get(obj, type[i]))
-			json_object_set(body, type[i],
-					json_object_get(obj, type[i]));
-	for (size_t i = 0; i < sizeof(identity) / sizeof(identity[0]); i++)
-		if (json_object_get(meta, identity[i]))
-			json_object_set(m, identity[i],
-					json_object_get(meta, identity[i]));
-	json_object_set_new(body, "metadata", m);
+	json_object_set_new(body, "metadata",
+			    copy_members(json_object_get(obj, "metadata"),
+					 identity));
 	json_object_set(body, "status", status);
 	return body;
 }

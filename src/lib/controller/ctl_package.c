@@ -114,15 +114,27 @@ static json_t *affected_packages(cz_manager *m, const char *name,
 	return out;
 }
 
-/* All at once, so that a Package taken first finds the others queued
- * (see wait_for_settling). */
-static void enqueue_names(cz_manager *m, const json_t *names)
+/* Queues names (an array of names, or a set: an object whose keys are
+ * names) all at once, so that a Package taken first finds the others
+ * queued (see wait_for_settling). */
+static void enqueue_names(cz_manager *m, json_t *names)
 {
-	size_t n = json_array_size(names);
-	const char **keys = cz_xcalloc(n ? n : 1, sizeof(*keys));
+	size_t n = json_is_object(names) ? json_object_size(names)
+					 : json_array_size(names);
+	const char **keys;
+	const char *name;
+	json_t *v;
+	size_t i = 0;
 
-	for (size_t i = 0; i < n; i++)
-		keys[i] = json_string_value(json_array_get(names, i));
+	if (!n)
+		return; /* the common case after a reconcile: no one waits */
+	keys = cz_xcalloc(n, sizeof(*keys));
+	if (json_is_object(names))
+		json_object_foreach (names, name, v)
+			keys[i++] = name;
+	else
+		json_array_foreach (names, i, v)
+			keys[i] = json_string_value(v);
 	cz_queue_add_all(m->ctl[CZ_C_PACKAGE].queue, keys, n);
 	free(keys);
 }
@@ -598,15 +610,12 @@ static bool wait_for_settling(cz_manager *m, const cz_package *pkg)
 void cz_package_done(cz_manager *m, const char *key)
 {
 	json_t *waiters;
-	const char *w;
-	json_t *unused;
 
 	pthread_mutex_lock(&m->settle_lock);
 	waiters = json_incref(json_object_get(m->settle_waiters, key));
 	json_object_del(m->settle_waiters, key);
 	pthread_mutex_unlock(&m->settle_lock);
-	json_object_foreach (waiters, w, unused)
-		cz_queue_add(m->ctl[CZ_C_PACKAGE].queue, w);
+	enqueue_names(m, waiters);
 	json_decref(waiters);
 }
 

@@ -443,17 +443,6 @@ void cz_queue_shutdown(cz_queue *q)
 	pthread_mutex_unlock(&q->mu);
 }
 
-bool cz_queue_pending(cz_queue *q, const char *key)
-{
-	bool pending;
-
-	pthread_mutex_lock(&q->mu);
-	pending = cz_strmap_has(&q->dirty, key) &&
-		  !cz_strmap_has(&q->processing, key);
-	pthread_mutex_unlock(&q->mu);
-	return pending;
-}
-
 bool cz_queue_busy(cz_queue *q, const char *key)
 {
 	bool busy;

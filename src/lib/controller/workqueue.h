@@ -57,9 +57,6 @@ void cz_queue_done(cz_queue *q, const char *key);
 /* Wakes every blocked cz_queue_get(), which return NULL from then on. */
 void cz_queue_shutdown(cz_queue *q);
 
-/* True when key waits in the queue and no worker has it: it is certain
- * to be handed out later. */
-bool cz_queue_pending(cz_queue *q, const char *key);
 /* True when key is ready in the queue or a worker has it: a reconcile of
  * key is certain to end soon (a key waiting out a delay is not busy). */
 bool cz_queue_busy(cz_queue *q, const char *key);
