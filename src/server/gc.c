@@ -127,6 +127,12 @@ static void write_step(gc_state *gc, const char *key, const json_t *cur,
 }
 
 /* True when at least one owner of obj still exists. */
+static bool has_owners(const json_t *obj)
+{
+	return json_array_size(json_object_get(json_object_get(obj, "metadata"),
+					       "ownerReferences")) > 0;
+}
+
 static bool has_live_owner(gc_state *gc, const json_t *obj)
 {
 	json_t *refs = json_object_get(json_object_get(obj, "metadata"),
@@ -330,6 +336,13 @@ static void handle_event(gc_state *gc, const cz_event *ev)
 			owner_gone(gc, uid);
 	} else {
 		index_object(gc, ev->object->key, obj);
+		/* Written after its every owner went (a controller that read
+		 * its cache just before the owner's deletion): kube's collector
+		 * deletes such a dangling dependent, as the start-up sweep
+		 * does here. */
+		if (ev->type == CZ_EV_ADDED && has_owners(obj) &&
+		    !has_live_owner(gc, obj))
+			delete_key(gc, ev->object->key, "Background");
 	}
 	json_decref(obj);
 }
@@ -339,10 +352,8 @@ static void sweep_orphans(gc_state *gc, cz_blob **items, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		json_t *obj = view_of(gc, items[i]);
-		json_t *refs = json_object_get(json_object_get(obj, "metadata"),
-					       "ownerReferences");
 
-		if (json_array_size(refs) && !has_live_owner(gc, obj))
+		if (has_owners(obj) && !has_live_owner(gc, obj))
 			delete_key(gc, items[i]->key, "Background");
 		json_decref(obj);
 	}

@@ -207,6 +207,12 @@ EOF
     sleep 0.1
   done
   equals "$(k get hr -n demo -o name | wc -l)" 0
+  # A dependent written after its owner went (a controller acting on a
+  # cache from before the deletion) is collected too.
+  k create configmap late -n demo -o json --dry-run=client --from-literal=a=b |
+    python3 -c "import json,sys; o=json.load(sys.stdin); o['metadata']['ownerReferences']=[{'apiVersion':'cozystack.io/v1alpha1','kind':'Package','name':'demo.app','uid':'$uid'}]; print(json.dumps(o))" |
+    k create -f - >/dev/null
+  wait_until 10 eval '! k get cm late -n demo >/dev/null 2>&1'
   # Foreground: the owner stays until its dependents are gone.
   package_yaml demo.fg | k apply -f - >/dev/null
   uid=$(k get pkg demo.fg -o jsonpath='{.metadata.uid}')
