@@ -8,7 +8,7 @@
 set -euo pipefail
 build=${1:-build}
 n=${2:-10000}
-root=$(cd "$(dirname "$0")/.." && pwd)
+
 work=$(mktemp -d)
 pid=
 cleanup() { [[ -n $pid ]] && kill "$pid" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"; }
@@ -20,12 +20,9 @@ trap cleanup EXIT
 "$build/cozypkgd" --data "$work/data" --listen 127.0.0.1:0 --quiet >"$work/stdout" 2>"$work/log" &
 pid=$!
 for _ in $(seq 1 100); do grep -q '^kubeconfig:' "$work/stdout" 2>/dev/null && break; sleep 0.05; done
-url=$(sed -n 's/.*server: \(\S*\).*/\1/p' "$work/data/kubeconfig")
-
 echo "controllers load test: N=$n, $(nproc) cores, $(date -u +%Y-%m-%d)"
 cat "$work/gen.log"
-python3 "$root/bench/ctlload.py" "$url" "$(cat "$work/data/admin.token")" "$work/data/ca.crt" \
-  "$work/render.json" "$pid"
+"$build/bench/ctlload" "$work/data/kubeconfig" "$work/render.json" "$pid"
 if grep -q 'level=error' "$work/log"; then
   echo "controller errors: $(grep -c 'level=error' "$work/log")"
   grep 'level=error' "$work/log" | head -3

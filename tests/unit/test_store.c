@@ -627,6 +627,39 @@ static void test_stop_watches(void **state)
 	cz_watch_close(outlives);
 }
 
+/* A write wakes only the sleeping watches its key falls under: a watch of
+ * another resource sleeps through it. */
+static void test_watch_woken_only_for_its_prefix(void **state)
+{
+	fixture *fx = *state;
+	cz_store *st = open_store(fx);
+	cz_error err = CZ_ERROR_INIT;
+	cz_watch *w = NULL, *other = NULL;
+	waiter wt = { NULL, 1 };
+	pthread_t t;
+	char key[32];
+
+	assert_int_equal(cz_store_watch(st, "b/", 0, &w, &err), 0);
+	assert_int_equal(cz_store_watch(st, "a/", 0, &other, &err), 0);
+	wt.w = w;
+	pthread_create(&t, NULL, wait_for_event, &wt);
+	usleep(50000); /* the waiter is asleep */
+	for (int i = 0; i < 50; i++) {
+		snprintf(key, sizeof(key), "a/%d", i);
+		put(st, key, "{}");
+	}
+	put(st, "b/x", "{}");
+	pthread_join(t, NULL);
+	assert_int_equal(wt.rc, 0);
+	/* One wake-up for b/x; none for the fifty writes under a/. */
+	assert_true(cz_watch_wakeups(w) <= 1);
+	/* The writes it slept through are still the other watch's. */
+	expect_event(other, CZ_EV_ADDED, "a/0", 1);
+	cz_watch_close(w);
+	cz_watch_close(other);
+	cz_store_close(st);
+}
+
 enum { WATCHERS = 100, FANOUT_EVENTS = 60 };
 
 typedef struct recorder {
@@ -1126,6 +1159,7 @@ int main(void)
 		T(test_watch_gone_after_restart),
 		T(test_watch_falls_behind),
 		T(test_stop_watches),
+		T(test_watch_woken_only_for_its_prefix),
 		T(test_many_watchers),
 		T(test_concurrent_writers),
 		T(test_concurrent_compare_and_swap),

@@ -16,7 +16,7 @@ typedef struct event_slot {
 struct cz_hub {
 	atomic_size_t refs;
 	pthread_mutex_t mu;
-	pthread_cond_t cond; /* broadcast on every append and on stop */
+	pthread_condattr_t cond_attr; /* every watch's: the monotonic clock */
 	event_slot *slots;
 	size_t cap;
 	/* All below under mu.  The ring holds revisions first..head; it is
@@ -25,28 +25,36 @@ struct cz_hub {
 	int64_t head;
 	bool stopping;
 	size_t nwatches;
+	cz_watch *watches; /* every open watch, linked through next/prev */
 };
 
+/* Each watch sleeps on its own condition variable, and a write wakes only
+ * the sleeping watches whose prefix its key falls under: with one shared
+ * variable every write woke every watch of every resource, and the
+ * wake-ups cost more than the writes. */
 struct cz_watch {
 	cz_hub *hub;
 	char *prefix;
 	size_t prefix_len;
-	int64_t cursor; /* under hub->mu: every event up to it looked at */
+	/* All below under hub->mu. */
+	int64_t cursor; /* every event up to it looked at */
+	pthread_cond_t cond;
+	bool sleeping; /* in cz_watch_next's wait, not yet woken */
+	size_t wakeups;
+	cz_watch *next;
+	cz_watch *prev;
 };
 
 cz_hub *cz_hub_new(size_t cap, int64_t start_rv)
 {
 	cz_hub *hub = cz_xcalloc(1, sizeof(*hub));
-	pthread_condattr_t attr;
 
 	atomic_init(&hub->refs, 1);
 	pthread_mutex_init(&hub->mu, NULL);
 	/* Timeouts are measured on the monotonic clock so that setting the
 	 * wall clock neither cuts nor stretches a wait. */
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&hub->cond, &attr);
-	pthread_condattr_destroy(&attr);
+	pthread_condattr_init(&hub->cond_attr);
+	pthread_condattr_setclock(&hub->cond_attr, CLOCK_MONOTONIC);
 	hub->cap = cap;
 	hub->slots = cz_xcalloc(cap, sizeof(*hub->slots));
 	hub->first = start_rv + 1;
@@ -69,7 +77,7 @@ void cz_hub_unref(cz_hub *hub)
 	for (size_t i = 0; i < hub->cap; i++)
 		cz_blob_unref(hub->slots[i].object);
 	free(hub->slots);
-	pthread_cond_destroy(&hub->cond);
+	pthread_condattr_destroy(&hub->cond_attr);
 	pthread_mutex_destroy(&hub->mu);
 	free(hub);
 }
@@ -77,6 +85,13 @@ void cz_hub_unref(cz_hub *hub)
 static event_slot *slot_of(cz_hub *hub, int64_t rv)
 {
 	return &hub->slots[(uint64_t)rv % hub->cap];
+}
+
+static void wake(cz_watch *w)
+{
+	w->sleeping = false;
+	w->wakeups++;
+	pthread_cond_signal(&w->cond);
 }
 
 void cz_hub_append(cz_hub *hub, int64_t rv, cz_event_type type,
@@ -93,7 +108,10 @@ void cz_hub_append(cz_hub *hub, int64_t rv, cz_event_type type,
 	hub->head = rv;
 	if (hub->head - hub->first + 1 > (int64_t)hub->cap)
 		hub->first = hub->head - (int64_t)hub->cap + 1;
-	pthread_cond_broadcast(&hub->cond);
+	for (cz_watch *w = hub->watches; w; w = w->next)
+		if (w->sleeping &&
+		    strncmp(object->key, w->prefix, w->prefix_len) == 0)
+			wake(w);
 	pthread_mutex_unlock(&hub->mu);
 	/* Outside the lock: dropping the last reference frees memory. */
 	cz_blob_unref(overwritten);
@@ -103,7 +121,9 @@ void cz_hub_stop(cz_hub *hub)
 {
 	pthread_mutex_lock(&hub->mu);
 	hub->stopping = true;
-	pthread_cond_broadcast(&hub->cond);
+	for (cz_watch *w = hub->watches; w; w = w->next)
+		if (w->sleeping)
+			wake(w);
 	pthread_mutex_unlock(&hub->mu);
 }
 
@@ -147,6 +167,11 @@ int cz_hub_watch(cz_hub *hub, const char *prefix, int64_t from_rv,
 	w->prefix = cz_xstrdup(prefix ? prefix : "");
 	w->prefix_len = strlen(w->prefix);
 	w->cursor = from_rv ? from_rv : hub->head;
+	pthread_cond_init(&w->cond, &hub->cond_attr);
+	w->next = hub->watches;
+	if (hub->watches)
+		hub->watches->prev = w;
+	hub->watches = w;
 	hub->nwatches++;
 	*out = w;
 cleanup:
@@ -215,11 +240,13 @@ int cz_watch_next(cz_watch *w, int timeout_ms, cz_event *ev, cz_error *err)
 		}
 		if (timeout_ms == 0)
 			break;
+		w->sleeping = true;
 		if (timeout_ms < 0)
-			pthread_cond_wait(&hub->cond, &hub->mu);
-		else if (pthread_cond_timedwait(&hub->cond, &hub->mu,
+			pthread_cond_wait(&w->cond, &hub->mu);
+		else if (pthread_cond_timedwait(&w->cond, &hub->mu,
 						&deadline) == ETIMEDOUT)
 			timeout_ms = 0; /* one last look, then time out */
+		w->sleeping = false;
 	}
 	pthread_mutex_unlock(&hub->mu);
 	return rc;
@@ -235,14 +262,31 @@ int64_t cz_watch_revision(cz_watch *w)
 	return rv;
 }
 
+size_t cz_watch_wakeups(cz_watch *w)
+{
+	size_t n;
+
+	pthread_mutex_lock(&w->hub->mu);
+	n = w->wakeups;
+	pthread_mutex_unlock(&w->hub->mu);
+	return n;
+}
+
 void cz_watch_close(cz_watch *w)
 {
 	if (!w)
 		return;
 	pthread_mutex_lock(&w->hub->mu);
 	w->hub->nwatches--;
+	if (w->prev)
+		w->prev->next = w->next;
+	else
+		w->hub->watches = w->next;
+	if (w->next)
+		w->next->prev = w->prev;
 	pthread_mutex_unlock(&w->hub->mu);
 	cz_hub_unref(w->hub);
+	pthread_cond_destroy(&w->cond);
 	free(w->prefix);
 	free(w);
 }

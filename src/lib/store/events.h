@@ -7,7 +7,8 @@
  * Every write makes exactly one event and revisions are consecutive, so the
  * event of revision r lives in slot r % cap of one shared ring: no queue per
  * watcher.  A watch is a cursor (the last revision it has looked at); a
- * write appends one slot and broadcasts one condition variable.  A cursor
+ * write appends one slot and wakes the sleeping watches its key is under,
+ * each on its own condition variable.  A cursor
  * that the ring has overtaken gets CZ_EGONE.  The hub is reference counted:
  * the store holds one reference and every watch another, so a watch closed
  * after the store still finds its hub.

@@ -132,6 +132,10 @@ int cz_watch_next(cz_watch *w, int timeout_ms, cz_event *ev, cz_error *err);
 /* The revision up to which this watcher has seen every event (delivered,
  * or skipped for not matching its prefix), or its start: a bookmark. */
 int64_t cz_watch_revision(cz_watch *w);
+/* How many times a write (or the stop) woke this watch from its wait: a
+ * write wakes only the watches whose prefix its key is under.  For tests
+ * and metrics. */
+size_t cz_watch_wakeups(cz_watch *w);
 void cz_watch_close(cz_watch *w); /* NULL-safe */
 size_t cz_store_watch_count(cz_store *st);
 /* Wakes every watcher so that cz_watch_next returns CZ_EIO (graceful
