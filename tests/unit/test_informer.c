@@ -275,6 +275,8 @@ static cz_informer *started(fixture *f, unsigned resync_seconds)
 /* The same behaviour whether the cache keeps trees or text. */
 static void follows(bool compact)
 {
+	static const char *const name_path[] = { "metadata.name" };
+	cz_projection *name_only = cz_projection_new(name_path, 1);
 	fixture f;
 	cz_informer *inf;
 	cz_informer_stats stats;
@@ -299,6 +301,12 @@ static void follows(bool compact)
 	/* Cached objects do not keep what no controller reads. */
 	assert_null(json_object_get(json_object_get(obj, "metadata"),
 				    "managedFields"));
+	json_decref(obj);
+	/* A view parses only what it names of the store's shared text; a
+	 * cache of trees hands over the whole object. */
+	obj = cz_informer_get_view(inf, NULL, "a", name_only);
+	assert_string_equal(cz_meta_str(obj, "name"), "a");
+	assert_true(!json_object_get(obj, "spec") == compact);
 	json_decref(obj);
 	delete_package(&f, "b");
 	assert_true(eventually(&f, "delete", "b", 1));
@@ -327,6 +335,7 @@ static void follows(bool compact)
 	assert_true(eventually(&f, "resync", "d", 1));
 	cz_informer_free(inf);
 	fixture_close(&f);
+	cz_projection_free(name_only);
 }
 
 static void test_follows_adds_updates_deletes(void **state)

@@ -120,14 +120,48 @@ static void test_broken_input(void **state)
 	free(deep);
 }
 
+/* "-" paths: everything but the member named, as jansson would parse it. */
+static void test_leaves_out_a_member(void **state)
+{
+	const char *no_fields[] = { "-metadata.managedFields" };
+	const char *object = "{\"kind\":\"X\",\"metadata\":{\"name\":\"a\","
+			     "\"managedFields\":[{\"f\":{\"x\":[1,2]}}],"
+			     "\"labels\":{\"k\":\"v\"}},\"spec\":{\"n\":"
+			     "[1,{\"m\":\"\\u00e9\"}]},\"data\":null}";
+	const char *mixed[] = { "-metadata.managedFields", "status.phase" };
+	json_t *whole = json_loads(object, 0, NULL);
+	char *want;
+
+	(void)state;
+	json_object_del(json_object_get(whole, "metadata"), "managedFields");
+	want = json_dumps(whole, JSON_COMPACT | JSON_SORT_KEYS);
+	expect(object, no_fields, 1, want);
+	/* No metadata object: nothing to leave out, all else stays. */
+	expect("{\"metadata\":[1],\"a\":{}}", no_fields, 1,
+	       "{\"a\":{},\"metadata\":[1]}");
+	/* A kept path beside: the root keeps everything still. */
+	expect("{\"status\":{\"phase\":1,\"x\":2},\"metadata\":{"
+	       "\"managedFields\":[],\"uid\":\"u\"}}",
+	       mixed, 2,
+	       "{\"metadata\":{\"uid\":\"u\"},\"status\":{\"phase\":1}}");
+	free(want);
+	json_decref(whole);
+}
+
 static void test_bad_paths(void **state)
 {
 	const char *bad[][1] = { { "" }, { "a..b" }, { "a[x]" }, { "a[].b[" },
-				 { ".a" } };
+				 { ".a" }, { "-" }, { "-a[].b" }, { "-a~" } };
+	/* A "-" path and a kept one that would undo each other. */
+	const char *clash[][2] = { { "a.b", "-a.b" }, { "-a.b", "a.b" },
+				   { "a", "-a.b" }, { "-a.b", "a.b.c" },
+				   { "a.b.c", "-a.b" } };
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_null(cz_projection_new(bad[i], 1));
+	for (size_t i = 0; i < sizeof(clash) / sizeof(clash[0]); i++)
+		assert_null(cz_projection_new(clash[i], 2));
 	assert_null(cz_projection_new(NULL, 0));
 }
 
@@ -138,6 +172,7 @@ int main(void)
 		cmocka_unit_test(test_whole_member_and_raw_text),
 		cmocka_unit_test(test_escaped_keys_and_values),
 		cmocka_unit_test(test_broken_input),
+		cmocka_unit_test(test_leaves_out_a_member),
 		cmocka_unit_test(test_bad_paths),
 	};
 

@@ -351,6 +351,7 @@ cleanup:
 typedef struct direct_watch {
 	cz_kube_event_fn on_event;
 	void *ctx;
+	const cz_projection *proj; /* what of each object to parse */
 	cz_filters *filters;
 	bool bookmarks;
 	time_t deadline;
@@ -368,9 +369,13 @@ static const char *event_type(cz_event_type t)
 
 static int deliver(direct_watch *dw, const char *type, cz_blob *b)
 {
-	json_t *obj = cz_blob_json(b);
+	json_t *obj = NULL;
 	int rc = CZ_OK;
 
+	if (!dw->proj)
+		obj = cz_blob_json(b);
+	else if (cz_json_project(b->data, b->len, dw->proj, &obj, NULL) < 0)
+		obj = NULL; /* cannot be: the store wrote the text */
 	if (obj && cz_filters_match(dw->filters, obj))
 		rc = dw->on_event(dw->ctx, type, obj, b);
 	json_decref(obj);
@@ -465,11 +470,12 @@ static int follow(direct_watch *dw, const cz_resource *r, cz_watch *w,
 }
 
 static int direct_watch_run(void *ctx, const char *path,
+			    const cz_projection *proj,
 			    cz_kube_event_fn on_event, void *event_ctx,
 			    volatile int *stop, cz_error *err)
 {
 	direct_shared *sh = ((direct_ctx *)ctx)->shared;
-	direct_watch dw = { on_event, event_ctx, NULL, false, 0, 0 };
+	direct_watch dw = { on_event, event_ctx, proj, NULL, false, 0, 0 };
 	direct_req r;
 	cz_api_call c;
 	cz_watch *w = NULL;

@@ -202,7 +202,14 @@ void cz_meta_add_maps(json_t *into, const json_t *from)
 
 json_t *cz_live_source(cz_manager *m, const char *name)
 {
-	json_t *obj = cz_informer_get(m->inf[CZ_W_SOURCES], NULL, name);
+	return cz_live_source_view(m, name, NULL);
+}
+
+json_t *cz_live_source_view(cz_manager *m, const char *name,
+			    const cz_projection *view)
+{
+	json_t *obj = cz_informer_get_view(m->inf[CZ_W_SOURCES], NULL, name,
+					   view);
 
 	if (obj && cz_meta_str(obj, "deletionTimestamp")) {
 		json_decref(obj);

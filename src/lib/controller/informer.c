@@ -184,6 +184,9 @@ struct cz_informer {
 
 	unsigned resync_seconds;
 	bool keep_managed_fields;
+	/* "-metadata.managedFields" unless they are kept: what is parsed of
+	 * an event or of a compact cache's text. */
+	cz_projection *view;
 	bool compact;
 	pthread_t thread;
 	pthread_t resync_thread;
@@ -294,25 +297,36 @@ static void entry_free_value(void *value)
 
 static void fill_type(const cz_informer *inf, json_t *obj);
 
+/* A shared text parsed as callers get it: through view, else through
+ * the informer's own (the object without managedFields).  NULL when it
+ * does not parse (it cannot: the store wrote it).  Needs no lock. */
+static json_t *blob_object(const cz_informer *inf, const cz_blob *b,
+			   const cz_projection *view)
+{
+	json_t *obj = NULL;
+
+	if (!view)
+		view = inf->view;
+	if (!view)
+		obj = json_loadb(b->data, b->len, 0, NULL);
+	else if (cz_json_project(b->data, b->len, view, &obj, NULL) < 0)
+		obj = NULL;
+	if (obj)
+		fill_type(inf, obj);
+	return obj;
+}
+
 /* The entry's object as callers get it: a new reference, or NULL when a
- * compact cache's text does not parse (it cannot: the cache or the store
- * wrote it).  A shared blob is the object as stored, so it gets here what
- * the cache does to the objects it keeps itself. */
+ * compact cache's text does not parse.  A shared blob is the object as
+ * stored, so it gets here what the cache does to the objects it keeps
+ * itself. */
 static json_t *entry_object(const cz_informer *inf, const entry *e)
 {
-	json_t *obj;
-
 	if (e->text)
 		return json_loadb(e->text, e->len, 0, NULL);
 	if (!e->blob)
 		return json_incref(e->obj);
-	obj = json_loadb(e->blob->data, e->blob->len, 0, NULL);
-	if (obj && !inf->keep_managed_fields)
-		json_object_del(json_object_get(obj, "metadata"),
-				"managedFields");
-	if (obj)
-		fill_type(inf, obj);
-	return obj;
+	return blob_object(inf, e->blob, NULL);
 }
 
 /* The object an entry that leaves the cache hands to its handlers (a
@@ -709,8 +723,8 @@ static int watch_once(cz_informer *inf, cz_error *err)
 	pthread_mutex_lock(&inf->mu);
 	inf->stats.watches++;
 	pthread_mutex_unlock(&inf->mu);
-	rc = cz_kube_watch(inf->kube, path, on_watch_event, inf, &inf->stop,
-			   err);
+	rc = cz_kube_watch_projected(inf->kube, path, inf->view,
+				     on_watch_event, inf, &inf->stop, err);
 	free(rv);
 	free(query);
 	free(path);
@@ -796,6 +810,13 @@ int cz_informer_new(cz_kube *kube, const cz_informer_opts *opts,
 	inf->page_size = opts->page_size ? opts->page_size : DEFAULT_PAGE_SIZE;
 	inf->resync_seconds = opts->resync_seconds;
 	inf->keep_managed_fields = opts->keep_managed_fields;
+	if (!inf->keep_managed_fields) {
+		static const char *const no_fields[] = {
+			"-metadata.managedFields"
+		};
+
+		inf->view = cz_projection_new(no_fields, 1);
+	}
 	inf->compact = opts->compact;
 	inf->need_list = true;
 	if ((rc = cz_kube_dup(kube, &inf->kube, err)) < 0) {
@@ -815,6 +836,7 @@ void cz_informer_free(cz_informer *inf)
 	hmap_release(&inf->by_ns, set_free_value);
 	hmap_release(&inf->by_key, entry_free_value);
 	cz_kube_free(inf->kube);
+	cz_projection_free(inf->view);
 	free(inf->handlers);
 	free(inf->ns);
 	free(inf->label_selector);
@@ -954,19 +976,34 @@ bool cz_informer_wait_synced(cz_informer *inf, volatile int *stop)
 	return synced;
 }
 
-json_t *cz_informer_get(cz_informer *inf, const char *ns, const char *name)
+json_t *cz_informer_get_view(cz_informer *inf, const char *ns,
+			     const char *name, const cz_projection *view)
 {
 	char *key = ns && *ns ? cz_xasprintf("%s/%s", ns, name)
 			      : cz_xstrdup(name);
 	entry *e;
+	cz_blob *shared = NULL;
 	json_t *obj = NULL;
 
 	pthread_mutex_lock(&inf->mu);
-	if ((e = hmap_get(&inf->by_key, key)))
+	e = hmap_get(&inf->by_key, key);
+	/* A shared text is parsed after the lock: the other readers and the
+	 * informer's thread need not wait for it. */
+	if (e && e->blob)
+		shared = cz_blob_ref(e->blob);
+	else if (e)
 		obj = entry_object(inf, e);
 	pthread_mutex_unlock(&inf->mu);
+	if (shared)
+		obj = blob_object(inf, shared, view);
+	cz_blob_unref(shared);
 	free(key);
 	return obj;
+}
+
+json_t *cz_informer_get(cz_informer *inf, const char *ns, const char *name)
+{
+	return cz_informer_get_view(inf, ns, name, NULL);
 }
 
 typedef struct pick_ctx {

@@ -24,6 +24,7 @@
 
 #include "api/resource.h"
 #include "kube/client.h"
+#include "object/project.h"
 #include "util/error.h"
 
 typedef struct cz_informer cz_informer;
@@ -78,6 +79,11 @@ bool cz_informer_wait_synced(cz_informer *inf, volatile int *stop);
 /* The cached object (new reference, read-only) or NULL.  ns NULL or ""
  * for cluster-scoped objects. */
 json_t *cz_informer_get(cz_informer *inf, const char *ns, const char *name);
+/* As cz_informer_get, where view (NULL: the whole object) names what the
+ * caller reads: a compact cache over the in-process client parses only
+ * that of the stored text.  Other caches hand over the whole object. */
+json_t *cz_informer_get_view(cz_informer *inf, const char *ns,
+			     const char *name, const cz_projection *view);
 /* The same for a queue key, "ns/name" or "name". */
 json_t *cz_informer_get_key(cz_informer *inf, const char *key);
 /*

@@ -246,5 +246,9 @@ void cz_enqueue_object(cz_controller *c, const json_t *obj);
  * or NULL when it is gone or being deleted.  The live catalog keeps only
  * what it decodes of a source, not the object. */
 json_t *cz_live_source(cz_manager *m, const char *name);
+/* The same, parsing only what view names (NULL: everything but
+ * managedFields). */
+json_t *cz_live_source_view(cz_manager *m, const char *name,
+			    const cz_projection *view);
 
 #endif

@@ -834,6 +834,15 @@ static int watch_result(watch_state *w, CURLcode cc)
 int cz_kube_watch(cz_kube *k, const char *path, cz_kube_event_fn on_event,
 		  void *ctx, volatile int *stop, cz_error *err)
 {
+	return cz_kube_watch_projected(k, path, NULL, on_event, ctx, stop,
+				       err);
+}
+
+int cz_kube_watch_projected(cz_kube *k, const char *path,
+			    const cz_projection *proj,
+			    cz_kube_event_fn on_event, void *ctx,
+			    volatile int *stop, cz_error *err)
+{
 	struct curl_slist *headers = NULL;
 	watch_state w = { .k = k, .on_event = on_event, .ctx = ctx,
 			  .stop = stop, .err = err };
@@ -841,8 +850,8 @@ int cz_kube_watch(cz_kube *k, const char *path, cz_kube_event_fn on_event,
 	int rc;
 
 	if (k->transport)
-		return k->transport->watch(k->transport_ctx, path, on_event,
-					   ctx, stop, err);
+		return k->transport->watch(k->transport_ctx, path, proj,
+					   on_event, ctx, stop, err);
 	headers = make_headers(k, NULL);
 	cz_buf_init(&w.line, k->opts.max_body);
 	set_common(k, path, headers);

@@ -68,9 +68,10 @@ typedef struct cz_kube_transport {
 		       const char *content_type, const json_t *body,
 		       const cz_projection *proj, cz_kube_response *resp,
 		       cz_error *err);
-	/* A watch, as cz_kube_watch. */
-	int (*watch)(void *ctx, const char *path, cz_kube_event_fn on_event,
-		     void *event_ctx, volatile int *stop, cz_error *err);
+	/* A watch, as cz_kube_watch_projected. */
+	int (*watch)(void *ctx, const char *path, const cz_projection *proj,
+		     cz_kube_event_fn on_event, void *event_ctx,
+		     volatile int *stop, cz_error *err);
 	/* A context for another handle (another thread); NULL on failure. */
 	void *(*dup)(void *ctx);
 	void (*free)(void *ctx);
@@ -178,5 +179,14 @@ int cz_kube_check(const cz_kube *k, const cz_kube_response *resp,
  */
 int cz_kube_watch(cz_kube *k, const char *path, cz_kube_event_fn on_event,
 		  void *ctx, volatile int *stop, cz_error *err);
+/* The same, where proj (may be NULL) says what of each object the caller
+ * reads, e.g. "-metadata.managedFields": a transport that holds the
+ * stored text (the in-process one) parses only that, so object is then
+ * text projected through proj.  Over HTTPS the whole object comes: the
+ * caller must accept either. */
+int cz_kube_watch_projected(cz_kube *k, const char *path,
+			    const cz_projection *proj,
+			    cz_kube_event_fn on_event, void *ctx,
+			    volatile int *stop, cz_error *err);
 
 #endif

@@ -14,6 +14,8 @@ typedef struct proj_node {
 	bool each;
 	bool leaf;
 	bool raw; /* leaf kept as its JSON text, unparsed */
+	bool open; /* on a "-" path: members it does not name are kept */
+	bool drop; /* the end of a "-" path: skipped */
 	struct proj_node *children;
 	size_t nchildren;
 	size_t cap;
@@ -49,25 +51,29 @@ static proj_node *child(proj_node *n, const char *name, size_t len, bool each)
 	return c;
 }
 
-/* Adds one dotted path; false when it is malformed. */
+/* Adds one dotted path; false when it is malformed, or when a dropped
+ * path and a kept one meet (one would silently undo the other). */
 static bool add_path(proj_node *root, const char *text)
 {
 	proj_node *n = root;
-	size_t len = strlen(text);
-	bool raw = len && text[len - 1] == '~';
-	char *copy = cz_xstrndup(text, raw ? len - 1 : len);
+	bool drop = text[0] == '-';
+	size_t len = strlen(text + drop);
+	bool raw = len && text[drop + len - 1] == '~';
+	char *copy = cz_xstrndup(text + drop, raw ? len - 1 : len);
 	const char *path = copy;
-	bool ok = true;
+	bool ok = !(drop && raw);
 
 	while (ok && *path) {
 		len = strcspn(path, ".[");
 		bool each = path[len] == '[';
 
-		if (!len || (each && strncmp(path + len, "[]", 2) != 0)) {
+		if (!len || (each && (drop || strncmp(path + len, "[]", 2)))) {
 			ok = false;
 			break;
 		}
+		n->open |= drop;
 		n = child(n, path, len, each);
+		ok = drop ? !n->leaf : !n->drop;
 		path += len + (each ? 2 : 0);
 		if (*path == '.')
 			path++;
@@ -75,9 +81,10 @@ static bool add_path(proj_node *root, const char *text)
 			ok = false;
 	}
 	free(copy);
-	if (!ok || n == root)
+	if (!ok || n == root || (drop && n->nchildren))
 		return false;
-	n->leaf = true;
+	n->leaf = !drop;
+	n->drop = drop;
 	n->raw = raw;
 	return true;
 }
@@ -318,7 +325,7 @@ static int project_member(scanner *sc, const proj_node *c, size_t depth,
 			  json_t **value)
 {
 	*value = NULL;
-	if (!c)
+	if (!c || c->drop)
 		return skip_value(sc);
 	skip_ws(sc);
 	if (c->each) {
@@ -333,6 +340,7 @@ static int project_object(scanner *sc, const proj_node *n, size_t depth,
 			  json_t **out)
 {
 	json_t *obj = json_object();
+	const proj_node *c;
 	char *key = NULL;
 	int rc;
 
@@ -348,9 +356,12 @@ static int project_object(scanner *sc, const proj_node *n, size_t depth,
 
 		skip_ws(sc);
 		if ((rc = read_key(sc, &key)) < 0 ||
-		    (rc = expect(sc, ':', "expected ':'")) < 0 ||
-		    (rc = project_member(sc, find_child(n, key), depth,
-					 &value)) < 0)
+		    (rc = expect(sc, ':', "expected ':'")) < 0)
+			break;
+		c = find_child(n, key);
+		rc = !c && n->open ? parse_whole(sc, &value)
+				   : project_member(sc, c, depth, &value);
+		if (rc < 0)
 			break;
 		if (value)
 			json_object_set_new(obj, key, value);
@@ -392,8 +403,9 @@ static int project_value(scanner *sc, const proj_node *n, size_t depth,
 	skip_ws(sc);
 	if (sc->pos < sc->len && sc->s[sc->pos] == '{')
 		return project_object(sc, n, depth, out);
-	/* Not an object where the path needs one: dropped. */
-	return skip_value(sc);
+	/* Not an object where the path needs one: kept whole where only a
+	 * member was to go, else dropped. */
+	return n->open ? parse_whole(sc, out) : skip_value(sc);
 }
 
 int cz_json_project(const char *data, size_t len, const cz_projection *p,

@@ -21,6 +21,13 @@
  * members on some path; a value of the wrong type along a path (an array
  * where an object is expected) is dropped.
  *
+ * A path starting with "-" names what to leave out instead:
+ * "-metadata.managedFields" keeps the whole document but that member.
+ * The objects along such a path keep, whole, every member no path names;
+ * a value that is not an object where one is expected is kept whole.  A
+ * "-" path has no "[]" or "~", ends where no kept path continues, and
+ * meets no kept path's end.
+ *
  * Skipped text is scanned for structure (strings, brackets, nesting) but
  * not validated token by token; any imbalance, a truncated text or nesting
  * deeper than CZ_PROJECT_MAX_DEPTH is an error naming the byte offset.
@@ -31,7 +38,8 @@
 
 #include "util/error.h"
 
-#define CZ_PROJECT_MAX_DEPTH 512
+/* jansson's own limit: whatever the store accepts, a projection reads. */
+#define CZ_PROJECT_MAX_DEPTH 2048
 
 typedef struct cz_projection cz_projection;
 
