@@ -375,6 +375,33 @@ static void test_yaml_exact_scalars(void **state)
 	json_decref(v);
 }
 
+/* The store's text: every value reads back as itself, reals as reals. */
+static void test_json_stored_round_trip(void **state)
+{
+	json_t *v = json_of("{\"whole\": 1000.0, \"neg\": -2.0, \"tenth\": 0.1,"
+			    " \"big\": 1e21, \"tiny\": 1e-7, \"int\": 7,"
+			    " \"s\": \"<&>\\u2028\", \"l\": [0.0, 3]}");
+	cz_buf out;
+	json_t *back;
+
+	(void)state;
+	cz_buf_init(&out, CZ_BUF_UNLIMITED);
+	assert_int_equal(cz_emit_json_stored(&out, v, NULL), CZ_OK);
+	assert_string_equal(out.data,
+			    "{\"whole\":1000.0,\"neg\":-2.0,\"tenth\":0.1,"
+			    "\"big\":1e+21,\"tiny\":1e-7,\"int\":7,"
+			    "\"s\":\"\\u003c\\u0026\\u003e\\u2028\","
+			    "\"l\":[0.0,3]}");
+	back = json_loadb(out.data, out.len, 0, NULL);
+	assert_non_null(back);
+	assert_true(json_equal(back, v));
+	assert_true(json_is_real(json_object_get(back, "whole")));
+	assert_true(json_is_integer(json_object_get(back, "int")));
+	json_decref(back);
+	cz_buf_release(&out);
+	json_decref(v);
+}
+
 static void test_json_exact(void **state)
 {
 	json_t *v = json_of("{\"kind\": \"List\", \"items\": [{\"a\": 1,"
@@ -520,6 +547,7 @@ int main(void)
 		cmocka_unit_test(test_yaml_exact_layout),
 		cmocka_unit_test(test_yaml_exact_scalars),
 		cmocka_unit_test(test_json_exact),
+		cmocka_unit_test(test_json_stored_round_trip),
 		cmocka_unit_test(test_emit_refuses_invalid_utf8),
 		cmocka_unit_test(test_emit_respects_buffer_cap),
 		cmocka_unit_test(test_format_double),

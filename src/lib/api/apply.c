@@ -766,6 +766,18 @@ static json_t *without_managed(const json_t *obj)
 	return copy;
 }
 
+/* {"status": obj's status}: all a subresource's write can own (see
+ * strip_set), so all its comparison needs to walk. */
+static json_t *status_only(const json_t *obj)
+{
+	json_t *status = json_object_get(obj, "status");
+	json_t *out = json_object();
+
+	if (status)
+		json_object_set(out, "status", status);
+	return out;
+}
+
 /* ------------------------------------------------------------------ */
 /* Update                                                               */
 
@@ -785,8 +797,10 @@ void cz_managed_fields_update(json_t *obj_new, const json_t *obj_old,
 {
 	entries es;
 	comparison cmp;
-	json_t *old_plain = without_managed(obj_old);
-	json_t *new_plain = without_managed(obj_new);
+	json_t *old_plain = subresource ? status_only(obj_old)
+					: without_managed(obj_old);
+	json_t *new_plain = subresource ? status_only(obj_new)
+					: without_managed(obj_new);
 	json_t *changed = json_object();
 	entry *e;
 

@@ -21,6 +21,7 @@ typedef struct writer {
 	cz_buf *out;
 	cz_error *err;
 	int rc; /* first failure; later writes are discarded */
+	bool keep_reals; /* a real reads back as a real: "2.0", not "2" */
 	size_t used;
 	char stage[STAGE_SIZE];
 } writer;
@@ -109,6 +110,8 @@ static void w_real(writer *w, double v)
 	}
 	cz_format_double(v, buf, sizeof(buf));
 	w_str(w, buf);
+	if (w->keep_reals && !strpbrk(buf, ".e"))
+		w_put(w, ".0", 2);
 }
 
 /* Heap-allocated: the stage is too big for a library function's stack.
@@ -120,6 +123,7 @@ static writer *writer_new(cz_buf *out, cz_error *err)
 	w->out = out;
 	w->err = err;
 	w->rc = CZ_OK;
+	w->keep_reals = false;
 	w->used = 0;
 	return w;
 }
@@ -900,6 +904,19 @@ int cz_emit_json(cz_buf *out, const json_t *value, bool compact,
 	json_node(w, value, 0, compact);
 	if (!compact)
 		w_ch(w, '\n');
+	rc = w_finish(w, start);
+	free(w);
+	return rc;
+}
+
+int cz_emit_json_stored(cz_buf *out, const json_t *value, cz_error *err)
+{
+	writer *w = writer_new(out, err);
+	size_t start = out->len;
+	int rc;
+
+	w->keep_reals = true;
+	json_node(w, value, 0, true);
 	rc = w_finish(w, start);
 	free(w);
 	return rc;

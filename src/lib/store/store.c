@@ -8,6 +8,7 @@
 
 #include <sqlite3.h>
 
+#include "object/emit.h"
 #include "util/blob.h"
 #include "store/events.h"
 #include "store/index.h"
@@ -534,20 +535,23 @@ static int set_resource_version(json_t *obj, int64_t rv, cz_error *err)
 static int make_blob(const char *key, json_t *obj, int64_t rv,
 		     cz_blob **out, cz_error *err)
 {
-	char *text = NULL;
+	cz_buf text;
+	cz_error inner = CZ_ERROR_INIT;
 	int rc;
 
 	*out = NULL;
 	if ((rc = set_resource_version(obj, rv, err)) < 0)
 		return rc;
-	/* No JSON_SORT_KEYS: the object keeps its own key order. */
-	text = json_dumps(obj, JSON_COMPACT);
-	if (!text)
-		return cz_fail(err, CZ_EINVALID, "%s: cannot serialise the "
-			       "object", key);
-	*out = cz_blob_new(key, rv, text, strlen(text));
-	free(text);
-	return CZ_OK;
+	/* The object keeps its own key order. */
+	cz_buf_init(&text, CZ_BUF_UNLIMITED);
+	rc = cz_emit_json_stored(&text, obj, &inner);
+	if (rc == CZ_OK)
+		*out = cz_blob_new(key, rv, text.data, text.len);
+	else
+		rc = cz_fail(err, CZ_EINVALID, "%s: cannot serialise the "
+			     "object: %s", key, inner.msg);
+	cz_buf_release(&text);
+	return rc;
 }
 
 /* Makes a committed change visible: the index, the revision and the event
