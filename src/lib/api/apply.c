@@ -745,7 +745,6 @@ static void entries_store(entries *es, json_t *obj)
 	}
 }
 
-/* A copy of obj without metadata.managedFields. */
 /* obj without metadata.managedFields, for the read-only comparison: a
  * shallow copy of the top level and of metadata that shares everything
  * else, since every write of every object comes through here. */
@@ -778,6 +777,32 @@ static json_t *status_only(const json_t *obj)
 	return out;
 }
 
+/* a ∪ b (a new reference), sharing b when a is empty: a create's
+ * changes are all additions, and copying a whole object's field set
+ * twice cost more than computing it.  The sets are not changed after. */
+static json_t *union_of(const json_t *a, const json_t *b)
+{
+	json_t *out;
+
+	if (!json_object_size(a))
+		return json_incref(unconst(b));
+	out = json_object();
+	fs_union(out, a);
+	fs_union(out, b);
+	return out;
+}
+
+/* *set ∪= add, taking a reference to add when *set is empty. */
+static void add_to_set(json_t **set, json_t *add)
+{
+	if (json_object_size(*set)) {
+		fs_union(*set, add);
+		return;
+	}
+	json_decref(*set);
+	*set = json_incref(add);
+}
+
 /* ------------------------------------------------------------------ */
 /* Update                                                               */
 
@@ -801,7 +826,7 @@ void cz_managed_fields_update(json_t *obj_new, const json_t *obj_old,
 					: without_managed(obj_old);
 	json_t *new_plain = subresource ? status_only(obj_new)
 					: without_managed(obj_new);
-	json_t *changed = json_object();
+	json_t *changed;
 	entry *e;
 
 	entries_load(&es, obj_old ? obj_old : obj_new);
@@ -809,8 +834,7 @@ void cz_managed_fields_update(json_t *obj_new, const json_t *obj_old,
 	strip_set(cmp.modified, subresource);
 	strip_set(cmp.added, subresource);
 	strip_set(cmp.removed, subresource);
-	fs_union(changed, cmp.modified);
-	fs_union(changed, cmp.added);
+	changed = union_of(cmp.modified, cmp.added);
 	take_changes(&es, &cmp, changed);
 	if (json_object_size(changed)) {
 		e = entries_find(&es, manager, operation, api_version,
@@ -818,7 +842,7 @@ void cz_managed_fields_update(json_t *obj_new, const json_t *obj_old,
 		if (!e)
 			e = entries_add(&es, manager, operation, api_version,
 					subresource);
-		fs_union(e->set, changed);
+		add_to_set(&e->set, changed);
 		free(e->time);
 		e->time = dup_or_null(now);
 	}
