@@ -3,7 +3,7 @@
 # N Packages created at once through the API; the time until every Package
 # is Ready and every HelmRelease written, the latency of one changed
 # Package, and cozypkgd's peak RSS (API, store and controllers in one
-# process).
+# process).  The client is bench/ctlload.c.
 #   bench/controllers.sh BUILD_DIR [N]
 set -euo pipefail
 build=${1:-build}

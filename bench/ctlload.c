@@ -314,18 +314,37 @@ static void load_catalog(const char *path, catalog *c)
 
 /* ---- the measures ---- */
 
+/* The HelmReleases there are, counted a page at a time: at N = 100,000
+ * one list would pass the client's cap on an answer. */
 static size_t count_releases(cz_kube *kube)
 {
-	static const char *const view[] = { "items[].metadata.name" };
-	cz_projection *proj = cz_projection_new(view, 1);
+	static const char *const view[] = { "items[].metadata.name",
+					    "metadata.continue" };
+	cz_projection *proj = cz_projection_new(view, 2);
 	cz_error err = CZ_ERROR_INIT;
-	json_t *list = NULL;
-	size_t n;
+	char *token = NULL;
+	size_t n = 0;
 
-	if (cz_kube_get_projected(kube, RELEASES, proj, &list, &err) != CZ_OK)
-		die(RELEASES, &err);
-	n = json_array_size(json_object_get(list, "items"));
-	json_decref(list);
+	do {
+		char *escaped = token ? cz_kube_escape(token) : NULL;
+		char *path = cz_xasprintf("%s?limit=10000%s%s", RELEASES,
+					  escaped ? "&continue=" : "",
+					  escaped ? escaped : "");
+		json_t *page = NULL;
+		const char *next;
+
+		if (cz_kube_get_projected(kube, path, proj, &page, &err) !=
+		    CZ_OK)
+			die(path, &err);
+		n += json_array_size(json_object_get(page, "items"));
+		next = cz_json_str(json_object_get(page, "metadata"),
+				   "continue");
+		free(token);
+		token = next && *next ? cz_xstrdup(next) : NULL;
+		json_decref(page);
+		free(path);
+		free(escaped);
+	} while (token);
 	cz_projection_free(proj);
 	return n;
 }
