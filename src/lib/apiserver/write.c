@@ -124,7 +124,6 @@ static void generate_name(json_t *meta)
 	json_object_set_new(meta, "name", json_sprintf("%s%s", base, suffix));
 }
 
-/* The namespace of a namespaced create must exist and not be going away. */
 /* All a create reads of its Namespace: every namespaced create reads it. */
 static cz_projection *terminating_view;
 
@@ -135,6 +134,7 @@ static void make_terminating_view(void)
 	terminating_view = cz_projection_new(paths, 1);
 }
 
+/* The namespace of a namespaced create must exist and not be going away. */
 static int check_namespace(cz_api_call *c, const char *ns)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
