@@ -22,24 +22,13 @@
 #include "util/diags.h"
 #include "util/mem.h"
 
+#define BENCH_NAME "bench_assemble"
+#include "bench.h"
+
 #define TEMPLATES_PER_CHART 20
 #define TEMPLATE_BYTES (16 * 1024)
 #define BIG_EVERY 10               /* one chart in 10 has a big file */
 #define BIG_BYTES (2 * 1024 * 1024) /* like a bundled CRD or dashboard */
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void die(const char *what, const cz_error *err)
-{
-	fprintf(stderr, "bench_assemble: %s: %s\n", what, err ? err->msg : "");
-	exit(1);
-}
 
 static unsigned long long rng_state = 0x9e3779b97f4a7c15ULL;
 
@@ -67,7 +56,7 @@ static void write_template(const char *path, size_t size)
 	size_t written = 0;
 
 	if (!f)
-		die(path, NULL);
+		bench_die(path, NULL);
 	while (written < size) {
 		int indent = (int)(next_random() % 6) * 2;
 		unsigned long long r = next_random();
@@ -87,7 +76,7 @@ static void write_values(const char *path, size_t size)
 	size_t written = 0;
 
 	if (!f)
-		die(path, NULL);
+		bench_die(path, NULL);
 	for (unsigned k = 0; written < size; k++)
 		written += (size_t)fprintf(f, "key%04u: value-%08llx\n", k,
 					   next_random() & 0xffffffffULL);
@@ -103,7 +92,7 @@ static void write_big(const char *path, size_t size)
 	char line[77];
 
 	if (!f)
-		die(path, NULL);
+		bench_die(path, NULL);
 	for (size_t written = 0; written < size; written += sizeof(line)) {
 		for (size_t i = 0; i < sizeof(line) - 1; i++)
 			line[i] = alphabet[next_random() & 63];
@@ -118,7 +107,7 @@ static void write_small(const char *path, const char *text)
 	FILE *f = fopen(path, "w");
 
 	if (!f)
-		die(path, NULL);
+		bench_die(path, NULL);
 	fputs(text, f);
 	fclose(f);
 }
@@ -243,7 +232,7 @@ int main(int argc, char **argv)
 	cz_tarball_init(&t);
 	if (cz_tarball_add_dir(&t, "", tree, &err) < 0 ||
 	    cz_tarball_write_file(&t, archive, &packed, &err) < 0)
-		die("pack", &err);
+		bench_die("pack", &err);
 	cz_tarball_release(&t);
 generated:
 	sync(); /* the tree's writeback is not part of the timing */
@@ -260,22 +249,22 @@ generated:
 		char *data = cz_xasprintf("%s/data", work);
 
 		if (cz_artifact_store_open(data, &store, &err) < 0)
-			die("store", &err);
+			bench_die("store", &err);
 		free(data);
 	}
 
 	/* Timed: extract, then assemble every component. */
 	extracted = cz_xasprintf("%s/extracted", work);
-	t0 = now_s();
+	t0 = bench_now();
 	if (cz_extract_file(archive, extracted, NULL, &xs, &err) < 0)
-		die("extract", &err);
-	t1 = now_s();
+		bench_die("extract", &err);
+	t1 = bench_now();
 	if (cz_assemble_source(extracted, cat.sources[0], store, &opts, &out,
 			       &err) < 0)
-		die("assemble", &err);
-	t2 = now_s();
+		bench_die("assemble", &err);
+	t2 = bench_now();
 	if (out.nerrors)
-		die("component",
+		bench_die("component",
 		    &out.items[0].error);
 	for (size_t i = 0; i < out.nitems; i++)
 		out_bytes += out.items[i].result.size;

@@ -17,6 +17,9 @@
 #include "store/store.h"
 #include "util/mem.h"
 
+#define BENCH_NAME "bench_store"
+#include "bench.h"
+
 #define FILL_BATCH 10000
 #define NAMESPACES 100
 #define WATCHERS 100
@@ -28,12 +31,6 @@ static double now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static void die(const char *what, const cz_error *err)
-{
-	fprintf(stderr, "bench_store: %s: %s\n", what, err->msg);
-	exit(1);
 }
 
 static char *key_of(size_t i)
@@ -84,7 +81,7 @@ static void fill(cz_store *st, size_t n)
 		}
 		if (cz_store_create_batch(st, m, (const char *const *)keys,
 					  objs, &err) < 0)
-			die("fill", &err);
+			bench_die("fill", &err);
 		for (size_t j = 0; j < m; j++) {
 			free(keys[j]);
 			json_decref(objs[j]);
@@ -115,7 +112,7 @@ static void time_writes(cz_store *st, size_t n, size_t count,
 		double t0 = now_ms();
 
 		if (cz_store_update(st, key, obj, 0, NULL, &err) < 0)
-			die("update", &err);
+			bench_die("update", &err);
 		lat[k] = now_ms() - t0;
 		sum += lat[k];
 		json_decref(obj);
@@ -143,7 +140,7 @@ static void time_gets(cz_store *st, size_t n)
 		cz_blob *b;
 
 		if (cz_store_get(st, keys[k], &b, &err) < 0)
-			die("get", &err);
+			bench_die("get", &err);
 		cz_blob_unref(b);
 	}
 	printf("get         %zu random keys: %.0f ns each\n", count,
@@ -163,7 +160,7 @@ static void time_list(cz_store *st, const char *prefix, size_t limit)
 
 	if (cz_store_list_page(st, prefix, NULL, limit, &items, &n, &rv, NULL,
 			       &err) < 0)
-		die("list", &err);
+		bench_die("list", &err);
 	printf("list        prefix \"%s\"%s: %zu items in %.2f ms\n", prefix,
 	       limit ? " (one page)" : "", n, now_ms() - t0);
 	for (size_t i = 0; i < n; i++)
@@ -185,10 +182,10 @@ static void *watch_until(void *arg)
 	cz_event ev;
 
 	if (cz_store_watch(f->st, "", cz_store_revision(f->st), &w, &err) < 0)
-		die("watch", &err);
+		bench_die("watch", &err);
 	while (cz_watch_revision(w) < f->until) {
 		if (cz_watch_next(w, 1000, &ev, &err) < 0)
-			die("watch next", &err);
+			bench_die("watch next", &err);
 		cz_blob_unref(ev.object);
 	}
 	f->done_at = now_ms();
@@ -231,7 +228,7 @@ static cz_store *open_store(const char *path, bool sync_full, double *ms)
 	double t0 = now_ms();
 
 	if (cz_store_open(&opts, &st, &err) < 0)
-		die("open", &err);
+		bench_die("open", &err);
 	if (ms)
 		*ms = now_ms() - t0;
 	return st;

@@ -29,25 +29,14 @@
 #include "object/project.h"
 #include "util/mem.h"
 
+#define BENCH_NAME "ctlload"
+#include "bench.h"
+
 #define MAX_CONNECTIONS 32
 #define LATENCY_ROUNDS 60
 #define PACKAGES "/apis/cozystack.io/v1alpha1/packages"
 #define SOURCES "/apis/cozystack.io/v1alpha1/packagesources"
 #define RELEASES "/apis/helm.toolkit.fluxcd.io/v2/helmreleases"
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void die(const char *what, const cz_error *err)
-{
-	fprintf(stderr, "ctlload: %s: %s\n", what, err ? err->msg : "failed");
-	exit(1);
-}
 
 /* ---- creating many objects from several connections ---- */
 
@@ -68,7 +57,7 @@ static void *create_worker(void *arg)
 		if (cz_kube_create(j->kube, j->path,
 				   json_array_get(j->objects, i), NULL,
 				   &err) != CZ_OK)
-			die(j->path, &err);
+			bench_die(j->path, &err);
 	return NULL;
 }
 
@@ -91,6 +80,7 @@ static void create_all(cz_kube *const *kubes, size_t nconn, const char *path,
 typedef struct follower {
 	cz_kube *kube;
 	char *path;
+	cz_kube_event_fn on_event;
 	volatile int stop;
 	pthread_t thread;
 	pthread_mutex_t mu;
@@ -132,7 +122,7 @@ static int on_package(void *ctx, const char *type, json_t *obj, cz_blob *text)
 		f->nready--;
 	}
 	if (f->nready == f->want && f->all_ready_at == 0) {
-		f->all_ready_at = now_s();
+		f->all_ready_at = bench_now();
 		pthread_cond_broadcast(&f->cond);
 	}
 	pthread_mutex_unlock(&f->mu);
@@ -154,7 +144,7 @@ static int on_release(void *ctx, const char *type, json_t *obj,
 	if (key && f->await_key && !strcmp(type, "MODIFIED") &&
 	    !strcmp(key, f->await_key) && json_is_integer(bench) &&
 	    json_integer_value(bench) == f->await_bench && f->seen_at == 0) {
-		f->seen_at = now_s();
+		f->seen_at = bench_now();
 		pthread_cond_broadcast(&f->cond);
 	}
 	pthread_mutex_unlock(&f->mu);
@@ -162,20 +152,15 @@ static int on_release(void *ctx, const char *type, json_t *obj,
 	return 0;
 }
 
-typedef struct follow_arg {
-	follower *f;
-	cz_kube_event_fn fn;
-} follow_arg;
-
 static void *follow_main(void *arg)
 {
-	follow_arg *a = arg;
+	follower *f = arg;
 	cz_error err = CZ_ERROR_INIT;
 
-	if (cz_kube_watch(a->f->kube, a->f->path, a->fn, a->f, &a->f->stop,
-			  &err) != CZ_OK && !a->f->stop)
-		die(a->f->path, &err);
-	free(a);
+	if (cz_kube_watch(f->kube, f->path, f->on_event, f, &f->stop, &err) !=
+		    CZ_OK &&
+	    !f->stop)
+		bench_die(f->path, &err);
 	return NULL;
 }
 
@@ -184,12 +169,11 @@ static void follow(follower *f, cz_kube *kube, const char *collection,
 		   cz_kube_event_fn fn)
 {
 	char *list_path = cz_xasprintf("%s?limit=1", collection);
-	follow_arg *a = cz_xcalloc(1, sizeof(*a));
 	cz_error err = CZ_ERROR_INIT;
 	json_t *list = NULL;
 
 	if (cz_kube_get(kube, list_path, &list, &err) != CZ_OK)
-		die(list_path, &err);
+		bench_die(list_path, &err);
 	f->kube = kube;
 	f->path = cz_xasprintf(
 		"%s?watch=1&resourceVersion=%s", collection,
@@ -198,8 +182,8 @@ static void follow(follower *f, cz_kube *kube, const char *collection,
 	pthread_mutex_init(&f->mu, NULL);
 	pthread_cond_init(&f->cond, NULL);
 	f->ready = json_object();
-	*a = (follow_arg){ f, fn };
-	pthread_create(&f->thread, NULL, follow_main, a);
+	f->on_event = fn;
+	pthread_create(&f->thread, NULL, follow_main, f);
 	json_decref(list);
 	free(list_path);
 }
@@ -335,7 +319,7 @@ static size_t count_releases(cz_kube *kube)
 
 		if (cz_kube_get_projected(kube, path, proj, &page, &err) !=
 		    CZ_OK)
-			die(path, &err);
+			bench_die(path, &err);
 		n += json_array_size(json_object_get(page, "items"));
 		next = cz_json_str(json_object_get(page, "metadata"),
 				   "continue");
@@ -384,10 +368,10 @@ static void latency(cz_kube *kube, cz_kube *watch_kube, const catalog *c,
 		f.await_bench = i;
 		f.seen_at = 0;
 		pthread_mutex_unlock(&f.mu);
-		t0 = now_s();
+		t0 = bench_now();
 		if (cz_kube_patch(kube, path, "application/merge-patch+json",
 				  patch, NULL, &err) != CZ_OK)
-			die(path, &err);
+			bench_die(path, &err);
 		pthread_mutex_lock(&f.mu);
 		while (f.seen_at == 0)
 			pthread_cond_wait(&f.cond, &f.mu);
@@ -436,26 +420,26 @@ int main(int argc, char **argv)
 	}
 	memset(&kc, 0, sizeof(kc));
 	if (cz_kubeconfig_load(argv[1], NULL, &kc, &err) != CZ_OK)
-		die(argv[1], &err);
+		bench_die(argv[1], &err);
 	if (cz_kube_open(&kc, NULL, &kubes[0], &err) != CZ_OK)
-		die("connect", &err);
+		bench_die("connect", &err);
 	for (size_t k = 1; k < nconn + 2; k++)
 		if (cz_kube_dup(kubes[0], &kubes[k], &err) != CZ_OK)
-			die("connect", &err);
+			bench_die("connect", &err);
 	load_catalog(argv[2], &cat);
 
-	t0 = now_s();
+	t0 = bench_now();
 	create_all(kubes, nconn, SOURCES, cat.sources);
 	printf("created %zu PackageSources in %.2f s\n",
-	       json_array_size(cat.sources), now_s() - t0);
+	       json_array_size(cat.sources), bench_now() - t0);
 	fflush(stdout);
 
 	memset(&ready, 0, sizeof(ready));
 	ready.want = json_array_size(cat.packages);
 	follow(&ready, kubes[nconn], PACKAGES, on_package);
-	t0 = now_s();
+	t0 = bench_now();
 	create_all(kubes, nconn, PACKAGES, cat.packages);
-	created = now_s() - t0;
+	created = bench_now() - t0;
 	pthread_mutex_lock(&ready.mu);
 	while (ready.all_ready_at == 0)
 		pthread_cond_wait(&ready.cond, &ready.mu);
@@ -468,7 +452,7 @@ int main(int argc, char **argv)
 		struct timespec pause = { 0, 200 * 1000000L };
 
 		nanosleep(&pause, NULL);
-		total = now_s() - t0;
+		total = bench_now() - t0;
 	}
 	printf("created %zu Packages in %.2f s; all Ready with %zu "
 	       "HelmReleases after %.2f s\n",

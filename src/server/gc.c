@@ -126,13 +126,14 @@ static void write_step(gc_state *gc, const char *key, const json_t *cur,
 	cz_api_call_release(&c);
 }
 
-/* True when at least one owner of obj still exists. */
+/* True when obj names any owner. */
 static bool has_owners(const json_t *obj)
 {
 	return json_array_size(json_object_get(json_object_get(obj, "metadata"),
 					       "ownerReferences")) > 0;
 }
 
+/* True when at least one owner of obj still exists. */
 static bool has_live_owner(gc_state *gc, const json_t *obj)
 {
 	json_t *refs = json_object_get(json_object_get(obj, "metadata"),

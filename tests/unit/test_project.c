@@ -148,6 +148,32 @@ static void test_leaves_out_a_member(void **state)
 	json_decref(whole);
 }
 
+/* No projection: the whole document; a fixed one: built once. */
+static void test_whole_and_static(void **state)
+{
+	static const char *const paths[] = { "a" };
+	static cz_static_projection fixed = { paths, 1, NULL };
+	cz_error err = CZ_ERROR_INIT;
+	json_t *out = NULL;
+
+	(void)state;
+	assert_int_equal(cz_json_project("{\"a\":1,\"b\":[2]}", 15, NULL, &out,
+					 &err), CZ_OK);
+	assert_int_equal(json_object_size(out), 2);
+	json_decref(out);
+	assert_int_equal(cz_json_project("{\"a\":", 5, NULL, &out, &err),
+			 CZ_EINVALID);
+	assert_null(out);
+	assert_contains(err.msg, "offset ");
+	assert_ptr_equal(cz_projection_static(&fixed),
+			 cz_projection_static(&fixed));
+	assert_int_equal(cz_json_project("{\"a\":1,\"b\":[2]}", 15,
+					 cz_projection_static(&fixed), &out,
+					 &err), CZ_OK);
+	assert_int_equal(json_object_size(out), 1);
+	json_decref(out);
+}
+
 static void test_bad_paths(void **state)
 {
 	const char *bad[][1] = { { "" }, { "a..b" }, { "a[x]" }, { "a[].b[" },
@@ -173,6 +199,7 @@ int main(void)
 		cmocka_unit_test(test_escaped_keys_and_values),
 		cmocka_unit_test(test_broken_input),
 		cmocka_unit_test(test_leaves_out_a_member),
+		cmocka_unit_test(test_whole_and_static),
 		cmocka_unit_test(test_bad_paths),
 	};
 

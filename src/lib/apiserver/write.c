@@ -1,7 +1,6 @@
 #include "apiserver/internal.h"
 #include "apiserver/storage.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,20 +123,12 @@ static void generate_name(json_t *meta)
 	json_object_set_new(meta, "name", json_sprintf("%s%s", base, suffix));
 }
 
-/* All a create reads of its Namespace: every namespaced create reads it. */
-static cz_projection *terminating_view;
-
-static void make_terminating_view(void)
-{
-	static const char *const paths[] = { "metadata.deletionTimestamp" };
-
-	terminating_view = cz_projection_new(paths, 1);
-}
-
 /* The namespace of a namespaced create must exist and not be going away. */
 static int check_namespace(cz_api_call *c, const char *ns)
 {
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	/* All a create reads of its Namespace. */
+	static const char *const paths[] = { "metadata.deletionTimestamp" };
+	static cz_static_projection terminating = { paths, 1, NULL };
 	const cz_resource *nsr = cz_resource_find("", "v1", "namespaces");
 	char *key = cz_object_key(nsr, NULL, ns);
 	cz_blob *blob = NULL;
@@ -150,10 +141,9 @@ static int check_namespace(cz_api_call *c, const char *ns)
 				   "namespaces \"%s\" not found", ns);
 	if (rc != CZ_OK)
 		return cz_api_error(c, rc, "namespace lookup failed");
-	pthread_once(&once, make_terminating_view);
-	if (cz_json_project(blob->data, blob->len, terminating_view, &obj,
-			    NULL) < 0)
-		obj = NULL; /* cannot be: the store wrote it */
+	/* Cannot fail: the store wrote the text. */
+	cz_json_project(blob->data, blob->len,
+			cz_projection_static(&terminating), &obj, NULL);
 	cz_blob_unref(blob);
 	if (obj && cz_meta_str(obj, "deletionTimestamp"))
 		rc = cz_api_fail(c, CZ_EDENIED, 403, "Forbidden", NULL,

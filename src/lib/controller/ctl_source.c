@@ -10,7 +10,6 @@
  * until that build is done.
  */
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -165,29 +164,16 @@ cleanup:
 
 /* What this controller reads of a PackageSource: not its variants, which
  * are most of it and which it takes from the live catalog. */
-static cz_projection *source_view_paths;
-
-static void make_source_view(void)
-{
-	static const char *const paths[] = {
-		"apiVersion",		    "kind",
-		"metadata.name",	    "metadata.namespace",
-		"metadata.uid",		    "metadata.resourceVersion",
-		"metadata.generation",	    "metadata.deletionTimestamp",
-		"spec.sourceRef",	    "status",
-	};
-
-	source_view_paths = cz_projection_new(paths,
-					      sizeof(paths) / sizeof(*paths));
-}
-
-static const cz_projection *source_view(void)
-{
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
-
-	pthread_once(&once, make_source_view);
-	return source_view_paths;
-}
+static const char *const source_paths[] = {
+	"apiVersion",	       "kind",
+	"metadata.name",       "metadata.namespace",
+	"metadata.uid",	       "metadata.resourceVersion",
+	"metadata.generation", "metadata.deletionTimestamp",
+	"spec.sourceRef",      "status",
+};
+static cz_static_projection source_view = {
+	source_paths, sizeof(source_paths) / sizeof(*source_paths), NULL
+};
 
 /*
  * The PackageSource (new reference) with the engine's status.variants
@@ -199,7 +185,7 @@ static const cz_projection *source_view(void)
 static json_t *source_and_variants(cz_manager *m, const char *name,
 				   json_t **status)
 {
-	json_t *obj = cz_live_source_view(m, name, source_view());
+	json_t *obj = cz_live_source_view(m, name, cz_projection_static(&source_view));
 	const cz_source *src;
 
 	if (!obj)

@@ -305,12 +305,7 @@ static json_t *blob_object(const cz_informer *inf, const cz_blob *b,
 {
 	json_t *obj = NULL;
 
-	if (!view)
-		view = inf->view;
-	if (!view)
-		obj = json_loadb(b->data, b->len, 0, NULL);
-	else if (cz_json_project(b->data, b->len, view, &obj, NULL) < 0)
-		obj = NULL;
+	cz_json_project(b->data, b->len, view ? view : inf->view, &obj, NULL);
 	if (obj)
 		fill_type(inf, obj);
 	return obj;

@@ -1,5 +1,6 @@
 #include "object/project.h"
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,6 +103,22 @@ cz_projection *cz_projection_new(const char *const *paths, size_t npaths)
 	if (!npaths) {
 		cz_projection_free(p);
 		return NULL;
+	}
+	return p;
+}
+
+const cz_projection *cz_projection_static(cz_static_projection *s)
+{
+	cz_projection *p = atomic_load(&s->built);
+	cz_projection *none = NULL;
+
+	if (p)
+		return p;
+	p = cz_projection_new(s->paths, s->npaths);
+	/* Two first readers may race: one projection stays, the other goes. */
+	if (!atomic_compare_exchange_strong(&s->built, &none, p)) {
+		cz_projection_free(p);
+		p = none;
 	}
 	return p;
 }
@@ -408,12 +425,28 @@ static int project_value(scanner *sc, const proj_node *n, size_t depth,
 	return n->open ? parse_whole(sc, out) : skip_value(sc);
 }
 
+/* The whole document, with the projection's error form. */
+static int parse_document(const char *data, size_t len, json_t **out,
+			  cz_error *err)
+{
+	json_error_t jerr;
+
+	*out = json_loadb(data, len, 0, &jerr);
+	if (!*out)
+		return cz_fail(err, CZ_EINVALID, "offset %zu: %s",
+			       (size_t)(jerr.position > 0 ? jerr.position : 0),
+			       jerr.text);
+	return CZ_OK;
+}
+
 int cz_json_project(const char *data, size_t len, const cz_projection *p,
 		    json_t **out, cz_error *err)
 {
 	scanner sc = { data, len, 0, err };
 	int rc;
 
+	if (!p)
+		return parse_document(data, len, out, err);
 	*out = NULL;
 	rc = project_value(&sc, &p->root, 0, out);
 	if (rc == CZ_OK) {

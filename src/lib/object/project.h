@@ -34,6 +34,7 @@
  */
 
 #include <jansson.h>
+#include <stdatomic.h>
 #include <stddef.h>
 
 #include "util/error.h"
@@ -49,11 +50,28 @@ cz_projection *cz_projection_new(const char *const *paths, size_t npaths);
 void cz_projection_free(cz_projection *p);
 
 /*
- * Parses data[0..len) keeping what p names; *out (owned by the caller)
- * receives the projected document.  CZ_EINVALID with "offset N: ..." in
- * err when the text is not JSON.
+ * Parses data[0..len) keeping what p names (p NULL: the whole document, an
+ * object or an array); *out (owned by the caller) receives the projected
+ * document.  CZ_EINVALID with "offset N: ..." in err when the text is not
+ * JSON.
  */
 int cz_json_project(const char *data, size_t len, const cz_projection *p,
 		    json_t **out, cz_error *err);
+
+/*
+ * A projection of fixed paths built on first use and kept for the life of
+ * the process, for readers on a hot path in any thread:
+ *
+ *   static const char *const paths[] = { "metadata.name", "status" };
+ *   static cz_static_projection view = { paths, 2, NULL };
+ *   ... cz_projection_static(&view) ...
+ */
+typedef struct cz_static_projection {
+	const char *const *paths;
+	size_t npaths;
+	_Atomic(cz_projection *) built; /* NULL until the first use */
+} cz_static_projection;
+
+const cz_projection *cz_projection_static(cz_static_projection *s);
 
 #endif
