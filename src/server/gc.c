@@ -7,6 +7,7 @@
 #include "log.h"
 #include "object/project.h"
 #include "util/mem.h"
+#include "util/strmap.h"
 
 /*
  * The garbage collector, one thread following the store's event stream:
@@ -26,7 +27,9 @@
 typedef struct gc_state {
 	cz_server *srv;
 	cz_projection *view; /* what the index reads of every object */
-	json_t *key_of;     /* uid -> key of every live object */
+	/* The uid of every live object, each the map's own copy and its own
+	 * value: the index asks only whether an owner is alive. */
+	cz_strmap live;
 	json_t *dependents; /* owner uid -> { dependent key: true } */
 	json_t *pending;    /* keys of objects being deleted -> true */
 } gc_state;
@@ -39,8 +42,11 @@ static void index_object(gc_state *gc, const char *key, const json_t *obj)
 	size_t i;
 	json_t *ref;
 
-	if (uid)
-		json_object_set_new(gc->key_of, uid, json_string(key));
+	if (uid && !cz_strmap_has(&gc->live, uid)) {
+		char *own = cz_xstrdup(uid);
+
+		cz_strmap_put(&gc->live, own, own);
+	}
 	json_array_foreach (refs, i, ref) {
 		const char *owner = json_string_value(
 			json_object_get(ref, "uid"));
@@ -144,7 +150,7 @@ static bool has_live_owner(gc_state *gc, const json_t *obj)
 	json_array_foreach (refs, i, ref) {
 		const char *uid = json_string_value(json_object_get(ref, "uid"));
 
-		if (uid && json_object_get(gc->key_of, uid))
+		if (uid && cz_strmap_has(&gc->live, uid))
 			return true;
 	}
 	return false;
@@ -331,7 +337,7 @@ static void handle_event(gc_state *gc, const cz_event *ev)
 		return;
 	if (ev->type == CZ_EV_DELETED) {
 		if (uid)
-			json_object_del(gc->key_of, uid);
+			free(cz_strmap_del(&gc->live, uid));
 		json_object_del(gc->pending, ev->object->key);
 		if (uid)
 			owner_gone(gc, uid);
@@ -399,9 +405,19 @@ static int start_watch(gc_state *gc, cz_watch **w)
 	return rc;
 }
 
+static void forget_live(gc_state *gc)
+{
+	const char *uid;
+	void *own;
+
+	for (size_t i = 0; cz_strmap_next(&gc->live, &i, &uid, &own);)
+		free(own);
+	cz_strmap_release(&gc->live);
+}
+
 static void reset_index(gc_state *gc)
 {
-	json_object_clear(gc->key_of);
+	forget_live(gc);
 	json_object_clear(gc->dependents);
 	json_object_clear(gc->pending);
 }
@@ -411,7 +427,7 @@ static void *gc_main(void *arg)
 	static const char *const view[] = { "metadata.uid",
 					    "metadata.ownerReferences",
 					    "metadata.deletionTimestamp" };
-	gc_state gc = { arg, cz_projection_new(view, 3), json_object(),
+	gc_state gc = { arg, cz_projection_new(view, 3), CZ_STRMAP_INIT,
 			json_object(), json_object() };
 	cz_watch *w = NULL;
 
@@ -446,7 +462,7 @@ static void *gc_main(void *arg)
 	}
 	cz_watch_close(w);
 	cz_projection_free(gc.view);
-	json_decref(gc.key_of);
+	forget_live(&gc);
 	json_decref(gc.dependents);
 	json_decref(gc.pending);
 	return NULL;

@@ -380,6 +380,78 @@ static void test_relists_after_gone(void **state)
 	fixture_close(&f);
 }
 
+static void create_in(fixture *f, const char *resource, const char *ns,
+		      const char *name, const char *value)
+{
+	const cz_resource *r = cz_resource_find("", "v1", resource);
+	json_t *obj = json_pack("{s:s, s:s, s:{s:s}}", "apiVersion", "v1",
+				"kind", r->kind, "metadata", "name", name);
+	char *path = cz_kube_path(r, ns, NULL, NULL, NULL);
+
+	if (value)
+		json_object_set_new(obj, "stringData",
+				    json_pack("{s:s}", "v", value));
+	assert_int_equal(cz_kube_create(f->kube, path, obj, NULL, NULL), CZ_OK);
+	free(path);
+	json_decref(obj);
+}
+
+static void names_are(cz_informer *inf, const char *ns, const char *want)
+{
+	json_t *list = cz_informer_list_names(inf, ns, NULL, NULL);
+	char *got = json_dumps(list, JSON_COMPACT);
+
+	assert_string_equal(got, want);
+	free(got);
+	json_decref(list);
+}
+
+/* Namespaced objects: one name in two namespaces are two entries, found
+ * by namespace and name, by key, and by namespace in a list. */
+static void namespaced(bool compact)
+{
+	cz_informer_opts opts = { .resource = cz_resource_find("", "v1",
+							       "secrets"),
+				  .compact = compact };
+	fixture f;
+	cz_informer *inf = NULL;
+	volatile int stop = 0;
+	json_t *obj;
+
+	fixture_open(&f, 0);
+	create_in(&f, "namespaces", NULL, "ns1", NULL);
+	create_in(&f, "namespaces", NULL, "ns2", NULL);
+	create_in(&f, "secrets", "ns1", "s", "one");
+	assert_int_equal(cz_informer_new(f.kube, &opts, &inf, NULL), CZ_OK);
+	cz_informer_on_change(inf, record, &f);
+	assert_int_equal(cz_informer_start(inf, NULL), CZ_OK);
+	assert_true(cz_informer_wait_synced(inf, &stop));
+	create_in(&f, "secrets", "ns2", "s", "two");
+	create_in(&f, "secrets", "ns1", "t", "three");
+	assert_true(eventually(&f, "add", "t", 1));
+	assert_int_equal(cz_informer_count(inf), 3);
+	obj = cz_informer_get(inf, "ns2", "s");
+	assert_string_equal(cz_meta_str(obj, "namespace"), "ns2");
+	json_decref(obj);
+	obj = cz_informer_get_key(inf, "ns1/s");
+	assert_string_equal(cz_meta_str(obj, "namespace"), "ns1");
+	assert_non_null(cz_meta_str(obj, "resourceVersion"));
+	json_decref(obj);
+	assert_null(cz_informer_get(inf, "ns3", "s"));
+	assert_null(cz_informer_get(inf, NULL, "s"));
+	names_are(inf, NULL, "[[\"ns1\",\"s\"],[\"ns1\",\"t\"],[\"ns2\",\"s\"]]");
+	names_are(inf, "ns1", "[[\"ns1\",\"s\"],[\"ns1\",\"t\"]]");
+	cz_informer_free(inf);
+	fixture_close(&f);
+}
+
+static void test_namespaced_objects(void **state)
+{
+	(void)state;
+	namespaced(false);
+	namespaced(true);
+}
+
 static void test_resync_redelivers(void **state)
 {
 	fixture f;
@@ -414,6 +486,7 @@ int main(void)
 		cmocka_unit_test(test_compact_cache_follows),
 		cmocka_unit_test(test_relists_after_gone),
 		cmocka_unit_test(test_resync_redelivers),
+		cmocka_unit_test(test_namespaced_objects),
 	};
 
 	cz_json_use_project_allocator();

@@ -163,6 +163,14 @@ bool cz_rv_seen(const json_t *candidate, const json_t *current)
 	return x <= y;
 }
 
+bool cz_rv_same(const json_t *a, const json_t *b)
+{
+	const char *x = cz_meta_str(a, "resourceVersion");
+	const char *y = cz_meta_str(b, "resourceVersion");
+
+	return x && y && strcmp(x, y) == 0;
+}
+
 void cz_enqueue_object(cz_controller *c, const json_t *obj)
 {
 	const char *ns = cz_meta_str(obj, "namespace");

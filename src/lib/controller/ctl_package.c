@@ -139,17 +139,26 @@ static void enqueue_names(cz_manager *m, json_t *names)
 	free(keys);
 }
 
-/* Puts or removes a Package.  False when the catalog has this version
+/* Puts or removes a Package: new_obj is the informer's (from_watch) or a
+ * status write's answer.  False when the catalog has this version
  * already, or a newer one: a status this controller wrote and put itself,
  * whose dependents it has nudged. */
-static bool put_package(cz_manager *m, const char *name, json_t *new_obj)
+static bool put_package(cz_manager *m, const char *name, json_t *new_obj,
+			bool from_watch)
 {
 	const cz_package *cur = cz_catalog_package(&m->catalog, name);
 
 	if (!new_obj)
 		return cz_catalog_remove_package(&m->catalog, name);
-	if (cur && cz_rv_seen(new_obj, cur->object))
+	if (cur && cz_rv_seen(new_obj, cur->object)) {
+		/* The watch bringing the status this controller wrote: the
+		 * catalog takes the informer's tree of that version in place
+		 * of the write's answer, so one tree of it stays, not two.
+		 * Nothing a Package's dependents read changed. */
+		if (from_watch && cz_rv_same(new_obj, cur->object))
+			cz_catalog_put_package(&m->catalog, new_obj);
 		return false;
+	}
 	/* As the informers cache them: nothing here reads managedFields. */
 	json_object_del(json_object_get(new_obj, "metadata"), "managedFields");
 	cz_catalog_put_package(&m->catalog, new_obj);
@@ -173,7 +182,7 @@ static void catalog_changed(cz_manager *m, bool is_source, json_t *old,
 		cz_catalog_put_source_copy(&m->catalog, new_obj);
 	else if (is_source)
 		cz_catalog_remove_source(&m->catalog, name);
-	else if (!put_package(m, name, new_obj))
+	else if (!put_package(m, name, new_obj, true))
 		goto unlock;
 	flipped = json_array();
 	cz_engine_refresh_package(&m->engine, name, flipped);
@@ -1023,7 +1032,7 @@ static int write_package_status(cz_manager *m, cz_kube *kube, const plan *p,
 	 * rather than when the watch brings it, and nudge them when what
 	 * they read of it, readiness, changed (or first appeared). */
 	pthread_rwlock_wrlock(&m->lock);
-	put_package(m, cz_meta_str(p->object, "name"), result);
+	put_package(m, cz_meta_str(p->object, "name"), result, false);
 	affected = readiness_changed(p->object, status)
 			   ? affected_packages(m, cz_meta_str(p->object, "name"),
 					       false, NULL)

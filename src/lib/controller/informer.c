@@ -25,16 +25,19 @@
 
 /* ---- a string map with removal ---------------------------------------- */
 
-/* This chained map owns copies of its keys, where cz_strmap borrows them:
- * the index sets of a changing cache come and go with the objects that
- * name them.  cz_strmap would save about 60 bytes per index node in large
- * sets and cost as much or more in the many sets of two or three members
- * (one per Package label value), whose 16-slot tables are 384 bytes: a
- * few MB either way at N = 10,000, against hundreds in object texts. */
+/* A chained map with removal.  The indexes by namespace and by label own
+ * copies of their keys, where cz_strmap borrows them: their sets come and
+ * go with the objects that name them.  The map by key and the sets borrow
+ * their keys from the entries they hold (each entry outlives its nodes),
+ * and save a copy per node.  cz_strmap would save about 60 bytes per node
+ * in large sets and cost as much or more in the many sets of two or three
+ * members (one per Package label value), whose 16-slot tables are 384
+ * bytes. */
 typedef struct hnode {
 	struct hnode *next;
 	size_t hash;
-	char *key;
+	const char *key;
+	char *own_key; /* key, when the map owns it; else NULL */
 	void *value;
 } hnode;
 
@@ -42,6 +45,7 @@ typedef struct hmap {
 	hnode **buckets;
 	size_t nbuckets; /* a power of two, or 0 */
 	size_t len;
+	bool borrows_keys;
 } hmap;
 
 static hnode **hmap_link(const hmap *m, const char *key, size_t hash)
@@ -95,10 +99,15 @@ static void *hmap_put(hmap *m, const char *key, void *value)
 	if (*link) {
 		old = (*link)->value;
 		(*link)->value = value;
+		/* The borrowed key may belong to the value replaced. */
+		if (m->borrows_keys)
+			(*link)->key = key;
 		return old;
 	}
 	n = cz_xmalloc(sizeof(*n));
-	*n = (hnode){ NULL, hash, cz_xstrdup(key), value };
+	*n = (hnode){ NULL, hash, key, NULL, value };
+	if (!m->borrows_keys)
+		n->key = n->own_key = cz_xstrdup(key);
 	*link = n;
 	m->len++;
 	return NULL;
@@ -117,7 +126,7 @@ static void *hmap_del(hmap *m, const char *key)
 		return NULL;
 	*link = n->next;
 	value = n->value;
-	free(n->key);
+	free(n->own_key);
 	free(n);
 	m->len--;
 	return value;
@@ -141,20 +150,23 @@ static void hmap_release(hmap *m, void (*free_value)(void *))
 			next = n->next;
 			if (free_value)
 				free_value(n->value);
-			free(n->key);
+			free(n->own_key);
 			free(n);
 		}
 	}
 	free(m->buckets);
-	*m = (hmap){ NULL, 0, 0 };
+	m->buckets = NULL;
+	m->nbuckets = m->len = 0;
 }
 
 /* ---- cache entries ---------------------------------------------------- */
 
 typedef struct entry {
+	/* key, ns, name, rv and the labels' strings share one allocation, at
+	 * key: there are tens of thousands of entries. */
 	char *key;      /* "ns/name" or "name" */
-	char *ns;       /* "" for cluster-scoped objects */
-	char *name;
+	const char *ns; /* "" for cluster-scoped objects */
+	const char *name;
 	json_t *obj;    /* one reference; NULL in a compact cache */
 	/* A compact cache's object as JSON text: the transport's shared
 	 * blob when it gave one (the store's own copy, in-process), else
@@ -162,9 +174,9 @@ typedef struct entry {
 	cz_blob *blob;
 	char *text;
 	size_t len;
-	char *rv;       /* metadata.resourceVersion, or NULL */
-	char **labels;  /* "key=value" for each label */
+	const char *rv; /* metadata.resourceVersion, or NULL */
 	size_t nlabels;
+	const char *labels[]; /* "key=value" for each label */
 } entry;
 
 typedef struct handler {
@@ -232,27 +244,71 @@ static bool same_version(const entry *e, const json_t *obj)
 	return e->rv && rv && !strcmp(e->rv, rv);
 }
 
+/* Writes a, then sep and b when sep is not NUL, then a NUL; returns the
+ * byte after it. */
+static char *put_parts(char *p, const char *a, char sep, const char *b)
+{
+	size_t la = strlen(a);
+
+	memcpy(p, a, la);
+	p += la;
+	if (sep) {
+		size_t lb = strlen(b);
+
+		*p++ = sep;
+		memcpy(p, b, lb);
+		p += lb;
+	}
+	*p++ = '\0';
+	return p;
+}
+
+/* The entry's strings, "ns/name" (or "name"), ns, rv ("" when none) and
+ * each string label as "key=value", one after another in one allocation
+ * that e->key owns. */
+static void pack_strings(entry *e, const char *ns, const char *name,
+			 const char *rv, json_t *labels)
+{
+	size_t size = 2 * strlen(ns) + strlen(name) + strlen(rv) + 4;
+	const char *k;
+	json_t *v;
+	char *p;
+
+	json_object_foreach(labels, k, v)
+		if (json_is_string(v))
+			size += strlen(k) + json_string_length(v) + 2;
+	p = e->key = cz_xmalloc(size);
+	p = *ns ? put_parts(p, ns, '/', name) : put_parts(p, name, 0, NULL);
+	e->name = *ns ? e->key + strlen(ns) + 1 : e->key;
+	e->ns = p;
+	p = put_parts(p, ns, 0, NULL);
+	e->rv = *rv ? p : NULL;
+	p = put_parts(p, rv, 0, NULL);
+	json_object_foreach(labels, k, v) {
+		if (json_is_string(v)) {
+			e->labels[e->nlabels++] = p;
+			p = put_parts(p, k, '=', json_string_value(v));
+		}
+	}
+}
+
 /* A new entry for obj, or NULL for an object without a name: a reference
  * to obj, or in a compact cache a reference to blob (obj's text, may be
  * NULL) or else obj's text. */
 static entry *entry_new(json_t *obj, bool compact, cz_blob *blob)
 {
+	const char *name = meta_string(obj, "name");
+	const char *ns = meta_string(obj, "namespace");
+	const char *rv = meta_string(obj, "resourceVersion");
 	json_t *labels = json_object_get(json_object_get(obj, "metadata"),
 					 "labels");
-	const char *ns = meta_string(obj, "namespace");
-	const char *k;
-	json_t *v;
 	entry *e;
-	char *key = cz_object_cache_key(obj);
 
-	if (!key)
+	if (!name)
 		return NULL;
-	e = cz_xcalloc(1, sizeof(*e));
-	e->key = key;
-	e->ns = cz_xstrdup(ns ? ns : "");
-	e->name = cz_xstrdup(meta_string(obj, "name"));
-	if (meta_string(obj, "resourceVersion"))
-		e->rv = cz_xstrdup(meta_string(obj, "resourceVersion"));
+	e = cz_xcalloc(1, sizeof(*e) + json_object_size(labels) *
+					      sizeof(e->labels[0]));
+	pack_strings(e, ns ? ns : "", name, rv ? rv : "", labels);
 	if (compact && blob) {
 		e->blob = cz_blob_ref(blob);
 	} else if (compact) {
@@ -261,13 +317,6 @@ static entry *entry_new(json_t *obj, bool compact, cz_blob *blob)
 		e->len = e->text ? strlen(e->text) : 0;
 	} else {
 		e->obj = json_incref(obj);
-	}
-	e->labels = cz_xcalloc(json_object_size(labels) + 1,
-			       sizeof(*e->labels));
-	json_object_foreach(labels, k, v) {
-		if (json_is_string(v))
-			e->labels[e->nlabels++] = cz_xasprintf(
-				"%s=%s", k, json_string_value(v));
 	}
 	return e;
 }
@@ -280,13 +329,7 @@ static void entry_free(entry *e)
 	json_decref(e->obj);
 	cz_blob_unref(e->blob);
 	free(e->text);
-	free(e->rv);
-	for (size_t i = 0; i < e->nlabels; i++)
-		free(e->labels[i]);
-	free(e->labels);
 	free(e->key);
-	free(e->ns);
-	free(e->name);
 	free(e);
 }
 
@@ -351,6 +394,7 @@ static void index_add(hmap *index, const char *k, entry *e)
 
 	if (!set) {
 		set = cz_xcalloc(1, sizeof(*set));
+		set->borrows_keys = true;
 		hmap_put(index, k, set);
 	}
 	hmap_put(set, e->key, e);
@@ -629,7 +673,7 @@ static void replace_all(cz_informer *inf, const hmap *items, changes *c)
 /* Lists everything again and reports the differences from the cache. */
 static int relist(cz_informer *inf, cz_error *err)
 {
-	hmap items = { NULL, 0, 0 };
+	hmap items = { NULL, 0, 0, false };
 	changes c = { NULL, 0, 0 };
 	char *rv = NULL;
 	int rc = CZ_EGONE;
@@ -793,6 +837,7 @@ int cz_informer_new(cz_kube *kube, const cz_informer_opts *opts,
 	if (!opts || !opts->resource)
 		return cz_fail(err, CZ_EINVALID, "informer: no resource");
 	inf = cz_xcalloc(1, sizeof(*inf));
+	inf->by_key.borrows_keys = true;
 	pthread_mutex_init(&inf->mu, NULL);
 	pthread_cond_init(&inf->cond, NULL);
 	inf->res = opts->resource;

@@ -230,6 +230,8 @@ int cz_apply_object(cz_kube *kube, const cz_resource *r, const json_t *obj,
  * Versions are compared as numbers when both are (cozypkgd, etcd); opaque
  * ones only for equality. */
 bool cz_rv_seen(const json_t *candidate, const json_t *current);
+/* True when both carry the same resourceVersion. */
+bool cz_rv_same(const json_t *a, const json_t *b);
 /* The resources the controllers write. */
 const cz_resource *cz_res_packages(void);
 const cz_resource *cz_res_sources(void);

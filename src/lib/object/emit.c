@@ -10,12 +10,14 @@
 #include "util/mem.h"
 
 /* ------------------------------------------------------------------ */
-/* Output staging: small writes go to a 64 KiB staging buffer that is
- * appended to the cz_buf in large pieces, so the per-scalar cost is a
+/* Output staging: small writes go to a 4 KiB staging buffer that is
+ * appended to the cz_buf in larger pieces, so the per-scalar cost is a
  * memcpy rather than a cz_buf_append call with its checks (cz_buf has no
- * public reserve). */
+ * public reserve).  The writer lives on the caller's stack: the store
+ * serialises every write, and a 64 KiB buffer from the heap each time made
+ * malloc consolidate its free lists on every one. */
 
-#define STAGE_SIZE (64 * 1024)
+#define STAGE_SIZE 4096
 
 typedef struct writer {
 	cz_buf *out;
@@ -114,18 +116,13 @@ static void w_real(writer *w, double v)
 		w_put(w, ".0", 2);
 }
 
-/* Heap-allocated: the stage is too big for a library function's stack.
- * The caller frees the writer. */
-static writer *writer_new(cz_buf *out, cz_error *err)
+static void writer_init(writer *w, cz_buf *out, cz_error *err)
 {
-	writer *w = cz_xmalloc(sizeof(*w));
-
 	w->out = out;
 	w->err = err;
 	w->rc = CZ_OK;
 	w->keep_reals = false;
 	w->used = 0;
-	return w;
 }
 
 /* Leaves the output as it was when emitting failed half-way. */
@@ -731,16 +728,18 @@ static void yaml_node(writer *w, const json_t *v, size_t indent)
 
 int cz_emit_yaml(cz_buf *out, const json_t *value, cz_error *err)
 {
-	writer *w = writer_new(out, err);
+	writer on_stack;
+	writer *w = &on_stack;
 	size_t start = out->len;
 	int rc;
+
+	writer_init(w, out, err);
 
 	/* A top-level literal block is indented too, so that none of its
 	 * lines can look like a document marker. */
 	yaml_node(w, value, json_is_object(value) || json_is_array(value) ? 0
 									: 2);
 	rc = w_finish(w, start);
-	free(w);
 	return rc;
 }
 
@@ -897,27 +896,31 @@ static void json_node(writer *w, const json_t *v, size_t level, bool compact)
 int cz_emit_json(cz_buf *out, const json_t *value, bool compact,
 		 cz_error *err)
 {
-	writer *w = writer_new(out, err);
+	writer on_stack;
+	writer *w = &on_stack;
 	size_t start = out->len;
 	int rc;
+
+	writer_init(w, out, err);
 
 	json_node(w, value, 0, compact);
 	if (!compact)
 		w_ch(w, '\n');
 	rc = w_finish(w, start);
-	free(w);
 	return rc;
 }
 
 int cz_emit_json_stored(cz_buf *out, const json_t *value, cz_error *err)
 {
-	writer *w = writer_new(out, err);
+	writer on_stack;
+	writer *w = &on_stack;
 	size_t start = out->len;
 	int rc;
+
+	writer_init(w, out, err);
 
 	w->keep_reals = true;
 	json_node(w, value, 0, true);
 	rc = w_finish(w, start);
-	free(w);
 	return rc;
 }
