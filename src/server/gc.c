@@ -405,19 +405,9 @@ static int start_watch(gc_state *gc, cz_watch **w)
 	return rc;
 }
 
-static void forget_live(gc_state *gc)
-{
-	const char *uid;
-	void *own;
-
-	for (size_t i = 0; cz_strmap_next(&gc->live, &i, &uid, &own);)
-		free(own);
-	cz_strmap_release(&gc->live);
-}
-
 static void reset_index(gc_state *gc)
 {
-	forget_live(gc);
+	cz_strmap_release_owned(&gc->live);
 	json_object_clear(gc->dependents);
 	json_object_clear(gc->pending);
 }
@@ -462,7 +452,7 @@ static void *gc_main(void *arg)
 	}
 	cz_watch_close(w);
 	cz_projection_free(gc.view);
-	forget_live(&gc);
+	cz_strmap_release_owned(&gc.live);
 	json_decref(gc.dependents);
 	json_decref(gc.pending);
 	return NULL;

@@ -108,6 +108,31 @@ static void test_iterate_after_deletes(void **state)
 	cz_strmap_release(&m);
 }
 
+/* A set that owns its keys as values: release_owned frees them all and
+ * leaves an empty map that can be used again (a leak shows under the
+ * sanitizers and valgrind). */
+static void test_release_owned(void **state)
+{
+	cz_strmap m = CZ_STRMAP_INIT;
+	char *own;
+
+	(void)state;
+	for (int i = 0; i < 100; i++) {
+		own = cz_xasprintf("uid-%d", i);
+		cz_strmap_put(&m, own, own);
+	}
+	free(cz_strmap_del(&m, "uid-7"));
+	assert_int_equal(m.len, 99);
+	cz_strmap_release_owned(&m);
+	assert_int_equal(m.len, 0);
+	assert_null(m.slots);
+	assert_false(cz_strmap_has(&m, "uid-1"));
+	own = cz_xstrdup("again");
+	cz_strmap_put(&m, own, own);
+	assert_true(cz_strmap_has(&m, "again"));
+	cz_strmap_release_owned(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -115,6 +140,7 @@ int main(void)
 		cmocka_unit_test(test_del),
 		cmocka_unit_test(test_del_keeps_chains),
 		cmocka_unit_test(test_iterate_after_deletes),
+		cmocka_unit_test(test_release_owned),
 	};
 
 	cz_json_use_project_allocator();

@@ -438,8 +438,6 @@ int cz_artifact_store_gc(cz_artifact_store *s, size_t keep,
 {
 	cz_artifact_gc_stats local;
 	cz_strmap live = CZ_STRMAP_INIT;
-	const char *key;
-	void *value;
 	int rc;
 
 	memset(&local, 0, sizeof(local));
@@ -454,9 +452,7 @@ int cz_artifact_store_gc(cz_artifact_store *s, size_t keep,
 		goto cleanup;
 	rc = s->durable ? cz_dir_sync(s->blobs, err) : CZ_OK;
 cleanup:
-	for (size_t i = 0; cz_strmap_next(&live, &i, &key, &value);)
-		free(value);
-	cz_strmap_release(&live);
+	cz_strmap_release_owned(&live);
 	if (stats)
 		*stats = local;
 	return rc;

@@ -486,15 +486,7 @@ cleanup:
 	archive_entry_free(w->entry);
 	EVP_MD_CTX_free(s.md);
 	cz_pgz_free(s.pgz);
-	{
-		const char *key;
-		void *value;
-
-		for (size_t i = 0;
-		     cz_strmap_next(&w->dirs_written, &i, &key, &value);)
-			free(value);
-	}
-	cz_strmap_release(&w->dirs_written);
+	cz_strmap_release_owned(&w->dirs_written);
 	free(w->files);
 	free(w);
 	return rc;

@@ -185,7 +185,8 @@ static cz_static_projection source_view = {
 static json_t *source_and_variants(cz_manager *m, const char *name,
 				   json_t **status)
 {
-	json_t *obj = cz_live_source_view(m, name, cz_projection_static(&source_view));
+	json_t *obj = cz_live_source_view(m, name,
+					  cz_projection_static(&source_view));
 	const cz_source *src;
 
 	if (!obj)

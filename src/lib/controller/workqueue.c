@@ -104,28 +104,19 @@ fail_free:
 	return NULL;
 }
 
-/* Frees every value of a map whose values are owned, then the map. */
-static void free_values(cz_strmap *m)
-{
-	void *v;
-
-	for (size_t i = 0; cz_strmap_next(m, &i, NULL, &v);)
-		free(v);
-	cz_strmap_release(m);
-}
 
 void cz_queue_free(cz_queue *q)
 {
 	if (!q)
 		return;
 	free(q->fifo); /* its keys belong to dirty */
-	free_values(&q->dirty);
-	free_values(&q->processing);
+	cz_strmap_release_owned(&q->dirty);
+	cz_strmap_release_owned(&q->processing);
 	for (size_t i = 0; i < q->nheap; i++)
 		free(q->heap[i]);
 	free(q->heap);
 	cz_strmap_release(&q->waiting_by_key);
-	free_values(&q->failures);
+	cz_strmap_release_owned(&q->failures);
 	pthread_mutex_destroy(&q->mu);
 	pthread_cond_destroy(&q->cond);
 	free(q->name);

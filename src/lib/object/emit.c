@@ -116,13 +116,15 @@ static void w_real(writer *w, double v)
 		w_put(w, ".0", 2);
 }
 
-static void writer_init(writer *w, cz_buf *out, cz_error *err)
+/* Sets up w (the caller's, on its stack: a 4 KiB stage) and returns it. */
+static writer *writer_init(writer *w, cz_buf *out, cz_error *err)
 {
 	w->out = out;
 	w->err = err;
 	w->rc = CZ_OK;
 	w->keep_reals = false;
 	w->used = 0;
+	return w;
 }
 
 /* Leaves the output as it was when emitting failed half-way. */
@@ -729,18 +731,14 @@ static void yaml_node(writer *w, const json_t *v, size_t indent)
 int cz_emit_yaml(cz_buf *out, const json_t *value, cz_error *err)
 {
 	writer on_stack;
-	writer *w = &on_stack;
+	writer *w = writer_init(&on_stack, out, err);
 	size_t start = out->len;
-	int rc;
-
-	writer_init(w, out, err);
 
 	/* A top-level literal block is indented too, so that none of its
 	 * lines can look like a document marker. */
 	yaml_node(w, value, json_is_object(value) || json_is_array(value) ? 0
 									: 2);
-	rc = w_finish(w, start);
-	return rc;
+	return w_finish(w, start);
 }
 
 /* ------------------------------------------------------------------ */
@@ -897,30 +895,22 @@ int cz_emit_json(cz_buf *out, const json_t *value, bool compact,
 		 cz_error *err)
 {
 	writer on_stack;
-	writer *w = &on_stack;
+	writer *w = writer_init(&on_stack, out, err);
 	size_t start = out->len;
-	int rc;
-
-	writer_init(w, out, err);
 
 	json_node(w, value, 0, compact);
 	if (!compact)
 		w_ch(w, '\n');
-	rc = w_finish(w, start);
-	return rc;
+	return w_finish(w, start);
 }
 
 int cz_emit_json_stored(cz_buf *out, const json_t *value, cz_error *err)
 {
 	writer on_stack;
-	writer *w = &on_stack;
+	writer *w = writer_init(&on_stack, out, err);
 	size_t start = out->len;
-	int rc;
-
-	writer_init(w, out, err);
 
 	w->keep_reals = true;
 	json_node(w, value, 0, true);
-	rc = w_finish(w, start);
-	return rc;
+	return w_finish(w, start);
 }

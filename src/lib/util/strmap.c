@@ -143,3 +143,12 @@ void cz_strmap_release(cz_strmap *m)
 	m->cap = 0;
 	m->len = 0;
 }
+
+void cz_strmap_release_owned(cz_strmap *m)
+{
+	void *value;
+
+	for (size_t i = 0; cz_strmap_next(m, &i, NULL, &value);)
+		free(value);
+	cz_strmap_release(m);
+}

@@ -39,6 +39,9 @@ bool cz_strmap_has(const cz_strmap *m, const char *key);
  */
 void *cz_strmap_del(cz_strmap *m, const char *key);
 void cz_strmap_release(cz_strmap *m);
+/* Frees every value with free(), then releases the map: for a map whose
+ * values are owned (a set that stores each owned key as its value). */
+void cz_strmap_release_owned(cz_strmap *m);
 
 /* Iterate: for (size_t i = 0; cz_strmap_next(m, &i, &k, &v);) */
 bool cz_strmap_next(const cz_strmap *m, size_t *pos, const char **key,
